@@ -1,0 +1,92 @@
+package evidence
+
+// Phase groups shared by collectors, rules and reports. Phases are Flyte's enum names.
+
+// Succeeded reports whether a node phase needs no diagnosis: the work is done or was not needed.
+func Succeeded(phase string) bool {
+	switch phase {
+	case "SUCCEEDED", "SKIPPED", "RECOVERED":
+		return true
+	}
+	return false
+}
+
+// Failed reports whether an execution, node or task phase is a failure (terminal or on its way).
+func Failed(phase string) bool {
+	switch phase {
+	case "FAILED", "FAILING", "TIMED_OUT", "RETRYABLE_FAILED":
+		return true
+	}
+	return false
+}
+
+// Step is one hop of a path through the tree: a node of some execution.
+type Step struct {
+	Execution *Execution
+	Node      *Node
+}
+
+// Walk visits every collected node depth-first in Admin order, descending into children and
+// child executions. fn gets the path from the root (the node itself last) and returns false to
+// skip the node's subtree.
+func (e *Execution) Walk(fn func(path []Step) bool) {
+	var walk func(ex *Execution, nodes []*Node, path []Step)
+	walk = func(ex *Execution, nodes []*Node, path []Step) {
+		for _, n := range nodes {
+			p := append(path[:len(path):len(path)], Step{Execution: ex, Node: n})
+			if !fn(p) {
+				continue
+			}
+			walk(ex, n.Children, p)
+			if c := n.ChildExecution; c != nil {
+				walk(c, c.Nodes, p)
+			}
+		}
+	}
+	walk(e, e.Nodes, nil)
+}
+
+// FailurePaths returns, for every failed node that has no failed descendant, the path from the
+// top of the execution to it: the deepest places where something went wrong.
+func (e *Execution) FailurePaths() [][]Step {
+	var out [][]Step
+	e.Walk(func(path []Step) bool {
+		n := path[len(path)-1].Node
+		if !Failed(n.Phase) {
+			return false
+		}
+		if !n.hasFailedDescendant() {
+			out = append(out, path)
+			return false
+		}
+		return true
+	})
+	return out
+}
+
+func (n *Node) hasFailedDescendant() bool {
+	for _, c := range n.Children {
+		if Failed(c.Phase) {
+			return true
+		}
+	}
+	if c := n.ChildExecution; c != nil {
+		for _, cn := range c.Nodes {
+			if Failed(cn.Phase) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// LastAttempt returns the task attempt with the highest retry number, or nil.
+func (n *Node) LastAttempt() *TaskAttempt {
+	var last *TaskAttempt
+	for _, a := range n.Attempts {
+		if last == nil || a.RetryAttempt >= last.RetryAttempt {
+			last = a
+		}
+	}
+	return last
+}

@@ -1,0 +1,436 @@
+package flyteadmin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+)
+
+// Name is the collector's name in evidence records and --skip.
+const Name = "flyteadmin"
+
+// Defaults.
+const (
+	DefaultPageSize       = 500
+	DefaultMaxConcurrency = 8
+	DefaultMaxChildDepth  = 5
+)
+
+// flyteadmin trims error messages in list responses to 100 bytes, then drops a partial UTF-8
+// rune, so a listed message of 97..100 bytes may be cut.
+const trimmedErrLen = 100
+
+// AdminAPI is the part of flyteidl's AdminService the collector calls. The generated
+// service.AdminServiceClient satisfies it.
+type AdminAPI interface {
+	GetExecution(ctx context.Context, in *admin.WorkflowExecutionGetRequest, opts ...grpc.CallOption) (*admin.Execution, error)
+	GetExecutionData(ctx context.Context, in *admin.WorkflowExecutionGetDataRequest, opts ...grpc.CallOption) (*admin.WorkflowExecutionGetDataResponse, error)
+	ListNodeExecutions(ctx context.Context, in *admin.NodeExecutionListRequest, opts ...grpc.CallOption) (*admin.NodeExecutionList, error)
+	GetNodeExecution(ctx context.Context, in *admin.NodeExecutionGetRequest, opts ...grpc.CallOption) (*admin.NodeExecution, error)
+	ListTaskExecutions(ctx context.Context, in *admin.TaskExecutionListRequest, opts ...grpc.CallOption) (*admin.TaskExecutionList, error)
+	GetTaskExecution(ctx context.Context, in *admin.TaskExecutionGetRequest, opts ...grpc.CallOption) (*admin.TaskExecution, error)
+	GetVersion(ctx context.Context, in *admin.GetVersionRequest, opts ...grpc.CallOption) (*admin.GetVersionResponse, error)
+}
+
+// Collector reads one execution from Flyte Admin.
+type Collector struct {
+	API      AdminAPI
+	Endpoint string // for messages and evidence only
+	// PageSize is the list page size (limit); flyteadmin serves 1,000 rows a page comfortably.
+	PageSize uint32
+	// MaxConcurrency bounds the calls in flight.
+	MaxConcurrency int
+	// MaxChildDepth bounds how deep child launch-plan executions are followed.
+	MaxChildDepth int
+	Now           func() time.Time
+}
+
+// Result is what Collect read.
+type Result struct {
+	Execution *evidence.Execution
+	Admin     evidence.AdminInfo
+	Record    evidence.CollectorRecord
+}
+
+// NotFoundError says the execution does not exist on the Admin that was asked.
+type NotFoundError struct {
+	ID       evidence.ExecutionID
+	Endpoint string
+}
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("execution %s not found on %s", e.ID, e.Endpoint)
+}
+
+// Collect reads the execution id and everything under it that did not succeed. It fails only
+// when the execution itself cannot be read; later failed calls are recorded in the result.
+func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Result, error) {
+	r := c.newRun()
+	start := r.now()
+
+	var version string
+	var versionWG sync.WaitGroup
+	versionWG.Go(func() { version = r.version(ctx) })
+
+	root, err := r.getExecution(ctx, id, 0)
+	if err != nil {
+		versionWG.Wait()
+		if status.Code(err) == codes.NotFound {
+			return nil, &NotFoundError{ID: id, Endpoint: c.Endpoint}
+		}
+		return nil, fmt.Errorf("cannot read execution %s from Flyte Admin at %s: %s", id, c.Endpoint, describe(err))
+	}
+	r.wg.Go(func() { r.executionData(ctx, root, 1) })
+	r.collectTree(ctx, root, 1, 0)
+	r.wg.Wait()
+	versionWG.Wait()
+
+	rec := r.record(start)
+	return &Result{
+		Execution: root,
+		Admin:     evidence.AdminInfo{Endpoint: c.Endpoint, Version: version},
+		Record:    rec,
+	}, nil
+}
+
+// run is the state of one Collect call.
+type run struct {
+	c   *Collector
+	sem chan struct{}
+	wg  sync.WaitGroup
+
+	mu       sync.Mutex
+	calls    map[string]int
+	inFlight int
+	peak     int
+	critical int
+	errs     []evidence.CollectionError
+}
+
+func (c *Collector) newRun() *run {
+	n := c.MaxConcurrency
+	if n <= 0 {
+		n = DefaultMaxConcurrency
+	}
+	return &run{c: c, sem: make(chan struct{}, n), calls: map[string]int{}}
+}
+
+func (r *run) now() time.Time {
+	if r.c.Now != nil {
+		return r.c.Now()
+	}
+	return time.Now()
+}
+
+func (r *run) pageSize() uint32 {
+	if r.c.PageSize == 0 {
+		return DefaultPageSize
+	}
+	return r.c.PageSize
+}
+
+func (r *run) maxChildDepth() int {
+	if r.c.MaxChildDepth <= 0 {
+		return DefaultMaxChildDepth
+	}
+	return r.c.MaxChildDepth
+}
+
+// call runs one RPC under the concurrency bound. depth is the number of calls this one had to
+// wait for, plus one; the largest depth is the critical path of the collection.
+func call[T any](ctx context.Context, r *run, method string, depth int, fn func(context.Context) (T, error)) (T, error) {
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+	r.mu.Lock()
+	r.calls[method]++
+	r.inFlight++
+	r.peak = max(r.peak, r.inFlight)
+	r.critical = max(r.critical, depth)
+	r.mu.Unlock()
+
+	v, err := fn(ctx)
+
+	r.mu.Lock()
+	r.inFlight--
+	r.mu.Unlock()
+	<-r.sem
+	return v, err
+}
+
+func (r *run) fail(method, target string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, evidence.CollectionError{
+		Method: method, Target: target, Code: status.Code(err).String(), Message: describe(err),
+	})
+}
+
+func (r *run) record(start time.Time) evidence.CollectorRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := evidence.StatusOK
+	if len(r.errs) > 0 {
+		st = evidence.StatusPartial
+	}
+	errs := append([]evidence.CollectionError(nil), r.errs...)
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].Target != errs[j].Target {
+			return errs[i].Target < errs[j].Target
+		}
+		return errs[i].Method < errs[j].Method
+	})
+	calls := make(map[string]int, len(r.calls))
+	for k, v := range r.calls {
+		calls[k] = v
+	}
+	return evidence.CollectorRecord{
+		Collector:    Name,
+		Status:       st,
+		StartedAt:    start,
+		Duration:     evidence.Duration(r.now().Sub(start)),
+		Calls:        calls,
+		PeakInFlight: r.peak,
+		CriticalPath: r.critical,
+		Errors:       errs,
+	}
+}
+
+func (r *run) version(ctx context.Context) string {
+	resp, err := call(ctx, r, "GetVersion", 1, func(ctx context.Context) (*admin.GetVersionResponse, error) {
+		return r.c.API.GetVersion(ctx, &admin.GetVersionRequest{})
+	})
+	if err != nil {
+		// Old or locked-down servers may not answer; the version is a nicety, not evidence of a failure.
+		if c := status.Code(err); c != codes.Unimplemented && c != codes.PermissionDenied {
+			r.fail("GetVersion", r.c.Endpoint, err)
+		}
+		return ""
+	}
+	return resp.GetControlPlaneVersion().GetVersion()
+}
+
+func (r *run) getExecution(ctx context.Context, id evidence.ExecutionID, depth int) (*evidence.Execution, error) {
+	ex, err := call(ctx, r, "GetExecution", depth+1, func(ctx context.Context) (*admin.Execution, error) {
+		return r.c.API.GetExecution(ctx, &admin.WorkflowExecutionGetRequest{Id: toWorkflowExecutionID(id)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return convertExecution(ex), nil
+}
+
+func (r *run) executionData(ctx context.Context, ex *evidence.Execution, depth int) {
+	resp, err := call(ctx, r, "GetExecutionData", depth+1, func(ctx context.Context) (*admin.WorkflowExecutionGetDataResponse, error) {
+		return r.c.API.GetExecutionData(ctx, &admin.WorkflowExecutionGetDataRequest{Id: toWorkflowExecutionID(ex.ID)})
+	})
+	if err != nil {
+		r.fail("GetExecutionData", ex.ID.String(), err)
+		return
+	}
+	ex.InputsURI = resp.GetInputs().GetUrl()
+	ex.OutputsURI = resp.GetOutputs().GetUrl()
+}
+
+// collectTree lists ex's top-level nodes and expands what did not succeed. depth is the depth of
+// the call that produced ex; nesting counts child-execution hops.
+func (r *run) collectTree(ctx context.Context, ex *evidence.Execution, depth, nesting int) {
+	nodes, ok := r.listNodes(ctx, ex, "", depth, nesting)
+	if ok || len(nodes) > 0 {
+		ex.Nodes = nodes
+	}
+}
+
+// listNodes pages through the node executions under parentID ("" for the top level) and starts
+// the expansion of each unsuccessful node as soon as its page arrives.
+func (r *run) listNodes(ctx context.Context, ex *evidence.Execution, parentID string, depth, nesting int) ([]*evidence.Node, bool) {
+	var nodes []*evidence.Node
+	seen := map[string]bool{}
+	token := ""
+	target := ex.ID.String()
+	if parentID != "" {
+		target += " node " + parentID
+	}
+	for {
+		req := &admin.NodeExecutionListRequest{
+			WorkflowExecutionId: toWorkflowExecutionID(ex.ID),
+			Limit:               r.pageSize(),
+			Token:               token,
+			SortBy:              &admin.Sort{Key: "id", Direction: admin.Sort_ASCENDING},
+			UniqueParentId:      parentID,
+		}
+		depth++
+		resp, err := call(ctx, r, "ListNodeExecutions", depth, func(ctx context.Context) (*admin.NodeExecutionList, error) {
+			return r.c.API.ListNodeExecutions(ctx, req)
+		})
+		if err != nil {
+			r.fail("ListNodeExecutions", target, err)
+			return nodes, false
+		}
+		for _, ne := range resp.GetNodeExecutions() {
+			nid := ne.GetId().GetNodeId()
+			if nid == "start-node" || nid == "end-node" || seen[nid] {
+				continue
+			}
+			seen[nid] = true
+			n := convertNode(ne, parentID)
+			nodes = append(nodes, n)
+			r.expand(ctx, ex, n, ne, depth, nesting)
+		}
+		next := resp.GetToken()
+		if next == "" || next == token || len(resp.GetNodeExecutions()) == 0 {
+			return nodes, true
+		}
+		token = next
+	}
+}
+
+// expand starts the calls an unsuccessful node needs. Each goroutine writes only its own fields
+// of n, and nothing reads them before run.wg is done.
+func (r *run) expand(ctx context.Context, ex *evidence.Execution, n *evidence.Node, ne *admin.NodeExecution, depth, nesting int) {
+	if evidence.Succeeded(n.Phase) {
+		return
+	}
+	if n.Error != nil && len(n.Error.Message) >= trimmedErrLen-3 {
+		r.wg.Go(func() { r.fullNodeError(ctx, ex, n, depth) })
+	}
+	if n.IsParent {
+		r.wg.Go(func() {
+			children, ok := r.listNodes(ctx, ex, n.ID, depth, nesting)
+			n.Children, n.ChildrenCollected = children, ok
+		})
+	}
+	if n.Kind == evidence.KindTask || n.IsDynamic || n.IsArray {
+		r.wg.Go(func() { n.Attempts = r.listTasks(ctx, ex, n, depth) })
+	}
+	if child := n.ChildExecutionID; child != nil {
+		if nesting+1 > r.maxChildDepth() {
+			r.fail("GetExecution", child.String(), status.Errorf(codes.OutOfRange,
+				"child execution not followed: deeper than %d launch-plan levels", r.maxChildDepth()))
+			return
+		}
+		r.wg.Go(func() {
+			cex, err := r.getExecution(ctx, *child, depth)
+			if err != nil {
+				r.fail("GetExecution", child.String(), err)
+				return
+			}
+			r.collectTree(ctx, cex, depth+1, nesting+1)
+			n.ChildExecution = cex
+		})
+	}
+}
+
+func (r *run) fullNodeError(ctx context.Context, ex *evidence.Execution, n *evidence.Node, depth int) {
+	full, err := call(ctx, r, "GetNodeExecution", depth+1, func(ctx context.Context) (*admin.NodeExecution, error) {
+		return r.c.API.GetNodeExecution(ctx, &admin.NodeExecutionGetRequest{Id: &core.NodeExecutionIdentifier{
+			NodeId: n.ID, ExecutionId: toWorkflowExecutionID(ex.ID),
+		}})
+	})
+	if err != nil {
+		n.ErrorTrimmed = true
+		r.fail("GetNodeExecution", ex.ID.String()+" node "+n.ID, err)
+		return
+	}
+	if e := convertError(full.GetClosure().GetError()); e != nil {
+		n.Error = e
+	}
+}
+
+func (r *run) listTasks(ctx context.Context, ex *evidence.Execution, n *evidence.Node, depth int) []*evidence.TaskAttempt {
+	target := ex.ID.String() + " node " + n.ID
+	nodeID := &core.NodeExecutionIdentifier{NodeId: n.ID, ExecutionId: toWorkflowExecutionID(ex.ID)}
+	var attempts []*evidence.TaskAttempt
+	type key struct {
+		task    evidence.Identifier
+		attempt uint32
+	}
+	seen := map[key]bool{}
+	var trimmed []*admin.TaskExecution
+	token := ""
+	for {
+		req := &admin.TaskExecutionListRequest{
+			NodeExecutionId: nodeID,
+			Limit:           r.pageSize(),
+			Token:           token,
+			SortBy:          &admin.Sort{Key: "id", Direction: admin.Sort_ASCENDING},
+		}
+		depth++
+		resp, err := call(ctx, r, "ListTaskExecutions", depth, func(ctx context.Context) (*admin.TaskExecutionList, error) {
+			return r.c.API.ListTaskExecutions(ctx, req)
+		})
+		if err != nil {
+			r.fail("ListTaskExecutions", target, err)
+			break
+		}
+		for _, te := range resp.GetTaskExecutions() {
+			a := convertAttempt(te)
+			k := key{a.TaskID, a.RetryAttempt}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			attempts = append(attempts, a)
+			if a.Error != nil && len(a.Error.Message) >= trimmedErrLen-3 {
+				trimmed = append(trimmed, te)
+			}
+		}
+		next := resp.GetToken()
+		if next == "" || next == token || len(resp.GetTaskExecutions()) == 0 {
+			break
+		}
+		token = next
+	}
+	// flyteadmin v1.16 does not trim task lists, but older or patched servers may: read those
+	// attempts whole. The calls are independent, so they run together.
+	var wg sync.WaitGroup
+	for i, te := range trimmed {
+		wg.Go(func() {
+			full, err := call(ctx, r, "GetTaskExecution", depth+1, func(ctx context.Context) (*admin.TaskExecution, error) {
+				return r.c.API.GetTaskExecution(ctx, &admin.TaskExecutionGetRequest{Id: te.GetId()})
+			})
+			if err != nil {
+				r.fail("GetTaskExecution", fmt.Sprintf("%s attempt %d", target, te.GetId().GetRetryAttempt()), err)
+				return
+			}
+			trimmed[i] = full
+		})
+	}
+	wg.Wait()
+	for _, te := range trimmed {
+		for _, a := range attempts {
+			if a.RetryAttempt == te.GetId().GetRetryAttempt() && a.TaskID == convertIdentifier(te.GetId().GetTaskId()) {
+				if e := convertError(te.GetClosure().GetError()); e != nil {
+					a.Error = e
+				}
+			}
+		}
+	}
+	sort.SliceStable(attempts, func(i, j int) bool { return attempts[i].RetryAttempt < attempts[j].RetryAttempt })
+	return attempts
+}
+
+// describe renders an RPC error as one line: the gRPC code and the server's message.
+func describe(err error) string {
+	if s, ok := status.FromError(err); ok {
+		return s.Code().String() + ": " + s.Message()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out (raise --timeout)"
+	}
+	return err.Error()
+}

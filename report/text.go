@@ -1,0 +1,388 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// TextOptions tune the text view.
+type TextOptions struct {
+	Style Style
+	// MaxMessageLines caps each error message; 0 means 20. -o json always has everything.
+	MaxMessageLines int
+}
+
+// WriteText writes the execution header, the failing path as a tree and how it was collected.
+func WriteText(w io.Writer, snap *evidence.Snapshot, o TextOptions) error {
+	if o.MaxMessageLines == 0 {
+		o.MaxMessageLines = 20
+	}
+	t := &textWriter{w: w, o: o, s: o.Style}
+	t.render(snap)
+	return t.err
+}
+
+type textWriter struct {
+	w   io.Writer
+	o   TextOptions
+	s   Style
+	err error
+}
+
+func (t *textWriter) printf(format string, a ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, a...)
+	}
+}
+
+func (t *textWriter) render(snap *evidence.Snapshot) {
+	ex := snap.Execution
+	if ex == nil {
+		t.printf("%s  %s\n", t.s.Bold(snap.Target.String()), t.s.Dim("(execution could not be read)"))
+		t.collection(snap)
+		return
+	}
+	t.header(ex)
+	t.tree(ex)
+	t.collection(snap)
+}
+
+func (t *textWriter) header(ex *evidence.Execution) {
+	line := t.s.Bold(ex.ID.String()) + "  " + t.s.Phase(ex.Phase)
+	if d := ex.Duration.Std(); d > 0 {
+		line += "  " + t.s.Dim("after "+roundDuration(d))
+	}
+	t.printf("%s\n", line)
+	if !ex.LaunchPlan.IsZero() {
+		t.field("launch plan", ex.LaunchPlan.Name+t.s.Dim(" @ "+ex.LaunchPlan.Version))
+	}
+	if !ex.StartedAt.IsZero() {
+		t.field("started", ex.StartedAt.UTC().Format(time.RFC3339))
+	}
+	if ex.Namespace != "" {
+		t.field("namespace", ex.Namespace)
+	}
+	if ex.Error != nil {
+		t.errorField("error", ex.Error)
+	}
+	if ex.AbortCause != "" {
+		cause := ex.AbortCause
+		if ex.AbortPrincipal != "" {
+			cause += t.s.Dim(" (by " + ex.AbortPrincipal + ")")
+		}
+		t.field("aborted", cause)
+	}
+	t.field("nodes", phaseCounts(ex))
+}
+
+const labelWidth = 12
+
+func (t *textWriter) field(label, value string) { t.fieldAt("  ", label, value) }
+
+func (t *textWriter) fieldAt(indent, label, value string) {
+	pad := strings.Repeat(" ", max(1, labelWidth-len(label)))
+	lines := strings.Split(value, "\n")
+	t.printf("%s%s%s%s\n", indent, t.s.Dim(label), pad, lines[0])
+	cont := indent + strings.Repeat(" ", len(label)+len(pad))
+	for _, l := range lines[1:] {
+		t.printf("%s%s\n", cont, l)
+	}
+}
+
+func (t *textWriter) errorField(label string, e *evidence.ExecutionError) {
+	t.errorFieldAt("  ", label, e, false)
+}
+
+func (t *textWriter) errorFieldAt(indent, label string, e *evidence.ExecutionError, trimmed bool) {
+	head := strings.TrimSpace(strings.Join(nonEmpty(e.Kind, e.Code), "  "))
+	msg := t.clip(strings.TrimRight(e.Message, "\n"))
+	if trimmed {
+		msg += "\n" + t.s.Dim("(message trimmed by Flyte Admin's list call; the full node could not be read)")
+	}
+	if head == "" {
+		t.fieldAt(indent, label, msg)
+		return
+	}
+	if msg != "" {
+		head += "\n" + msg
+	}
+	t.fieldAt(indent, label, head)
+}
+
+func (t *textWriter) clip(msg string) string {
+	msg = strings.ReplaceAll(msg, "\r\n", "\n")
+	lines := strings.Split(msg, "\n")
+	if len(lines) <= t.o.MaxMessageLines {
+		return msg
+	}
+	more := len(lines) - t.o.MaxMessageLines
+	return strings.Join(lines[:t.o.MaxMessageLines], "\n") + "\n" + t.s.Dim(fmt.Sprintf("… %d more lines (-o json shows all)", more))
+}
+
+// tree prints the nodes worth a look: failed nodes and their ancestors when something failed,
+// otherwise everything that has not succeeded (queued, running, aborted).
+func (t *textWriter) tree(ex *evidence.Execution) {
+	show := func(n *evidence.Node) bool { return !evidence.Succeeded(n.Phase) }
+	title := "Unfinished nodes"
+	if len(ex.FailurePaths()) > 0 {
+		show = failedOrAboveFailure
+		title = "Failing path"
+	}
+	roots := filterNodes(ex.Nodes, show)
+	if len(roots) == 0 {
+		return
+	}
+	t.printf("\n%s\n", t.s.Bold(title))
+	t.nodes(roots, "  ", show)
+}
+
+func failedOrAboveFailure(n *evidence.Node) bool {
+	if evidence.Failed(n.Phase) {
+		return true
+	}
+	for _, c := range n.Children {
+		if failedOrAboveFailure(c) {
+			return true
+		}
+	}
+	if c := n.ChildExecution; c != nil {
+		for _, cn := range c.Nodes {
+			if failedOrAboveFailure(cn) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func filterNodes(nodes []*evidence.Node, keep func(*evidence.Node) bool) []*evidence.Node {
+	var out []*evidence.Node
+	for _, n := range nodes {
+		if keep(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+type item struct {
+	node    *evidence.Node
+	attempt *evidence.TaskAttempt
+}
+
+func (t *textWriter) nodes(nodes []*evidence.Node, indent string, show func(*evidence.Node) bool) {
+	for i, n := range nodes {
+		last := i == len(nodes)-1
+		branch, next := "├─ ", "│  "
+		if last {
+			branch, next = "└─ ", "   "
+		}
+		t.node(n, indent+branch, indent+next, show)
+	}
+}
+
+func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evidence.Node) bool) {
+	name := n.ID
+	if n.SpecNodeID != "" && n.SpecNodeID != n.ID {
+		name += t.s.Dim(" (" + n.SpecNodeID + ")")
+	}
+	kind := string(n.Kind)
+	if n.ChildExecutionID != nil {
+		kind += " → " + n.ChildExecutionID.String()
+	}
+	if a := n.LastAttempt(); a != nil && a.TaskID.Name != "" {
+		kind += " " + a.TaskID.Name
+	}
+	line := name + "  " + t.s.Dim(kind) + "  " + t.s.Phase(n.Phase)
+	if d := n.Duration.Std(); d > 0 {
+		line += "  " + t.s.Dim(roundDuration(d))
+	}
+	t.printf("%s%s\n", first, line)
+
+	var kids []item
+	for _, a := range n.Attempts {
+		kids = append(kids, item{attempt: a})
+	}
+	var children []*evidence.Node
+	if c := n.ChildExecution; c != nil {
+		children = filterNodes(c.Nodes, show)
+	} else {
+		children = filterNodes(n.Children, show)
+	}
+	for _, c := range children {
+		kids = append(kids, item{node: c})
+	}
+	// A node's own error repeats its last attempt's; print it only when no attempt says it.
+	if n.Error != nil && (len(n.Attempts) == 0 || !sameError(n.Error, n.LastAttempt().Error)) {
+		bar := "   "
+		if len(kids) > 0 {
+			bar = "│  "
+		}
+		t.errorFieldAt(rest+bar, "error", n.Error, n.ErrorTrimmed)
+	}
+	if n.IsParent && !n.ChildrenCollected && !evidence.Succeeded(n.Phase) {
+		t.printf("%s%s\n", rest+"   ", t.s.Dim("(children could not be listed; see collection errors)"))
+	}
+	if hidden := len(n.Children) - len(children); n.ChildExecution == nil && hidden > 0 && len(children) > 0 {
+		t.printf("%s%s\n", rest+"│  ", t.s.Dim(fmt.Sprintf("%d of %d children not shown: %s", hidden, len(n.Children), countPhases(n.Children, show))))
+	}
+	for i, k := range kids {
+		last := i == len(kids)-1
+		branch, next := "├─ ", "│  "
+		if last {
+			branch, next = "└─ ", "   "
+		}
+		if k.attempt != nil {
+			t.attempt(k.attempt, rest+branch, rest+next)
+		} else {
+			t.node(k.node, rest+branch, rest+next, show)
+		}
+	}
+}
+
+func (t *textWriter) attempt(a *evidence.TaskAttempt, first, rest string) {
+	line := fmt.Sprintf("attempt %d  %s", a.RetryAttempt, t.s.Phase(a.Phase))
+	if a.PodName != "" {
+		line += "  " + t.s.Dim("pod ") + a.PodName
+	}
+	if d := a.Duration.Std(); d > 0 {
+		line += "  " + t.s.Dim(roundDuration(d))
+	}
+	t.printf("%s%s\n", first, line)
+	ind := rest + "  "
+	if a.Error != nil {
+		t.errorFieldAt(ind, "error", a.Error, false)
+	}
+	if len(a.Reasons) > 0 {
+		var b strings.Builder
+		for i, r := range a.Reasons {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			if !r.OccurredAt.IsZero() {
+				b.WriteString(t.s.Dim(r.OccurredAt.UTC().Format("15:04:05")) + "  ")
+			}
+			b.WriteString(strings.TrimSpace(r.Message))
+		}
+		t.fieldAt(ind, "reasons", b.String())
+	} else if a.Reason != "" {
+		t.fieldAt(ind, "reason", a.Reason)
+	}
+	if failed := failedExternal(a.ExternalResources); len(failed) > 0 {
+		t.fieldAt(ind, "subtasks", strings.Join(failed, "\n"))
+	}
+	if len(a.Logs) > 0 {
+		var lines []string
+		for _, l := range a.Logs {
+			lines = append(lines, strings.TrimSpace(l.Name+"  "+l.URI))
+		}
+		t.fieldAt(ind, "logs", strings.Join(lines, "\n"))
+	}
+}
+
+func failedExternal(rs []evidence.ExternalResource) []string {
+	var out []string
+	for _, r := range rs {
+		if evidence.Failed(r.Phase) {
+			s := fmt.Sprintf("[%d] %s  %s", r.Index, r.ExternalID, r.Phase)
+			if r.RetryAttempt > 0 {
+				s += fmt.Sprintf(" (retry %d)", r.RetryAttempt)
+			}
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (t *textWriter) collection(snap *evidence.Snapshot) {
+	for _, rec := range snap.Collection {
+		t.printf("\n%s\n", t.s.Dim(fmt.Sprintf("%s: %s, %d calls in %s (%s)", rec.Collector, rec.Status,
+			rec.TotalCalls(), roundDuration(rec.Duration.Std()), callSummary(rec.Calls))))
+		for _, e := range rec.Errors {
+			t.printf("  %s %s %s: %s\n", t.s.Phase("FAILED"), e.Method, e.Target, e.Message)
+		}
+		if rec.SkipReason != "" {
+			t.printf("  skipped: %s\n", rec.SkipReason)
+		}
+	}
+}
+
+func callSummary(calls map[string]int) string {
+	keys := make([]string, 0, len(calls))
+	for k := range calls {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, calls[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// phaseCounts summarises every collected node, e.g. "2 SUCCEEDED, 1 FAILED".
+func phaseCounts(ex *evidence.Execution) string {
+	var all []*evidence.Node
+	ex.Walk(func(path []evidence.Step) bool {
+		all = append(all, path[len(path)-1].Node)
+		return true
+	})
+	if len(all) == 0 {
+		return "none listed"
+	}
+	return countPhases(all, func(*evidence.Node) bool { return false })
+}
+
+// countPhases counts the nodes that show rejects, by phase, in a fixed order.
+func countPhases(nodes []*evidence.Node, show func(*evidence.Node) bool) string {
+	counts := map[string]int{}
+	for _, n := range nodes {
+		if !show(n) {
+			counts[n.Phase]++
+		}
+	}
+	order := []string{"SUCCEEDED", "RECOVERED", "SKIPPED", "QUEUED", "RUNNING", "DYNAMIC_RUNNING", "FAILING", "FAILED", "TIMED_OUT", "ABORTED", "UNDEFINED"}
+	var parts []string
+	for _, p := range order {
+		if counts[p] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[p], strings.ToLower(p)))
+			delete(counts, p)
+		}
+	}
+	rest := make([]string, 0, len(counts))
+	for p, c := range counts {
+		rest = append(rest, fmt.Sprintf("%d %s", c, strings.ToLower(p)))
+	}
+	sort.Strings(rest)
+	return strings.Join(append(parts, rest...), ", ")
+}
+
+func sameError(a, b *evidence.ExecutionError) bool {
+	return b != nil && a.Code == b.Code && a.Message == b.Message
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" && v != "UNKNOWN" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func roundDuration(d time.Duration) string {
+	switch {
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	default:
+		return d.Round(time.Millisecond).String()
+	}
+}
