@@ -217,13 +217,12 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 	for _, c := range children {
 		kids = append(kids, item{node: c})
 	}
-	// A node's own error repeats its last attempt's; print it only when no attempt says it.
-	if n.Error != nil && (len(n.Attempts) == 0 || !sameError(n.Error, n.LastAttempt().Error)) {
+	if e := t.ownError(n, children); e != nil {
 		bar := "   "
 		if len(kids) > 0 {
 			bar = "│  "
 		}
-		t.errorFieldAt(rest+bar, "error", n.Error, n.ErrorTrimmed)
+		t.errorFieldAt(rest+bar, "error", e, n.ErrorTrimmed)
 	}
 	if n.IsParent && !n.ChildrenCollected && !evidence.Succeeded(n.Phase) {
 		t.printf("%s%s\n", rest+"   ", t.s.Dim("(children could not be listed; see collection errors)"))
@@ -243,6 +242,34 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 			t.node(k.node, rest+branch, rest+next, show)
 		}
 	}
+}
+
+// ownError is the part of a node's error that nothing below it already shows. Flyte passes a
+// child's error up unchanged, and wraps the last attempt's message on retry exhaustion
+// ("[2/2] currentAttempt done. Last Error: USER::<message>").
+func (t *textWriter) ownError(n *evidence.Node, children []*evidence.Node) *evidence.ExecutionError {
+	if n.Error == nil {
+		return nil
+	}
+	for _, c := range children {
+		if sameError(n.Error, c.Error) {
+			return nil
+		}
+	}
+	last := n.LastAttempt()
+	if last == nil || last.Error == nil || last.Error.Message == "" {
+		return n.Error
+	}
+	if sameError(n.Error, last.Error) {
+		return nil
+	}
+	if head, ok := strings.CutSuffix(n.Error.Message, last.Error.Message); ok {
+		e := *n.Error
+		e.Message = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(head), last.Error.Kind+"::")) +
+			t.s.Dim(" (last attempt's error below)")
+		return &e
+	}
+	return n.Error
 }
 
 func (t *textWriter) attempt(a *evidence.TaskAttempt, first, rest string) {

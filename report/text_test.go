@@ -1,0 +1,111 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from golden (go test ./report -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func nestedFailure() *evidence.Snapshot {
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	oom := "Pod failed. No message received from kubernetes.\r\n[fqbfw3dxmhq8lrtz2k7s-n1-0-n1-1] terminated with exit code (137). Reason [OOMKilled]. Message: \n."
+	ex := &evidence.Execution{
+		ID: evidence.ExecutionID{Project: "flytesnacks", Domain: "development", Name: "fqbfw3dxmhq8lrtz2k7s"}, Phase: "FAILED",
+		LaunchPlan: evidence.Identifier{Name: "workflows.train.pipeline", Version: "v7"},
+		StartedAt:  t0, Duration: evidence.Duration(7*time.Minute + 12*time.Second), Namespace: "flytesnacks-development",
+		Error: &evidence.ExecutionError{Kind: "USER", Code: "RetriesExhausted|OOMKilled",
+			Message: "[2/2] currentAttempt done. Last Error: USER::" + oom},
+		Nodes: []*evidence.Node{
+			{ID: "n0", Phase: "SUCCEEDED", Kind: evidence.KindTask},
+			{ID: "n1", Phase: "FAILED", Kind: evidence.KindSubworkflow, IsParent: true, ChildrenCollected: true,
+				Error: &evidence.ExecutionError{Kind: "USER", Code: "RetriesExhausted|OOMKilled", Message: "[2/2] currentAttempt done. Last Error: USER::" + oom},
+				Children: []*evidence.Node{
+					{ID: "n1-0-n0", Phase: "SUCCEEDED", Kind: evidence.KindTask},
+					{ID: "n1-0-n1", SpecNodeID: "n1", Phase: "FAILED", Kind: evidence.KindTask, Duration: evidence.Duration(5 * time.Minute),
+						Error: &evidence.ExecutionError{Kind: "USER", Code: "RetriesExhausted|OOMKilled", Message: "[2/2] currentAttempt done. Last Error: USER::" + oom},
+						Attempts: []*evidence.TaskAttempt{
+							{TaskID: evidence.Identifier{Name: "workflows.train.fit"}, RetryAttempt: 0, Phase: "FAILED",
+								PodName: "fqbfw3dxmhq8lrtz2k7s-n1-0-n1-0", Duration: evidence.Duration(2 * time.Minute),
+								Error: &evidence.ExecutionError{Kind: "USER", Code: "OOMKilled", Message: strings.ReplaceAll(oom, "n1-1]", "n1-0]")},
+								Reasons: []evidence.Reason{{OccurredAt: t0.Add(time.Minute), Message: "task submitted to K8s"}},
+								Logs:    []evidence.TaskLog{{Name: "Kubernetes Logs (User)", URI: "https://k8s.example.com/#/log/flytesnacks-development/fqbfw3dxmhq8lrtz2k7s-n1-0-n1-0/pod"}}},
+							{TaskID: evidence.Identifier{Name: "workflows.train.fit"}, RetryAttempt: 1, Phase: "FAILED",
+								PodName: "fqbfw3dxmhq8lrtz2k7s-n1-0-n1-1", Duration: evidence.Duration(2 * time.Minute),
+								Error: &evidence.ExecutionError{Kind: "USER", Code: "OOMKilled", Message: oom}},
+						}},
+				}},
+		},
+	}
+	return &evidence.Snapshot{SchemaVersion: evidence.SchemaVersion, Target: ex.ID, Execution: ex,
+		Collection: []evidence.CollectorRecord{{Collector: "flyteadmin", Status: evidence.StatusPartial,
+			Duration: evidence.Duration(42 * time.Millisecond), Calls: map[string]int{"GetExecution": 1, "ListNodeExecutions": 2, "ListTaskExecutions": 1},
+			Errors: []evidence.CollectionError{{Method: "GetExecutionData", Target: "flytesnacks/development/fqbfw3dxmhq8lrtz2k7s", Code: "Unavailable", Message: "Unavailable: connection reset"}}}}}
+}
+
+func TestWriteTextNestedFailure(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, nestedFailure(), TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "nested-failure.txt", b.Bytes())
+	out := b.String()
+	// The deepest failure and both attempts are shown; succeeded siblings are not.
+	for _, want := range []string{"n1-0-n1", "attempt 0", "attempt 1", "pod fqbfw3dxmhq8lrtz2k7s-n1-0-n1-1", "GetExecutionData"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "n1-0-n0") {
+		t.Error("a succeeded sibling must not be in the failing path")
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("the zero Style must not colour")
+	}
+}
+
+func TestWriteTextClipsLongMessages(t *testing.T) {
+	snap := nestedFailure()
+	snap.Execution.Error.Message = strings.Repeat("Traceback line\n", 50)
+	var b bytes.Buffer
+	if err := WriteText(&b, snap, TextOptions{MaxMessageLines: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "… 45 more lines (-o json shows all)") {
+		t.Fatalf("long message not clipped:\n%s", b.String())
+	}
+}
+
+func TestWriteTextColour(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, nestedFailure(), TextOptions{Style: NewStyle(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\x1b[31;1mFAILED") {
+		t.Fatalf("FAILED is not red and bold:\n%q", b.String()[:200])
+	}
+}
