@@ -1,11 +1,18 @@
+// Command flytedoctor diagnoses failed Flyte executions. See README.md.
 package main
+
 import (
- _ "github.com/spf13/cobra"
- _ "github.com/fatih/color"
- _ "google.golang.org/grpc"
- _ "google.golang.org/protobuf/proto"
- _ "golang.org/x/oauth2"
- _ "golang.org/x/sync/errgroup"
- _ "sigs.k8s.io/yaml"
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/flytedoctor/flytedoctor/cmd/internal/cli"
 )
-func main(){}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, cli.NewFactory(), os.Args[1:])
+	stop()
+	os.Exit(code)
+}

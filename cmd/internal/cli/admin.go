@@ -1,0 +1,23 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/service"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+)
+
+// dialAdmin connects to the Flyte Admin of cfg. Dial sends nothing, so its errors are about
+// the configuration (endpoint, authType, CA file): usage errors.
+func dialAdmin(ctx context.Context, cfg *flyteconfig.Config, userAgent string) (*AdminSession, error) {
+	conn, err := adminclient.Dial(ctx, adminclient.Options{Config: cfg.Admin, UserAgent: userAgent})
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	return &AdminSession{
+		API:      service.NewAdminServiceClient(conn),
+		Endpoint: cfg.Admin.Endpoint,
+		Close:    conn.Close,
+	}, nil
+}

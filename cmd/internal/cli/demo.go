@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flytedoctor/flytedoctor/cmd/internal/demo"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+)
+
+func newCmdDemo(f *Factory) *cobra.Command {
+	var output string
+	var noColor, list bool
+	cmd := &cobra.Command{
+		Use:   "demo [SCENARIO...]",
+		Short: "Diagnose embedded example executions, no cluster needed",
+		Long: `demo starts a fake Flyte Admin in this process, loads realistic failed executions into it and
+runs the real diagnose path against it over gRPC on 127.0.0.1.`,
+		Example: `  flytedoctor demo
+  flytedoctor demo image-pull
+  flytedoctor demo --list`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(outputFormats, output) {
+				return usagef("unknown output format %q: use one of %v", output, outputFormats)
+			}
+			scenarios, err := demo.Scenarios()
+			if err != nil {
+				return err
+			}
+			if list {
+				for _, s := range scenarios {
+					fmt.Fprintf(f.IO.Out, "%-18s %s\n", s.Name, s.Title)
+				}
+				return nil
+			}
+			if len(args) > 0 {
+				var picked []demo.Scenario
+				for _, a := range args {
+					i := slices.IndexFunc(scenarios, func(s demo.Scenario) bool { return s.Name == a })
+					if i < 0 {
+						return usagef("unknown demo scenario %q: use one of %s", a, demo.Names())
+					}
+					picked = append(picked, scenarios[i])
+				}
+				scenarios = picked
+			}
+			for i, s := range scenarios {
+				if output == "text" {
+					if i > 0 {
+						fmt.Fprintln(f.IO.Out)
+					}
+					fmt.Fprintf(f.IO.Out, "━━ demo %d/%d: %s ━━  flytedoctor %s\n\n", i+1, len(scenarios), s.Title, s.Root)
+				}
+				if err := runDemoScenario(cmd.Context(), f, s, output, noColor); err != nil {
+					return fmt.Errorf("demo %s: %w", s.Name, err)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
+	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
+	return cmd
+}
+
+// runDemoScenario serves one fixture from a fake Admin on 127.0.0.1 and diagnoses its root
+// execution through the same code path as a real run, with a config that ignores the user's.
+func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output string, noColor bool) error {
+	fixture, err := fakeadmin.ParseFixture(s.Fixture)
+	if err != nil {
+		return err
+	}
+	srv := fakeadmin.New(fixture, fakeadmin.Options{})
+	addr, stop, err := srv.Start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	cfg := flyteconfig.Default()
+	cfg.Admin.Endpoint = "dns:///" + addr
+	cfg.Admin.Insecure = true
+	o := &diagnoseOptions{
+		Output: output, FailOn: "never", Timeout: 30 * time.Second, NoColor: noColor,
+		MaxConcurrency: flyteadmin.DefaultMaxConcurrency, PageSize: flyteadmin.DefaultPageSize,
+		Execution: s.Root.String(),
+	}
+	return runDiagnose(ctx, f, o, cfg)
+}

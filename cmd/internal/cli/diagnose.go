@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flytedoctor/flytedoctor/cmd/internal/execarg"
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/report"
+)
+
+var outputFormats = []string{"text", "json"}
+var failOnLevels = []string{"error", "warning", "never"}
+
+// diagnoseOptions are the flags of `flytedoctor [diagnose] EXECUTION`.
+type diagnoseOptions struct {
+	ConfigPath     string
+	AdminEndpoint  string
+	Insecure       bool
+	insecureSet    bool
+	Project        string
+	Domain         string
+	Output         string
+	FailOn         string
+	Timeout        time.Duration
+	MaxConcurrency int
+	PageSize       uint32
+	NoColor        bool
+	Execution      string
+}
+
+func (o *diagnoseOptions) addFlags(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVarP(&o.ConfigPath, "config", "c", "", "flytectl config file (default $FLYTECTL_CONFIG, then ~/.flyte/config.yaml)")
+	fl.StringVar(&o.AdminEndpoint, "admin-endpoint", "", "Flyte Admin endpoint, overrides admin.endpoint (dns:///host:port, https://host, host:port)")
+	fl.BoolVar(&o.Insecure, "insecure", false, "plaintext gRPC to Flyte Admin, overrides admin.insecure")
+	fl.StringVarP(&o.Project, "project", "p", "", "project of a bare execution NAME (default: config's project)")
+	fl.StringVarP(&o.Domain, "domain", "d", "", "domain of a bare execution NAME (default: config's domain)")
+	fl.StringVarP(&o.Output, "output", "o", "text", "output format: text or json (the evidence snapshot)")
+	fl.StringVar(&o.FailOn, "fail-on", "error", "lowest severity that makes the exit code non-zero: error, warning or never")
+	fl.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "time limit for the whole run")
+	fl.IntVar(&o.MaxConcurrency, "max-concurrency", flyteadmin.DefaultMaxConcurrency, "most Flyte Admin calls in flight at once")
+	fl.Uint32Var(&o.PageSize, "page-size", flyteadmin.DefaultPageSize, "rows per Flyte Admin list call")
+	fl.BoolVar(&o.NoColor, "no-color", false, "no colour in text output (also NO_COLOR=1)")
+}
+
+func newCmdDiagnose(f *Factory, use string) *cobra.Command {
+	o := &diagnoseOptions{}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: "Show why a Flyte execution failed",
+		Example: `  # An execution in the config's default project and domain
+  flytedoctor a4t8tqkzr9xw2bnl5mfd
+
+  # Fully qualified, or straight from the console or a flyte:// URL
+  flytedoctor flytesnacks/development/a4t8tqkzr9xw2bnl5mfd
+  flytedoctor https://flyte.example.com/console/projects/flytesnacks/domains/development/executions/a4t8tqkzr9xw2bnl5mfd
+
+  # The evidence as JSON, against a local sandbox without TLS
+  flytedoctor --admin-endpoint localhost:30080 --insecure -o json flytesnacks/development/a4t8tqkzr9xw2bnl5mfd`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("expected one execution, got %d arguments; accepted forms: %s", len(args), execarg.Forms)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				if cmd.HasParent() || cmd.Flags().NFlag() > 0 {
+					return usagef("no execution given: pass %s", execarg.Forms)
+				}
+				return cmd.Help()
+			}
+			o.Execution = args[0]
+			o.insecureSet = cmd.Flags().Changed("insecure")
+			if err := o.validate(); err != nil {
+				return err
+			}
+			cfg, err := o.loadConfig(f)
+			if err != nil {
+				return err
+			}
+			return runDiagnose(cmd.Context(), f, o, cfg)
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}
+
+func (o *diagnoseOptions) validate() error {
+	switch {
+	case !slices.Contains(outputFormats, o.Output):
+		return usagef("unknown output format %q: use one of %v", o.Output, outputFormats)
+	case !slices.Contains(failOnLevels, o.FailOn):
+		return usagef("unknown --fail-on level %q: use one of %v", o.FailOn, failOnLevels)
+	case o.Timeout <= 0:
+		return usagef("--timeout must be positive, got %s", o.Timeout)
+	case o.MaxConcurrency < 1:
+		return usagef("--max-concurrency must be at least 1, got %d", o.MaxConcurrency)
+	case o.PageSize < 1:
+		return usagef("--page-size must be at least 1, got %d", o.PageSize)
+	}
+	return nil
+}
+
+// loadConfig finds and reads the flytectl config and applies flag overrides.
+func (o *diagnoseOptions) loadConfig(f *Factory) (*flyteconfig.Config, error) {
+	home, _ := f.HomeDir()
+	path, explicit := flyteconfig.Discover(o.ConfigPath, f.Getenv, home)
+	cfg, err := flyteconfig.Load(path, explicit)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	if o.AdminEndpoint != "" {
+		cfg.Admin.Endpoint = o.AdminEndpoint
+	}
+	if o.insecureSet {
+		cfg.Admin.Insecure = o.Insecure
+	}
+	return cfg, nil
+}
+
+func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
+	project, domain := firstSet(o.Project, cfg.Project), firstSet(o.Domain, cfg.Domain)
+	id, err := execarg.Parse(o.Execution, project, domain)
+	if err != nil {
+		return &usageError{err}
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+
+	progress := newProgress(f)
+	progress.Printf("connecting to Flyte Admin…")
+	sess, err := f.ConnectAdmin(ctx, cfg, "flytedoctor/"+f.Version)
+	if err != nil {
+		progress.Done()
+		return err
+	}
+	defer sess.Close()
+
+	progress.Printf("reading %s from %s…", id, sess.Endpoint)
+	snap, err := collect(ctx, f, o, sess, id)
+	progress.Done()
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("gave up after --timeout %s while reading %s from %s", o.Timeout, id, sess.Endpoint)
+		}
+		return err
+	}
+	if err := render(f, o, snap); err != nil {
+		return err
+	}
+	if code := codeFor(worstSeverity(snap), o.FailOn); code != ExitOK {
+		return &exitError{code}
+	}
+	return nil
+}
+
+// collect runs the collectors and assembles the snapshot.
+func collect(ctx context.Context, f *Factory, o *diagnoseOptions, sess *AdminSession, id evidence.ExecutionID) (*evidence.Snapshot, error) {
+	c := &flyteadmin.Collector{
+		API:            sess.API,
+		Endpoint:       sess.Endpoint,
+		PageSize:       o.PageSize,
+		MaxConcurrency: o.MaxConcurrency,
+		Now:            f.Now,
+	}
+	res, err := c.Collect(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	admin := res.Admin
+	return &evidence.Snapshot{
+		SchemaVersion: evidence.SchemaVersion,
+		CollectedAt:   f.Now().UTC(),
+		Tool:          evidence.Tool{Name: "flytedoctor", Version: f.Version},
+		Target:        id,
+		Admin:         &admin,
+		Execution:     res.Execution,
+		Collection:    []evidence.CollectorRecord{res.Record},
+	}, nil
+}
+
+func render(f *Factory, o *diagnoseOptions, snap *evidence.Snapshot) error {
+	if o.Output == "json" {
+		return report.WriteJSON(f.IO.Out, snap)
+	}
+	style := report.NewStyle(f.IO.ColorEnabled(o.NoColor, f.Getenv))
+	return report.WriteText(f.IO.Out, snap, report.TextOptions{Style: style})
+}
+
+// worstSeverity stands in for the rule engine until it lands: a failed execution, or a failed
+// node inside a running one, is an error.
+func worstSeverity(snap *evidence.Snapshot) int {
+	ex := snap.Execution
+	if ex == nil {
+		return sevNone
+	}
+	if evidence.Failed(ex.Phase) || len(ex.FailurePaths()) > 0 {
+		return sevError
+	}
+	return sevNone
+}
+
+func firstSet(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,120 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+)
+
+// version is set at build time with -ldflags.
+var version = "dev"
+
+// Factory holds the dependencies commands use; tests and the demo replace them.
+type Factory struct {
+	IO      *iostreams.IOStreams
+	Getenv  func(string) string
+	HomeDir func() (string, error)
+	Now     func() time.Time
+	Version string
+	// ConnectAdmin opens a connection to Flyte Admin.
+	ConnectAdmin func(ctx context.Context, cfg *flyteconfig.Config, userAgent string) (*AdminSession, error)
+}
+
+// AdminSession is an open connection to Flyte Admin.
+type AdminSession struct {
+	API      flyteadmin.AdminAPI
+	Endpoint string
+	Close    func() error
+}
+
+// NewFactory returns the production dependencies.
+func NewFactory() *Factory {
+	return &Factory{
+		IO:           iostreams.System(),
+		Getenv:       os.Getenv,
+		HomeDir:      os.UserHomeDir,
+		Now:          time.Now,
+		Version:      version,
+		ConnectAdmin: dialAdmin,
+	}
+}
+
+// Main runs flytedoctor with args and returns the process exit code.
+func Main(ctx context.Context, f *Factory, args []string) int {
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	cmd.SetIn(f.IO.In)
+	cmd.SetOut(f.IO.Out)
+	cmd.SetErr(f.IO.ErrOut)
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		var ee *exitError
+		if !errors.As(err, &ee) {
+			msg := oneLine(err.Error())
+			var ue *usageError
+			if errors.As(err, &ue) {
+				msg += " (see 'flytedoctor --help')"
+			}
+			fmt.Fprintf(f.IO.ErrOut, "flytedoctor: %s\n", msg)
+		}
+	}
+	return exitCode(err)
+}
+
+// NewCmdRoot builds the command tree. `flytedoctor EXECUTION` is `flytedoctor diagnose EXECUTION`.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	root := newCmdDiagnose(f, "flytedoctor [EXECUTION]")
+	root.Short = "Diagnose a failed Flyte execution"
+	root.Long = `flytedoctor reads a Flyte execution from Flyte Admin and shows why it failed: the failing
+path through subworkflows, dynamic and array nodes and child launch plans, every task attempt
+with its error, reason history, pod name and log links.
+
+It reads the same config.yaml as flytectl (--config, $FLYTECTL_CONFIG, ~/.flyte/config.yaml).
+
+Exit codes: 0 nothing at or above --fail-on, 1 flytedoctor failed (Admin unreachable, execution
+not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--fail-on warning).`
+	root.Version = f.Version
+	root.SilenceUsage = true
+	root.SilenceErrors = true
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(
+		newCmdDiagnose(f, "diagnose EXECUTION"),
+		newCmdDemo(f),
+		newCmdVersion(f),
+	)
+	for _, c := range root.Commands() {
+		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	}
+	return root
+}
+
+func newCmdVersion(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the flytedoctor version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(f.IO.Out, "flytedoctor %s\n", f.Version)
+			return err
+		},
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), strings.Join(args, " "))
+	}
+	return nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
