@@ -106,9 +106,9 @@ func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Resu
 
 // run is the state of one Collect call.
 type run struct {
-	c   *Collector
-	sem chan struct{}
-	wg  sync.WaitGroup
+	c     *Collector
+	slots *slots
+	wg    sync.WaitGroup
 
 	mu       sync.Mutex
 	calls    map[string]int
@@ -123,7 +123,7 @@ func (c *Collector) newRun() *run {
 	if n <= 0 {
 		n = DefaultMaxConcurrency
 	}
-	return &run{c: c, sem: make(chan struct{}, n), calls: map[string]int{}}
+	return &run{c: c, slots: newSlots(n), calls: map[string]int{}}
 }
 
 func (r *run) now() time.Time {
@@ -150,11 +150,13 @@ func (r *run) maxChildDepth() int {
 // call runs one RPC under the concurrency bound. depth is the number of calls this one had to
 // wait for, plus one; the largest depth is the critical path of the collection.
 func call[T any](ctx context.Context, r *run, method string, depth int, fn func(context.Context) (T, error)) (T, error) {
-	select {
-	case r.sem <- struct{}{}:
-	case <-ctx.Done():
+	prio := prioLeaf
+	if method == "ListNodeExecutions" || method == "GetExecution" {
+		prio = prioFanout
+	}
+	if err := r.slots.acquire(ctx, prio); err != nil {
 		var zero T
-		return zero, ctx.Err()
+		return zero, err
 	}
 	r.mu.Lock()
 	r.calls[method]++
@@ -168,7 +170,7 @@ func call[T any](ctx context.Context, r *run, method string, depth int, fn func(
 	r.mu.Lock()
 	r.inFlight--
 	r.mu.Unlock()
-	<-r.sem
+	r.slots.release()
 	return v, err
 }
 

@@ -1,0 +1,223 @@
+package flyteconfig
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// EnvConfig is the environment variable flytectl reads the config path from.
+const EnvConfig = "FLYTECTL_CONFIG"
+
+// Defaults of the admin section, as in flyteidl's clients/go/admin config.
+const (
+	DefaultClientID             = "flytepropeller"
+	DefaultClientSecretLocation = "/etc/secrets/client_secret"
+	DefaultPerRetryTimeout      = 15 * time.Second
+	DefaultMaxRetries           = 4
+	DefaultMaxBackoffDelay      = 8 * time.Second
+)
+
+// AuthType is admin.authType: how a client gets a token for Flyte Admin.
+type AuthType string
+
+// The authType values flytectl knows; YAML carries the names.
+const (
+	AuthClientSecret    AuthType = "ClientSecret"
+	AuthPkce            AuthType = "Pkce"
+	AuthExternalCommand AuthType = "ExternalCommand"
+	AuthDeviceFlow      AuthType = "DeviceFlow"
+)
+
+// AuthTypes lists the valid values in flyteidl's enum order, so numeric values index it.
+func AuthTypes() []AuthType {
+	return []AuthType{AuthClientSecret, AuthPkce, AuthExternalCommand, AuthDeviceFlow}
+}
+
+// ParseAuthType accepts a name in any case, or the enum number flyteidl also decodes.
+func ParseAuthType(s string) (AuthType, error) {
+	s = strings.TrimSpace(s)
+	for i, t := range AuthTypes() {
+		if strings.EqualFold(s, string(t)) || s == fmt.Sprint(i) {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("unknown authType %q: use one of %s", s, validAuthTypes())
+}
+
+func validAuthTypes() string {
+	types := AuthTypes()
+	names := make([]string, len(types))
+	for i, t := range types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// Config is the part of a flytectl config.yaml flytedoctor uses. It marshals to JSON without
+// secrets so a snapshot can record the effective config.
+type Config struct {
+	Path    string  `json:"path,omitempty"` // file actually read, "" if none
+	Admin   Admin   `json:"admin"`
+	Storage Storage `json:"storage"`
+	Project string  `json:"project,omitempty"` // flytectl top-level default
+	Domain  string  `json:"domain,omitempty"`
+	Console Console `json:"console"`
+}
+
+// Console is the console section.
+type Console struct {
+	Endpoint string `json:"endpoint,omitempty"`
+}
+
+// Admin is the admin section (flyteidl clients/go/admin Config).
+type Admin struct {
+	Endpoint             string        `json:"endpoint,omitempty"`
+	Insecure             bool          `json:"insecure,omitempty"`
+	InsecureSkipVerify   bool          `json:"insecureSkipVerify,omitempty"`
+	CACertFilePath       string        `json:"caCertFilePath,omitempty"`
+	AuthType             AuthType      `json:"authType"`
+	ClientID             string        `json:"clientId,omitempty"`
+	ClientSecretLocation string        `json:"clientSecretLocation,omitempty"`
+	ClientSecretEnvVar   string        `json:"clientSecretEnvVar,omitempty"`
+	Scopes               []string      `json:"scopes,omitempty"`
+	Audience             string        `json:"audience,omitempty"`
+	UseAudienceFromAdmin bool          `json:"useAudienceFromAdmin,omitempty"`
+	TokenURL             string        `json:"tokenUrl,omitempty"`
+	AuthorizationHeader  string        `json:"authorizationHeader,omitempty"`
+	Command              []string      `json:"command,omitempty"`
+	ProxyCommand         []string      `json:"proxyCommand,omitempty"`
+	PerRetryTimeout      time.Duration `json:"perRetryTimeout"`
+	MaxRetries           int           `json:"maxRetries"`
+	MaxBackoffDelay      time.Duration `json:"maxBackoffDelay"`
+	MaxMessageSizeBytes  int           `json:"maxMessageSizeBytes,omitempty"`
+}
+
+// Storage is the storage section (flytestdlib storage config).
+type Storage struct {
+	Type                 string     `json:"type,omitempty"` // s3, minio, local, mem, stow
+	Container            string     `json:"container,omitempty"`
+	EnableMultiContainer bool       `json:"enableMultiContainer,omitempty"`
+	Connection           Connection `json:"connection"`
+	Stow                 Stow       `json:"stow"`
+}
+
+// Connection is storage.connection. SecretKey is never marshalled.
+type Connection struct {
+	Endpoint   string `json:"endpoint,omitempty"`
+	AuthType   string `json:"authType,omitempty"` // iam or accesskey
+	AccessKey  string `json:"accessKey,omitempty"`
+	SecretKey  string `json:"-"`
+	Region     string `json:"region,omitempty"`
+	DisableSSL bool   `json:"disableSSL,omitempty"`
+}
+
+// Stow is storage.stow, the form flytekit's sample config uses.
+type Stow struct {
+	Kind   string     `json:"kind,omitempty"`
+	Config StowConfig `json:"config,omitempty"`
+}
+
+// StowConfig is storage.stow.config; secret-looking values are redacted when marshalled.
+type StowConfig map[string]string
+
+// MarshalJSON redacts values whose key names a secret, so snapshots carry no credentials.
+func (s StowConfig) MarshalJSON() ([]byte, error) {
+	out := make(map[string]string, len(s))
+	for k, v := range s {
+		if isSecretKey(k) {
+			v = "redacted"
+		}
+		out[k] = v
+	}
+	return json.Marshal(out)
+}
+
+func isSecretKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range []string{"secret", "password", "token", "credential"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultAdmin is the admin section flytectl uses when the file sets nothing.
+func DefaultAdmin() Admin {
+	return Admin{
+		AuthType:             AuthClientSecret,
+		ClientID:             DefaultClientID,
+		ClientSecretLocation: DefaultClientSecretLocation,
+		PerRetryTimeout:      DefaultPerRetryTimeout,
+		MaxRetries:           DefaultMaxRetries,
+		MaxBackoffDelay:      DefaultMaxBackoffDelay,
+	}
+}
+
+// Default is the config used when no file exists.
+func Default() *Config {
+	return &Config{Admin: DefaultAdmin()}
+}
+
+// Discover picks the one config path flytectl would read: --config/-c, then $FLYTECTL_CONFIG,
+// then $HOME/.flyte/config.yaml. explicit is true when the user named the file, so a missing
+// file is then an error rather than "use defaults".
+func Discover(flagPath string, getenv func(string) string, home string) (path string, explicit bool) {
+	if flagPath != "" {
+		return flagPath, true
+	}
+	if getenv != nil {
+		if p := getenv(EnvConfig); p != "" {
+			return p, true
+		}
+	}
+	if home == "" {
+		return "", false
+	}
+	return filepath.Join(home, ".flyte", "config.yaml"), false
+}
+
+// Load reads path. A missing file is an error only when explicit; otherwise defaults are
+// returned with Path "". Errors are *Error and print as one line.
+func Load(path string, explicit bool) (*Config, error) {
+	if path == "" {
+		return Default(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if !explicit {
+				return Default(), nil
+			}
+			return nil, &Error{Path: path, Err: err,
+				Msg: "pass an existing file with --config or unset " + EnvConfig}
+		}
+		return nil, &Error{Path: path, Err: err,
+			Msg: fmt.Sprintf("cannot read it (%s): fix its permissions or pass another file with --config", oneLine(unwrapPathError(err).Error()))}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes config YAML; path is used in errors and recorded as Config.Path.
+func Parse(path string, data []byte) (*Config, error) {
+	c := Default()
+	c.Path = path
+	if err := decode(path, data, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

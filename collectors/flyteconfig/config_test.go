@@ -1,0 +1,297 @@
+package flyteconfig
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDiscover(t *testing.T) {
+	tests := []struct {
+		name         string
+		flag         string
+		env          map[string]string
+		home         string
+		wantPath     string
+		wantExplicit bool
+	}{
+		{"flag wins over env", "/a/flag.yaml", map[string]string{EnvConfig: "/b/env.yaml"}, "/home/u", "/a/flag.yaml", true},
+		{"env wins over home", "", map[string]string{EnvConfig: "/b/env.yaml"}, "/home/u", "/b/env.yaml", true},
+		{"home default", "", nil, "/home/u", "/home/u/.flyte/config.yaml", false},
+		{"other env vars ignored", "", map[string]string{"FLYTE_CONFIG": "/x"}, "/home/u", "/home/u/.flyte/config.yaml", false},
+		{"no home", "", nil, "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, explicit := Discover(tt.flag, env(tt.env), tt.home)
+			if p != tt.wantPath || explicit != tt.wantExplicit {
+				t.Errorf("Discover = %q, %v; want %q, %v", p, explicit, tt.wantPath, tt.wantExplicit)
+			}
+		})
+	}
+	if p, _ := Discover("", nil, "/h"); p != "/h/.flyte/config.yaml" {
+		t.Errorf("nil getenv: got %q", p)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	def := DefaultAdmin()
+	tests := []struct {
+		file string
+		want func(c *Config)
+	}{
+		{"sandbox.yaml", func(c *Config) {
+			c.Admin.Endpoint = "dns:///localhost:30080"
+			c.Admin.AuthType = AuthPkce
+			c.Admin.Insecure = true
+			c.Console.Endpoint = "http://localhost:30080"
+			c.Storage = Storage{Type: "minio", Container: "my-s3-bucket", EnableMultiContainer: true,
+				Connection: Connection{Endpoint: "http://localhost:30002", AuthType: "accesskey", AccessKey: "minio",
+					SecretKey: "miniostorage", Region: "us-east-1", DisableSSL: true}}
+		}},
+		{"full.yaml", func(c *Config) {
+			c.Project, c.Domain = "flytesnacks", "development"
+			c.Admin = Admin{
+				Endpoint: "dns:///flyte.example.com:443", InsecureSkipVerify: true, CACertFilePath: "/etc/ssl/flyte-ca.pem",
+				AuthType: AuthClientSecret, ClientID: "flytedoctor", ClientSecretLocation: "/var/run/secrets/flyte/client_secret",
+				ClientSecretEnvVar: "FLYTE_SECRET", Scopes: []string{"all", "offline"}, Audience: "https://flyte.example.com",
+				UseAudienceFromAdmin: true, TokenURL: "https://idp.example.com/oauth2/token", AuthorizationHeader: "authorization",
+				Command: []string{"gcloud", "auth", "print-identity-token"}, ProxyCommand: []string{"proxy-token", "--audience", "flyte"},
+				PerRetryTimeout: 30 * time.Second, MaxRetries: 7, MaxBackoffDelay: time.Minute, MaxMessageSizeBytes: 33554432,
+			}
+		}},
+		{"casing.yaml", func(c *Config) {
+			c.Project = "P"
+			c.Admin.Endpoint = "flyte.example.com:8089"
+			c.Admin.Insecure = true
+			c.Admin.AuthType = AuthExternalCommand
+			c.Admin.Command = []string{"print-token", "--quiet"}
+			c.Admin.PerRetryTimeout = 2 * time.Second // a bare number is nanoseconds, as in flytestdlib
+			c.Admin.MaxRetries = 1
+			c.Storage = Storage{Type: "s3", Connection: Connection{Region: "eu-west-1", AuthType: "iam"}}
+		}},
+		{"stow.yaml", func(c *Config) {
+			c.Admin.Endpoint = "localhost:30080"
+			c.Admin.Insecure = true
+			c.Storage = Storage{Type: "stow", Container: "my-s3-bucket", Stow: Stow{Kind: "s3", Config: StowConfig{
+				"auth_type": "accesskey", "access_key_id": "minio", "secret_key": "miniostorage", "disable_ssl": "true",
+				"endpoint": "http://localhost:30002", "region": "us-east-1"}}}
+		}},
+		{"anchors.yaml", func(c *Config) {
+			c.Admin.Endpoint = "localhost:30080"
+			c.Admin.Insecure = true
+			c.Admin.MaxRetries = 3
+		}},
+		{"empty.yaml", func(c *Config) {}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tt.file)
+			got, err := Load(path, true)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			want := &Config{Path: path, Admin: def}
+			tt.want(want)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Load(%s)\n got %+v\nwant %+v", tt.file, got, want)
+			}
+		})
+	}
+}
+
+func TestLoadMissing(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+
+	c, err := Load(missing, false)
+	if err != nil {
+		t.Fatalf("missing default file: %v", err)
+	}
+	if !reflect.DeepEqual(c, Default()) || c.Path != "" {
+		t.Errorf("missing default file: got %+v, want defaults", c)
+	}
+
+	_, err = Load(missing, true)
+	var ce *Error
+	if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("explicit missing file: got %v, want *Error wrapping fs.ErrNotExist", err)
+	}
+	want := "config file " + missing + " not found: pass an existing file with --config or unset FLYTECTL_CONFIG"
+	if err.Error() != want {
+		t.Errorf("got %q\nwant %q", err, want)
+	}
+
+	c, err = Load("", false)
+	if err != nil || !reflect.DeepEqual(c, Default()) {
+		t.Errorf(`Load("") = %+v, %v; want defaults`, c, err)
+	}
+}
+
+func TestLoadDirectory(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Load(dir, true)
+	if err == nil || !strings.Contains(err.Error(), "config file "+dir+": cannot read it") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		file     string
+		wantLine int
+		want     []string
+	}{
+		{"unknown_authtype.yaml", 3, []string{"admin.authType", `unknown value "Basic"`, "ClientSecret, Pkce, ExternalCommand, DeviceFlow"}},
+		{"malformed.yaml", 3, []string{"invalid YAML", "fix the syntax"}},
+		{"tab.yaml", 2, []string{"invalid YAML", "tab"}},
+		{"badduration.yaml", 4, []string{"admin.maxBackoffDelay", `"ten seconds" is not a duration`, `"15s"`}},
+		{"badbool.yaml", 3, []string{"admin.insecure", `"yes please" is not a boolean`}},
+		{"list.yaml", 1, []string{"the top level must be a mapping", "not a list"}},
+		{"admin_not_map.yaml", 1, []string{"admin must be a mapping", `"dns:///localhost:30080"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tt.file)
+			_, err := Load(path, false)
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v (%T), want *Error", err, err)
+			}
+			msg := err.Error()
+			if strings.ContainsAny(msg, "\r\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+			if ce.Line != tt.wantLine {
+				t.Errorf("line = %d, want %d (%s)", ce.Line, tt.wantLine, msg)
+			}
+			for _, w := range append(tt.want, "config file "+path) {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseAuthType(t *testing.T) {
+	for in, want := range map[string]AuthType{
+		"ClientSecret": AuthClientSecret, "pkce": AuthPkce, "EXTERNALCOMMAND": AuthExternalCommand,
+		" DeviceFlow ": AuthDeviceFlow, "0": AuthClientSecret, "2": AuthExternalCommand,
+	} {
+		if got, err := ParseAuthType(in); err != nil || got != want {
+			t.Errorf("ParseAuthType(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "Basic", "4"} {
+		if _, err := ParseAuthType(in); err == nil {
+			t.Errorf("ParseAuthType(%q): want error", in)
+		}
+	}
+}
+
+func TestJSONHasNoSecrets(t *testing.T) {
+	c, err := Load(filepath.Join("testdata", "sandbox.yaml"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Storage.Stow.Config = StowConfig{"secret_key": "s3cr3t", "region": "us-east-1", "session_token": "tok"}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, secret := range []string{"miniostorage", "s3cr3t", `"tok"`} {
+		if strings.Contains(s, secret) {
+			t.Errorf("JSON contains secret %q: %s", secret, s)
+		}
+	}
+	for _, want := range []string{`"endpoint":"dns:///localhost:30080"`, `"authType":"Pkce"`, `"region":"us-east-1"`, `"secret_key":"redacted"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("JSON lacks %s: %s", want, s)
+		}
+	}
+	var back Config
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Admin, c.Admin) {
+		t.Errorf("admin does not round-trip: %+v vs %+v", back.Admin, c.Admin)
+	}
+}
+
+func TestTarget(t *testing.T) {
+	tests := []struct {
+		endpoint     string
+		insecure     bool
+		wantTarget   string
+		wantInsecure bool
+		wantErr      string
+	}{
+		{"dns:///localhost:30080", false, "dns:///localhost:30080", false, ""},
+		{"dns:///localhost:30080", true, "dns:///localhost:30080", true, ""},
+		{"passthrough:///10.0.0.1:81", false, "passthrough:///10.0.0.1:81", false, ""},
+		{"unix:///var/run/admin.sock", true, "unix:///var/run/admin.sock", true, ""},
+		{"http://localhost:30080", false, "localhost:30080", true, ""},
+		{"http://flyte.example.com", false, "flyte.example.com:80", true, ""},
+		{"http://flyte.example.com/console", false, "flyte.example.com:80", true, ""},
+		{"https://flyte.example.com", false, "flyte.example.com:443", false, ""},
+		{"HTTPS://flyte.example.com:8443/", false, "flyte.example.com:8443", false, ""},
+		{"https://[::1]:8443", false, "[::1]:8443", false, ""},
+		{"flyte.example.com:8089", false, "flyte.example.com:8089", false, ""},
+		{"flyte.example.com:8089", true, "flyte.example.com:8089", true, ""},
+		{"  flyte.example.com  ", false, "flyte.example.com:443", false, ""},
+		{"127.0.0.1", false, "127.0.0.1:443", false, ""},
+		{"::1", false, "[::1]:443", false, ""},
+		{"", false, "", false, "admin.endpoint is not set: add admin.endpoint to your flytectl config file or pass --admin-endpoint"},
+		{"dns:///", false, "", false, "no host"},
+		{"https://", false, "", false, "no host"},
+		{"http://host:port", false, "", false, "not a valid endpoint"},
+		{"ftp://flyte.example.com", false, "", false, "unknown scheme ftp"},
+		{"flyte.example.com:99999", false, "", false, "not a number between 1 and 65535"},
+		{"flyte.example.com:", false, "", false, "not a number"},
+		{":8089", false, "", false, "no host"},
+		{"flyte example.com", false, "", false, "unexpected characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.endpoint, func(t *testing.T) {
+			target, insecure, err := Admin{Endpoint: tt.endpoint, Insecure: tt.insecure}.Target()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if target != tt.wantTarget || insecure != tt.wantInsecure {
+				t.Errorf("Target = %q, %v; want %q, %v", target, insecure, tt.wantTarget, tt.wantInsecure)
+			}
+		})
+	}
+}
+
+func TestConfigAdminTargetNamesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("admin:\n  insecure: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.AdminTarget()
+	if err == nil || !strings.Contains(err.Error(), "add admin.endpoint to "+path+" or pass --admin-endpoint") {
+		t.Errorf("got %v", err)
+	}
+}
