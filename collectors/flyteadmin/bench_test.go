@@ -8,62 +8,10 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
 )
 
 // benchLatency is the per-call latency the fake Admin adds, a typical in-region round trip.
 const benchLatency = 10 * time.Millisecond
-
-// benchExecution builds an execution of about n nodes, 1 % failed (at least one per group):
-// half at the top level, a quarter under a subworkflow and a quarter under a dynamic node whose
-// first failed child is itself a subworkflow with a failed grandchild. Failed nodes have two
-// attempts and a message longer than Admin's 100-byte list trim.
-func benchExecution(name string, n int) *fakeadmin.Fixture {
-	f := &fakeadmin.Fixture{}
-	long := func(id string) string {
-		return "[2/2] currentAttempt done. Last Error: USER::Pod failed. No message received from kubernetes.\r\n[" +
-			name + "-" + id + "-1] terminated with exit code (137). Reason [OOMKilled]. Message: \n."
-	}
-	e := f.AddExecution(newExecution(name, core.WorkflowExecution_FAILED, userError("RetriesExhausted|OOMKilled", long("n0"))))
-	e.AddNode("", newNode("start-node", core.NodeExecution_SUCCEEDED))
-	group := func(parentID, prefix string, count int, nestFirstFailure bool) {
-		failures := 0
-		for i := range count {
-			id := fmt.Sprintf("%s%d", prefix, i)
-			fail := i%100 == 99 || (count < 100 && i == count-1)
-			if !fail {
-				e.AddNode(parentID, newNode(id, core.NodeExecution_SUCCEEDED),
-					newTask(0, core.TaskExecution_SUCCEEDED, name+"-"+id+"-0", nil))
-				continue
-			}
-			failures++
-			if nestFirstFailure && failures == 1 {
-				e.AddNode(parentID, newNode(id, core.NodeExecution_FAILED, parent(false), withError("RetriesExhausted|OOMKilled", long(id))))
-				for j := range 3 {
-					cid := fmt.Sprintf("%s-0-n%d", id, j)
-					if j < 2 {
-						e.AddNode(id, newNode(cid, core.NodeExecution_SUCCEEDED))
-						continue
-					}
-					e.AddNode(id, newNode(cid, core.NodeExecution_FAILED, withError("RetriesExhausted|OOMKilled", long(cid))),
-						newTask(0, core.TaskExecution_FAILED, name+"-"+cid+"-0", userError("OOMKilled", "exit 137")),
-						newTask(1, core.TaskExecution_FAILED, name+"-"+cid+"-1", userError("OOMKilled", "exit 137")))
-				}
-				continue
-			}
-			e.AddNode(parentID, newNode(id, core.NodeExecution_FAILED, withError("RetriesExhausted|OOMKilled", long(id))),
-				newTask(0, core.TaskExecution_FAILED, name+"-"+id+"-0", userError("OOMKilled", "exit 137")),
-				newTask(1, core.TaskExecution_FAILED, name+"-"+id+"-1", userError("OOMKilled", "exit 137")))
-		}
-	}
-	group("", "n", n/2, false)
-	e.AddNode("", newNode("sub", core.NodeExecution_FAILED, parent(false), withError("RetriesExhausted|OOMKilled", long("sub"))))
-	group("sub", "sub-0-n", n/4, false)
-	e.AddNode("", newNode("dyn", core.NodeExecution_FAILED, parent(true), withError("RetriesExhausted|OOMKilled", long("dyn"))),
-		newTask(0, core.TaskExecution_SUCCEEDED, name+"-dyn-0", nil))
-	group("dyn", "dyn-0-dn", n-n/2-n/4, true)
-	return f
-}
 
 // BenchmarkCollect drives the collector against the fake Admin with 10 ms per call and reports
 // calls, peak in flight, the critical path and the ratio of wall time to the ideal: 10 ms times
@@ -72,7 +20,7 @@ func BenchmarkCollect(b *testing.B) {
 	for _, n := range []int{10, 1000, 10000} {
 		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
 			name := fmt.Sprintf("bench%d", n)
-			srv, api := serve(b, benchExecution(name, n), fakeadmin.Options{Latency: benchLatency})
+			srv, api := serve(b, fakeadmin.Synthetic(name, n), fakeadmin.Options{Latency: benchLatency})
 			var res *flyteadmin.Result
 			b.ResetTimer()
 			for range b.N {

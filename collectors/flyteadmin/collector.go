@@ -39,7 +39,6 @@ type AdminAPI interface {
 	ListNodeExecutions(ctx context.Context, in *admin.NodeExecutionListRequest, opts ...grpc.CallOption) (*admin.NodeExecutionList, error)
 	GetNodeExecution(ctx context.Context, in *admin.NodeExecutionGetRequest, opts ...grpc.CallOption) (*admin.NodeExecution, error)
 	ListTaskExecutions(ctx context.Context, in *admin.TaskExecutionListRequest, opts ...grpc.CallOption) (*admin.TaskExecutionList, error)
-	GetTaskExecution(ctx context.Context, in *admin.TaskExecutionGetRequest, opts ...grpc.CallOption) (*admin.TaskExecution, error)
 	GetVersion(ctx context.Context, in *admin.GetVersionRequest, opts ...grpc.CallOption) (*admin.GetVersionResponse, error)
 }
 
@@ -353,6 +352,8 @@ func (r *run) fullNodeError(ctx context.Context, ex *evidence.Execution, n *evid
 	}
 }
 
+// listTasks reads every attempt of a node. Unlike node lists, flyteadmin (v1.10 to v1.16) does
+// not trim errors in task-execution lists, so no GetTaskExecution follows.
 func (r *run) listTasks(ctx context.Context, ex *evidence.Execution, n *evidence.Node, depth int) []*evidence.TaskAttempt {
 	target := ex.ID.String() + " node " + n.ID
 	nodeID := &core.NodeExecutionIdentifier{NodeId: n.ID, ExecutionId: toWorkflowExecutionID(ex.ID)}
@@ -362,7 +363,6 @@ func (r *run) listTasks(ctx context.Context, ex *evidence.Execution, n *evidence
 		attempt uint32
 	}
 	seen := map[key]bool{}
-	var trimmed []*admin.TaskExecution
 	token := ""
 	for {
 		req := &admin.TaskExecutionListRequest{
@@ -387,40 +387,12 @@ func (r *run) listTasks(ctx context.Context, ex *evidence.Execution, n *evidence
 			}
 			seen[k] = true
 			attempts = append(attempts, a)
-			if a.Error != nil && len(a.Error.Message) >= trimmedErrLen-3 {
-				trimmed = append(trimmed, te)
-			}
 		}
 		next := resp.GetToken()
 		if next == "" || next == token || len(resp.GetTaskExecutions()) == 0 {
 			break
 		}
 		token = next
-	}
-	// flyteadmin v1.16 does not trim task lists, but older or patched servers may: read those
-	// attempts whole. The calls are independent, so they run together.
-	var wg sync.WaitGroup
-	for i, te := range trimmed {
-		wg.Go(func() {
-			full, err := call(ctx, r, "GetTaskExecution", depth+1, func(ctx context.Context) (*admin.TaskExecution, error) {
-				return r.c.API.GetTaskExecution(ctx, &admin.TaskExecutionGetRequest{Id: te.GetId()})
-			})
-			if err != nil {
-				r.fail("GetTaskExecution", fmt.Sprintf("%s attempt %d", target, te.GetId().GetRetryAttempt()), err)
-				return
-			}
-			trimmed[i] = full
-		})
-	}
-	wg.Wait()
-	for _, te := range trimmed {
-		for _, a := range attempts {
-			if a.RetryAttempt == te.GetId().GetRetryAttempt() && a.TaskID == convertIdentifier(te.GetId().GetTaskId()) {
-				if e := convertError(te.GetClosure().GetError()); e != nil {
-					a.Error = e
-				}
-			}
-		}
 	}
 	sort.SliceStable(attempts, func(i, j int) bool { return attempts[i].RetryAttempt < attempts[j].RetryAttempt })
 	return attempts
