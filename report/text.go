@@ -206,6 +206,10 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 
 	var kids []item
 	for _, a := range n.Attempts {
+		// A dynamic node's task only builds the sub-workflow; when it worked, the story is below.
+		if n.IsParent && evidence.Succeeded(a.Phase) {
+			continue
+		}
 		kids = append(kids, item{attempt: a})
 	}
 	var children []*evidence.Node
@@ -237,7 +241,7 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 			branch, next = "└─ ", "   "
 		}
 		if k.attempt != nil {
-			t.attempt(k.attempt, rest+branch, rest+next)
+			t.attempt(k.attempt, previousAttempt(kids[:i]), rest+branch, rest+next)
 		} else {
 			t.node(k.node, rest+branch, rest+next, show)
 		}
@@ -272,7 +276,31 @@ func (t *textWriter) ownError(n *evidence.Node, children []*evidence.Node) *evid
 	return n.Error
 }
 
-func (t *textWriter) attempt(a *evidence.TaskAttempt, first, rest string) {
+func previousAttempt(before []item) *evidence.TaskAttempt {
+	for i := len(before) - 1; i >= 0; i-- {
+		if before[i].attempt != nil {
+			return before[i].attempt
+		}
+	}
+	return nil
+}
+
+// sameAttemptError reports whether two attempts failed the same way; messages name their own
+// pod, so pod names are masked before comparing.
+func sameAttemptError(a, prev *evidence.TaskAttempt) bool {
+	if a.Error == nil || prev == nil || prev.Error == nil || a.Error.Code != prev.Error.Code || a.Error.Kind != prev.Error.Kind {
+		return false
+	}
+	mask := func(at *evidence.TaskAttempt) string {
+		if at.PodName == "" {
+			return at.Error.Message
+		}
+		return strings.ReplaceAll(at.Error.Message, at.PodName, "<pod>")
+	}
+	return mask(a) == mask(prev)
+}
+
+func (t *textWriter) attempt(a, prev *evidence.TaskAttempt, first, rest string) {
 	line := fmt.Sprintf("attempt %d  %s", a.RetryAttempt, t.s.Phase(a.Phase))
 	if a.PodName != "" {
 		line += "  " + t.s.Dim("pod ") + a.PodName
@@ -282,7 +310,11 @@ func (t *textWriter) attempt(a *evidence.TaskAttempt, first, rest string) {
 	}
 	t.printf("%s%s\n", first, line)
 	ind := rest + "  "
-	if a.Error != nil {
+	switch {
+	case sameAttemptError(a, prev):
+		t.fieldAt(ind, "error", strings.TrimSpace(strings.Join(nonEmpty(a.Error.Kind, a.Error.Code), "  "))+
+			t.s.Dim(fmt.Sprintf(" (same as attempt %d)", prev.RetryAttempt)))
+	case a.Error != nil:
 		t.errorFieldAt(ind, "error", a.Error, false)
 	}
 	if len(a.Reasons) > 0 {

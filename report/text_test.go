@@ -51,7 +51,7 @@ func nestedFailure() *evidence.Snapshot {
 						Attempts: []*evidence.TaskAttempt{
 							{TaskID: evidence.Identifier{Name: "workflows.train.fit"}, RetryAttempt: 0, Phase: "FAILED",
 								PodName: "fqbfw3dxmhq8lrtz2k7s-n1-0-n1-0", Duration: evidence.Duration(2 * time.Minute),
-								Error: &evidence.ExecutionError{Kind: "USER", Code: "OOMKilled", Message: strings.ReplaceAll(oom, "n1-1]", "n1-0]")},
+								Error:   &evidence.ExecutionError{Kind: "USER", Code: "OOMKilled", Message: strings.ReplaceAll(oom, "n1-1]", "n1-0]")},
 								Reasons: []evidence.Reason{{OccurredAt: t0.Add(time.Minute), Message: "task submitted to K8s"}},
 								Logs:    []evidence.TaskLog{{Name: "Kubernetes Logs (User)", URI: "https://k8s.example.com/#/log/flytesnacks-development/fqbfw3dxmhq8lrtz2k7s-n1-0-n1-0/pod"}}},
 							{TaskID: evidence.Identifier{Name: "workflows.train.fit"}, RetryAttempt: 1, Phase: "FAILED",

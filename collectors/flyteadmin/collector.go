@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,31 +76,30 @@ func (e *NotFoundError) Error() string {
 // Collect reads the execution id and everything under it that did not succeed. It fails only
 // when the execution itself cannot be read; later failed calls are recorded in the result.
 func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	r := c.newRun()
 	start := r.now()
 
-	var version string
-	var versionWG sync.WaitGroup
-	versionWG.Go(func() { version = r.version(ctx) })
-
-	root, err := r.getExecution(ctx, id, 0)
+	var version, inputsURI, outputsURI string
+	r.wg.Go(func() { version = r.version(ctx) })
+	r.wg.Go(func() { inputsURI, outputsURI = r.executionData(ctx, id) })
+	root, err := r.collectExecution(ctx, id, 0, 0)
 	if err != nil {
-		versionWG.Wait()
+		cancel() // the calls started beside GetExecution are moot now
+		r.wg.Wait()
 		if status.Code(err) == codes.NotFound {
 			return nil, &NotFoundError{ID: id, Endpoint: c.Endpoint}
 		}
 		return nil, fmt.Errorf("cannot read execution %s from Flyte Admin at %s: %s", id, c.Endpoint, describe(err))
 	}
-	r.wg.Go(func() { r.executionData(ctx, root, 1) })
-	r.collectTree(ctx, root, 1, 0)
 	r.wg.Wait()
-	versionWG.Wait()
+	root.InputsURI, root.OutputsURI = inputsURI, outputsURI
 
-	rec := r.record(start)
 	return &Result{
 		Execution: root,
 		Admin:     evidence.AdminInfo{Endpoint: c.Endpoint, Version: version},
-		Record:    rec,
+		Record:    r.record(start),
 	}, nil
 }
 
@@ -225,50 +225,54 @@ func (r *run) version(ctx context.Context) string {
 	return resp.GetControlPlaneVersion().GetVersion()
 }
 
-func (r *run) getExecution(ctx context.Context, id evidence.ExecutionID, depth int) (*evidence.Execution, error) {
+// collectExecution reads an execution and its top-level nodes, expanding what did not succeed.
+// GetExecution and the node list do not depend on each other, so both start at once. depth is
+// the depth of the call that led here; nesting counts child-execution hops.
+func (r *run) collectExecution(ctx context.Context, id evidence.ExecutionID, depth, nesting int) (*evidence.Execution, error) {
+	var nodes []*evidence.Node
+	var listed bool
+	var lists sync.WaitGroup
+	lists.Go(func() { nodes, listed = r.listNodes(ctx, id, "", depth, nesting) })
 	ex, err := call(ctx, r, "GetExecution", depth+1, func(ctx context.Context) (*admin.Execution, error) {
 		return r.c.API.GetExecution(ctx, &admin.WorkflowExecutionGetRequest{Id: toWorkflowExecutionID(id)})
 	})
+	lists.Wait()
 	if err != nil {
 		return nil, err
 	}
-	return convertExecution(ex), nil
+	out := convertExecution(ex)
+	if listed || len(nodes) > 0 {
+		out.Nodes = nodes
+	}
+	return out, nil
 }
 
-func (r *run) executionData(ctx context.Context, ex *evidence.Execution, depth int) {
-	resp, err := call(ctx, r, "GetExecutionData", depth+1, func(ctx context.Context) (*admin.WorkflowExecutionGetDataResponse, error) {
-		return r.c.API.GetExecutionData(ctx, &admin.WorkflowExecutionGetDataRequest{Id: toWorkflowExecutionID(ex.ID)})
+func (r *run) executionData(ctx context.Context, id evidence.ExecutionID) (inputs, outputs string) {
+	resp, err := call(ctx, r, "GetExecutionData", 1, func(ctx context.Context) (*admin.WorkflowExecutionGetDataResponse, error) {
+		return r.c.API.GetExecutionData(ctx, &admin.WorkflowExecutionGetDataRequest{Id: toWorkflowExecutionID(id)})
 	})
 	if err != nil {
-		r.fail("GetExecutionData", ex.ID.String(), err)
-		return
+		if ctx.Err() == nil {
+			r.fail("GetExecutionData", id.String(), err)
+		}
+		return "", ""
 	}
-	ex.InputsURI = resp.GetInputs().GetUrl()
-	ex.OutputsURI = resp.GetOutputs().GetUrl()
-}
-
-// collectTree lists ex's top-level nodes and expands what did not succeed. depth is the depth of
-// the call that produced ex; nesting counts child-execution hops.
-func (r *run) collectTree(ctx context.Context, ex *evidence.Execution, depth, nesting int) {
-	nodes, ok := r.listNodes(ctx, ex, "", depth, nesting)
-	if ok || len(nodes) > 0 {
-		ex.Nodes = nodes
-	}
+	return resp.GetInputs().GetUrl(), resp.GetOutputs().GetUrl()
 }
 
 // listNodes pages through the node executions under parentID ("" for the top level) and starts
 // the expansion of each unsuccessful node as soon as its page arrives.
-func (r *run) listNodes(ctx context.Context, ex *evidence.Execution, parentID string, depth, nesting int) ([]*evidence.Node, bool) {
+func (r *run) listNodes(ctx context.Context, exID evidence.ExecutionID, parentID string, depth, nesting int) ([]*evidence.Node, bool) {
 	var nodes []*evidence.Node
 	seen := map[string]bool{}
 	token := ""
-	target := ex.ID.String()
+	target := exID.String()
 	if parentID != "" {
 		target += " node " + parentID
 	}
 	for {
 		req := &admin.NodeExecutionListRequest{
-			WorkflowExecutionId: toWorkflowExecutionID(ex.ID),
+			WorkflowExecutionId: toWorkflowExecutionID(exID),
 			Limit:               r.pageSize(),
 			Token:               token,
 			SortBy:              &admin.Sort{Key: "id", Direction: admin.Sort_ASCENDING},
@@ -284,13 +288,13 @@ func (r *run) listNodes(ctx context.Context, ex *evidence.Execution, parentID st
 		}
 		for _, ne := range resp.GetNodeExecutions() {
 			nid := ne.GetId().GetNodeId()
-			if nid == "start-node" || nid == "end-node" || seen[nid] {
+			if isPseudoNode(ne) || seen[nid] {
 				continue
 			}
 			seen[nid] = true
 			n := convertNode(ne, parentID)
 			nodes = append(nodes, n)
-			r.expand(ctx, ex, n, ne, depth, nesting)
+			r.expand(ctx, exID, n, depth, nesting)
 		}
 		next := resp.GetToken()
 		if next == "" || next == token || len(resp.GetNodeExecutions()) == 0 {
@@ -300,23 +304,35 @@ func (r *run) listNodes(ctx context.Context, ex *evidence.Execution, parentID st
 	}
 }
 
+// isPseudoNode reports Flyte's start-node and end-node, which UIs hide. Inside subworkflows and
+// dynamic nodes their ids are unique ids such as "n0-0-start-node", or a hash when those would
+// exceed 20 characters, so the template id is checked too.
+func isPseudoNode(ne *admin.NodeExecution) bool {
+	for _, id := range []string{ne.GetId().GetNodeId(), ne.GetMetadata().GetSpecNodeId()} {
+		if id == "start-node" || id == "end-node" || strings.HasSuffix(id, "-start-node") || strings.HasSuffix(id, "-end-node") {
+			return true
+		}
+	}
+	return false
+}
+
 // expand starts the calls an unsuccessful node needs. Each goroutine writes only its own fields
 // of n, and nothing reads them before run.wg is done.
-func (r *run) expand(ctx context.Context, ex *evidence.Execution, n *evidence.Node, ne *admin.NodeExecution, depth, nesting int) {
+func (r *run) expand(ctx context.Context, exID evidence.ExecutionID, n *evidence.Node, depth, nesting int) {
 	if evidence.Succeeded(n.Phase) {
 		return
 	}
 	if n.Error != nil && len(n.Error.Message) >= trimmedErrLen-3 {
-		r.wg.Go(func() { r.fullNodeError(ctx, ex, n, depth) })
+		r.wg.Go(func() { r.fullNodeError(ctx, exID, n, depth) })
 	}
 	if n.IsParent {
 		r.wg.Go(func() {
-			children, ok := r.listNodes(ctx, ex, n.ID, depth, nesting)
+			children, ok := r.listNodes(ctx, exID, n.ID, depth, nesting)
 			n.Children, n.ChildrenCollected = children, ok
 		})
 	}
 	if n.Kind == evidence.KindTask || n.IsDynamic || n.IsArray {
-		r.wg.Go(func() { n.Attempts = r.listTasks(ctx, ex, n, depth) })
+		r.wg.Go(func() { n.Attempts = r.listTasks(ctx, exID, n, depth) })
 	}
 	if child := n.ChildExecutionID; child != nil {
 		if nesting+1 > r.maxChildDepth() {
@@ -325,26 +341,25 @@ func (r *run) expand(ctx context.Context, ex *evidence.Execution, n *evidence.No
 			return
 		}
 		r.wg.Go(func() {
-			cex, err := r.getExecution(ctx, *child, depth)
+			cex, err := r.collectExecution(ctx, *child, depth, nesting+1)
 			if err != nil {
 				r.fail("GetExecution", child.String(), err)
 				return
 			}
-			r.collectTree(ctx, cex, depth+1, nesting+1)
 			n.ChildExecution = cex
 		})
 	}
 }
 
-func (r *run) fullNodeError(ctx context.Context, ex *evidence.Execution, n *evidence.Node, depth int) {
+func (r *run) fullNodeError(ctx context.Context, exID evidence.ExecutionID, n *evidence.Node, depth int) {
 	full, err := call(ctx, r, "GetNodeExecution", depth+1, func(ctx context.Context) (*admin.NodeExecution, error) {
 		return r.c.API.GetNodeExecution(ctx, &admin.NodeExecutionGetRequest{Id: &core.NodeExecutionIdentifier{
-			NodeId: n.ID, ExecutionId: toWorkflowExecutionID(ex.ID),
+			NodeId: n.ID, ExecutionId: toWorkflowExecutionID(exID),
 		}})
 	})
 	if err != nil {
 		n.ErrorTrimmed = true
-		r.fail("GetNodeExecution", ex.ID.String()+" node "+n.ID, err)
+		r.fail("GetNodeExecution", exID.String()+" node "+n.ID, err)
 		return
 	}
 	if e := convertError(full.GetClosure().GetError()); e != nil {
@@ -354,9 +369,9 @@ func (r *run) fullNodeError(ctx context.Context, ex *evidence.Execution, n *evid
 
 // listTasks reads every attempt of a node. Unlike node lists, flyteadmin (v1.10 to v1.16) does
 // not trim errors in task-execution lists, so no GetTaskExecution follows.
-func (r *run) listTasks(ctx context.Context, ex *evidence.Execution, n *evidence.Node, depth int) []*evidence.TaskAttempt {
-	target := ex.ID.String() + " node " + n.ID
-	nodeID := &core.NodeExecutionIdentifier{NodeId: n.ID, ExecutionId: toWorkflowExecutionID(ex.ID)}
+func (r *run) listTasks(ctx context.Context, exID evidence.ExecutionID, n *evidence.Node, depth int) []*evidence.TaskAttempt {
+	target := exID.String() + " node " + n.ID
+	nodeID := &core.NodeExecutionIdentifier{NodeId: n.ID, ExecutionId: toWorkflowExecutionID(exID)}
 	var attempts []*evidence.TaskAttempt
 	type key struct {
 		task    evidence.Identifier

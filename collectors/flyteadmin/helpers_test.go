@@ -145,6 +145,12 @@ func fanout(name string, top, children, failEvery int) *fakeadmin.Fixture {
 		phase = core.NodeExecution_FAILED
 	}
 	e.AddNode("", newNode("dyn", phase, parent(true)), newTask(0, core.TaskExecution_SUCCEEDED, name+"-dyn-0", nil))
+	// Inside a dynamic node the pseudo nodes get unique ids; a long one is hashed and only the
+	// template id gives it away.
+	e.AddNode("dyn", newNode("dyn-0-start-node", core.NodeExecution_SUCCEEDED))
+	hashed := newNode("fq2ab7xz", core.NodeExecution_SUCCEEDED)
+	hashed.Metadata.SpecNodeId = "end-node"
+	e.AddNode("dyn", hashed)
 	for i := range children {
 		id := fmt.Sprintf("dyn-0-dn%d", i)
 		if failEvery > 0 && i%failEvery == failEvery-1 {

@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+)
+
+// testFactory returns production wiring (real gRPC dialing) with test streams and an
+// environment that only has what the test puts in env.
+func testFactory(t *testing.T, env map[string]string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	io, out, errOut := iostreams.Test()
+	home := t.TempDir()
+	f := NewFactory()
+	f.IO = io
+	f.Getenv = func(k string) string { return env[k] }
+	f.HomeDir = func() (string, error) { return home, nil }
+	f.Now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
+	f.Version = "test"
+	return f, out, errOut
+}
+
+func exec(name string, phase core.WorkflowExecution_Phase, err *core.ExecutionError) *admin.Execution {
+	c := &admin.ExecutionClosure{Phase: phase}
+	if err != nil {
+		c.OutputResult = &admin.ExecutionClosure_Error{Error: err}
+	}
+	return &admin.Execution{Id: &core.WorkflowExecutionIdentifier{Project: "flytesnacks", Domain: "development", Name: name}, Closure: c}
+}
+
+// startAdmin serves a failed and a healthy execution and returns its address.
+func startAdmin(t *testing.T) string {
+	t.Helper()
+	f := &fakeadmin.Fixture{}
+	msg := `Grace period [3m0s] exceeded|containers with unready status: [failedrun-n0-0]|Back-off pulling image "ghcr.io/acme/trainer:v1.2.3"`
+	perr := &core.ExecutionError{Code: "ContainersNotReady|ImagePullBackOff", Message: msg, Kind: core.ExecutionError_USER}
+	e := f.AddExecution(exec("failedrun", core.WorkflowExecution_FAILED, perr))
+	e.AddNode("", &admin.NodeExecution{Id: &core.NodeExecutionIdentifier{NodeId: "n0"},
+		Closure: &admin.NodeExecutionClosure{Phase: core.NodeExecution_FAILED, OutputResult: &admin.NodeExecutionClosure_Error{Error: perr}},
+		Metadata: &admin.NodeExecutionMetaData{SpecNodeId: "n0"}},
+		&admin.TaskExecution{Id: &core.TaskExecutionIdentifier{TaskId: &core.Identifier{ResourceType: core.ResourceType_TASK, Name: "wf.train"}},
+			Closure: &admin.TaskExecutionClosure{Phase: core.TaskExecution_FAILED, OutputResult: &admin.TaskExecutionClosure_Error{Error: perr}}})
+	f.AddExecution(exec("okrun", core.WorkflowExecution_SUCCEEDED, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	addr, stop, err := fakeadmin.New(f, fakeadmin.Options{}).Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(); cancel() })
+	return addr
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(f *Factory, args ...string) int { return Main(context.Background(), f, args) }
+
+func TestDiagnoseFailedExecutionExits3(t *testing.T) {
+	addr := startAdmin(t)
+	cfg := writeConfig(t, "admin:\n  endpoint: dns:///"+addr+"\n  insecure: true\nproject: flytesnacks\ndomain: development\n")
+	f, out, errOut := testFactory(t, map[string]string{"FLYTECTL_CONFIG": cfg})
+	code := run(f, "failedrun")
+	if code != ExitErrors {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, ExitErrors, errOut)
+	}
+	for _, want := range []string{"flytesnacks/development/failedrun  FAILED", "ContainersNotReady|ImagePullBackOff", `Back-off pulling image "ghcr.io/acme/trainer:v1.2.3"`, "Failing path", "n0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if errOut.Len() != 0 {
+		t.Errorf("stderr is not a terminal, so nothing may be written there: %q", errOut)
+	}
+}
+
+func TestExitCodesFollowFailOn(t *testing.T) {
+	addr := startAdmin(t)
+	f, _, _ := testFactory(t, nil)
+	base := []string{"--admin-endpoint", addr, "--insecure"}
+	cases := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"flytesnacks/development/failedrun"}, ExitErrors},
+		{[]string{"--fail-on", "never", "flytesnacks/development/failedrun"}, ExitOK},
+		{[]string{"--fail-on", "warning", "flytesnacks/development/failedrun"}, ExitErrors},
+		{[]string{"flytesnacks/development/okrun"}, ExitOK},
+		{[]string{"diagnose", "flytesnacks/development/okrun"}, ExitOK},
+	}
+	for _, c := range cases {
+		args := append(append([]string{}, base...), c.args...)
+		if c.args[0] == "diagnose" {
+			args = append([]string{"diagnose"}, append(base, c.args[1:]...)...)
+		}
+		if got := run(f, args...); got != c.want {
+			t.Errorf("flytedoctor %v: exit %d, want %d", args, got, c.want)
+		}
+	}
+}
+
+func TestJSONOutputIsTheSnapshot(t *testing.T) {
+	addr := startAdmin(t)
+	f, out, _ := testFactory(t, nil)
+	if code := run(f, "--admin-endpoint", "http://"+addr, "-o", "json", "flyte://v1/flytesnacks/development/failedrun/n0/0/o"); code != ExitErrors {
+		t.Fatalf("exit %d", code)
+	}
+	var snap evidence.Snapshot
+	if err := json.Unmarshal(out.Bytes(), &snap); err != nil {
+		t.Fatalf("-o json is not a snapshot: %v\n%s", err, out)
+	}
+	if snap.SchemaVersion != evidence.SchemaVersion || snap.Execution.Nodes[0].Attempts[0].TaskID.Name != "wf.train" {
+		t.Fatalf("snapshot = %+v", snap)
+	}
+	if snap.Admin.Version == "" || snap.Collection[0].Calls["GetExecution"] != 1 {
+		t.Fatalf("admin info / collection record missing: %+v %+v", snap.Admin, snap.Collection)
+	}
+}
+
+func TestToolFailuresExit1WithOneLine(t *testing.T) {
+	addr := startAdmin(t)
+	f, _, errOut := testFactory(t, nil)
+	if code := run(f, "--admin-endpoint", addr, "--insecure", "flytesnacks/development/nosuch"); code != ExitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	want := "flytedoctor: execution flytesnacks/development/nosuch not found on " + addr + "\n"
+	if errOut.String() != want {
+		t.Fatalf("stderr = %q, want %q", errOut, want)
+	}
+
+	f, _, errOut = testFactory(t, nil)
+	if code := run(f, "--admin-endpoint", "127.0.0.1:1", "--insecure", "--timeout", "5s", "flytesnacks/development/x"); code != ExitFailure {
+		t.Fatalf("unreachable Admin: exit %d", code)
+	}
+	if s := errOut.String(); !strings.HasPrefix(s, "flytedoctor: cannot read execution flytesnacks/development/x from Flyte Admin at 127.0.0.1:1") || strings.Count(s, "\n") != 1 {
+		t.Fatalf("stderr = %q", s)
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	bad := writeConfig(t, "admin:\n  endpoint: [unclosed\n")
+	unknownAuth := writeConfig(t, "admin:\n  endpoint: dns:///x:443\n  authType: Magic\n")
+	cases := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"a/b"}, "expected 1 or 3 slash-separated parts"},
+		{[]string{"bare-name"}, "needs a project and a domain"},
+		{[]string{"-o", "yaml", "p/d/n"}, `unknown output format "yaml"`},
+		{[]string{"--fail-on", "sometimes", "p/d/n"}, `unknown --fail-on level "sometimes"`},
+		{[]string{"--bogus", "p/d/n"}, "unknown flag: --bogus"},
+		{[]string{"p/d/n", "extra"}, "expected one execution, got 2 arguments"},
+		{[]string{"diagnose"}, "no execution given"},
+		{[]string{"-c", "/nonexistent/config.yaml", "p/d/n"}, "config file /nonexistent/config.yaml not found"},
+		{[]string{"-c", bad, "p/d/n"}, "config file " + bad},
+		{[]string{"-c", unknownAuth, "p/d/n"}, "Magic"},
+		{[]string{"p/d/n"}, "admin.endpoint is not set"},
+		{[]string{"version", "extra"}, "takes no arguments"},
+		{[]string{"demo", "nosuch"}, `unknown demo scenario "nosuch"`},
+	}
+	for _, c := range cases {
+		f, out, errOut := testFactory(t, nil)
+		if code := run(f, c.args...); code != ExitUsage {
+			t.Errorf("flytedoctor %v: exit %d, want 2 (stderr %q)", c.args, code, errOut)
+			continue
+		}
+		s := errOut.String()
+		if !strings.HasPrefix(s, "flytedoctor: ") || !strings.Contains(s, c.wantErr) || strings.Count(s, "\n") != 1 {
+			t.Errorf("flytedoctor %v: stderr %q, want one line containing %q", c.args, s, c.wantErr)
+		}
+		if out.Len() != 0 {
+			t.Errorf("flytedoctor %v wrote to stdout: %q", c.args, out)
+		}
+	}
+}
+
+func TestNoArgumentsShowsHelp(t *testing.T) {
+	f, out, _ := testFactory(t, nil)
+	if code := run(f); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out.String(), "Usage:") || !strings.Contains(out.String(), "demo") {
+		t.Fatalf("help = %s", out)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	f, out, _ := testFactory(t, nil)
+	if code := run(f, "version"); code != ExitOK || out.String() != "flytedoctor test\n" {
+		t.Fatalf("exit %d, out %q", code, out)
+	}
+}
+
+func TestDemoRunsEveryScenario(t *testing.T) {
+	f, out, errOut := testFactory(t, nil)
+	if code := run(f, "demo", "--no-color"); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	s := out.String()
+	for _, want := range []string{"demo 1/", "ImagePullBackOff", "OOMKilled", "SUCCEEDED", "Failing path"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}
