@@ -1,0 +1,418 @@
+package gen
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/event"
+)
+
+// The demo cluster: an EKS flyte-binary install with S3 storage and CloudWatch logs.
+const (
+	project     = "flytesnacks"
+	domain      = "development"
+	namespace   = project + "-" + domain // admin's default namespace template
+	metaBucket  = "s3://acme-flyte-metadata"
+	rawPrefix   = "s3://acme-flyte-data/data"
+	principal   = "jane.doe@acme.io"
+	regVersion  = "v2026.08.14-3f9c2e1"
+	dashboard   = "https://k8s-dashboard.acme.io"
+	cwRegion    = "us-east-1"
+	cwLogGroup  = "/aws/containerinsights/acme-flyte-prod/application"
+	kubeLogName = "Kubernetes Logs (User)"
+	cwLogName   = "Cloudwatch Logs (User)"
+)
+
+func ts(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err) // literals in this package only
+	}
+	return t
+}
+
+func ident(rt core.ResourceType, name string) *core.Identifier {
+	return &core.Identifier{ResourceType: rt, Project: project, Domain: domain, Name: name, Version: regVersion}
+}
+
+func execID(name string) *core.WorkflowExecutionIdentifier {
+	return &core.WorkflowExecutionIdentifier{Project: project, Domain: domain, Name: name}
+}
+
+// fixedID is pluginmachinery/encoding.FixedLengthUniqueIDForParts: parts joined by '-', or
+// "f" + base32(fnv) when longer than max.
+func fixedID(max int, fnv64 bool, parts ...string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(p)
+	}
+	s := b.String()
+	if len(s) <= max {
+		return s
+	}
+	var sum []byte
+	if fnv64 {
+		h := fnv.New64a()
+		h.Write([]byte(s))
+		sum = h.Sum(nil)
+	} else {
+		h := fnv.New32a()
+		h.Write([]byte(s))
+		sum = h.Sum(nil)
+	}
+	return "f" + base32.NewEncoding("abcdefghijklmnopqrstuvwxyz123456").WithPadding(base32.NoPadding).EncodeToString(sum)
+}
+
+// uniqueID is nodes/common.GenerateUniqueID for a child of parentUniqueID at parent attempt 0.
+func uniqueID(parentUniqueID, nodeID string) string {
+	if parentUniqueID == "" {
+		return nodeID
+	}
+	return fixedID(20, false, parentUniqueID, "0", nodeID)
+}
+
+// podName is the task's generated name (taskexec_context.go, IDMaxLength 50).
+func podName(exec, nodeUniqueID string, retry uint32) string {
+	return fixedID(50, false, exec, nodeUniqueID, strconv.Itoa(int(retry)))
+}
+
+func containerID(pod string) string {
+	sum := sha256.Sum256([]byte(pod))
+	return hex.EncodeToString(sum[:])
+}
+
+// run builds one execution.
+type run struct {
+	name string
+	ef   *fakeadmin.ExecutionFixture
+}
+
+type execParams struct {
+	name, workflow string
+	phase          core.WorkflowExecution_Phase
+	created        time.Time
+	started        time.Duration // after created
+	duration       time.Duration
+	err            *core.ExecutionError
+	inputs         map[string]*core.Literal
+	// child launch plans
+	parentNode *core.NodeExecutionIdentifier
+}
+
+func newRun(f *fakeadmin.Fixture, p execParams) *run {
+	md := &admin.ExecutionMetadata{
+		Mode:           admin.ExecutionMetadata_MANUAL,
+		Principal:      principal,
+		SystemMetadata: &admin.SystemMetadata{Namespace: namespace},
+	}
+	if p.parentNode != nil {
+		md.Mode = admin.ExecutionMetadata_CHILD_WORKFLOW
+		md.Nesting = 1
+		md.ParentNodeExecution = p.parentNode
+	}
+	started := p.created.Add(p.started)
+	closure := &admin.ExecutionClosure{
+		Phase:      p.phase,
+		StartedAt:  ts(started),
+		Duration:   durationpb.New(p.duration),
+		CreatedAt:  ts(p.created),
+		UpdatedAt:  ts(started.Add(p.duration)),
+		WorkflowId: ident(core.ResourceType_WORKFLOW, p.workflow),
+		StateChangeDetails: &admin.ExecutionStateChangeDetails{
+			State: admin.ExecutionState_EXECUTION_ACTIVE, OccurredAt: ts(p.created), Principal: principal,
+		},
+	}
+	if p.err != nil {
+		closure.OutputResult = &admin.ExecutionClosure_Error{Error: p.err}
+	} else if p.phase == core.WorkflowExecution_SUCCEEDED {
+		closure.OutputResult = &admin.ExecutionClosure_Outputs{Outputs: &admin.LiteralMapBlob{
+			Data: &admin.LiteralMapBlob_Uri{Uri: metaDir(p.name) + "/end-node/data/0/outputs.pb"},
+		}}
+	}
+	e := &admin.Execution{
+		Id: execID(p.name),
+		Spec: &admin.ExecutionSpec{
+			LaunchPlan:          ident(core.ResourceType_LAUNCH_PLAN, p.workflow),
+			Metadata:            md,
+			Labels:              &admin.Labels{Values: map[string]string{"team": "ml-platform"}},
+			RawOutputDataConfig: &admin.RawOutputDataConfig{OutputLocationPrefix: rawPrefix},
+			SecurityContext: &core.SecurityContext{RunAs: &core.Identity{
+				K8SServiceAccount: "default",
+				IamRole:           "arn:aws:iam::123456789012:role/flyte-user-role",
+			}},
+		},
+		Closure: closure,
+	}
+	r := &run{name: p.name, ef: f.AddExecution(e)}
+	if p.inputs != nil {
+		r.ef.Data = &admin.WorkflowExecutionGetDataResponse{
+			Inputs:     &admin.UrlBlob{Url: fmt.Sprintf("%s/metadata/%s/%s/%s/inputs", metaBucket, project, domain, p.name), Bytes: 96},
+			FullInputs: &core.LiteralMap{Literals: p.inputs},
+		}
+	}
+	return r
+}
+
+func metaDir(exec string) string {
+	return fmt.Sprintf("%s/metadata/propeller/%s-%s-%s", metaBucket, project, domain, exec)
+}
+
+func intLit(i int64) *core.Literal {
+	return &core.Literal{Value: &core.Literal_Scalar{Scalar: &core.Scalar{Value: &core.Scalar_Primitive{
+		Primitive: &core.Primitive{Value: &core.Primitive_Integer{Integer: i}}}}}}
+}
+
+func strLit(s string) *core.Literal {
+	return &core.Literal{Value: &core.Literal_Scalar{Scalar: &core.Scalar{Value: &core.Scalar_Primitive{
+		Primitive: &core.Primitive{Value: &core.Primitive_StringValue{StringValue: s}}}}}}
+}
+
+// nodeParams describe one node execution. Times are offsets from the execution's creation.
+type nodeParams struct {
+	specID  string // template node id
+	parent  *fakeadmin.NodeFixture
+	phase   core.NodeExecution_Phase
+	created time.Time
+	queued  time.Duration // created → started
+	dur     time.Duration
+	err     *core.ExecutionError
+	// kind of node
+	task, dynamic, subworkflow, array bool
+	launched                          *core.WorkflowExecutionIdentifier // launch plan node
+	attempt                           uint32                            // attempt whose outputs count
+}
+
+type node struct {
+	fx       *fakeadmin.NodeFixture
+	uniqueID string
+	dataDir  string
+}
+
+func (r *run) node(p nodeParams, parent *node) *node {
+	n := &node{}
+	parentID := ""
+	if parent != nil {
+		parentID = parent.uniqueID
+		n.uniqueID = uniqueID(parent.uniqueID, p.specID)
+		n.dataDir = parent.dataDir + "/0/" + p.specID
+	} else {
+		n.uniqueID = p.specID
+		n.dataDir = metaDir(r.name) + "/" + p.specID + "/data"
+	}
+	started := p.created.Add(p.queued)
+	closure := &admin.NodeExecutionClosure{
+		Phase:     p.phase,
+		StartedAt: ts(started),
+		Duration:  durationpb.New(p.dur),
+		CreatedAt: ts(p.created),
+		UpdatedAt: ts(started.Add(p.dur)),
+	}
+	switch {
+	case p.err != nil:
+		closure.OutputResult = &admin.NodeExecutionClosure_Error{Error: p.err}
+	case p.phase == core.NodeExecution_SUCCEEDED:
+		closure.OutputResult = &admin.NodeExecutionClosure_OutputUri{
+			OutputUri: fmt.Sprintf("%s/%d/outputs.pb", n.dataDir, p.attempt),
+		}
+	}
+	md := &admin.NodeExecutionMetaData{SpecNodeId: p.specID}
+	if parent != nil {
+		md.RetryGroup = "0"
+	}
+	switch {
+	case p.task:
+		closure.TargetMetadata = &admin.NodeExecutionClosure_TaskNodeMetadata{TaskNodeMetadata: &admin.TaskNodeMetadata{
+			CacheStatus: core.CatalogCacheStatus_CACHE_DISABLED,
+		}}
+	case p.launched != nil:
+		closure.TargetMetadata = &admin.NodeExecutionClosure_WorkflowNodeMetadata{WorkflowNodeMetadata: &admin.WorkflowNodeMetadata{
+			ExecutionId: p.launched,
+		}}
+	}
+	if p.dynamic {
+		md.IsParentNode, md.IsDynamic = true, true
+		closure.DynamicJobSpecUri = n.dataDir + "/0/futures.pb"
+	}
+	md.IsParentNode = md.IsParentNode || p.subworkflow
+	md.IsArray = p.array
+	inputURI := n.dataDir + "/inputs.pb"
+	if p.specID == "start-node" {
+		inputURI = ""
+	}
+	n.fx = r.ef.AddNode(parentID, &admin.NodeExecution{
+		Id:       &core.NodeExecutionIdentifier{NodeId: n.uniqueID, ExecutionId: execID(r.name)},
+		InputUri: inputURI,
+		Closure:  closure,
+		Metadata: md,
+	})
+	return n
+}
+
+// startNode is the pseudo node admin records for every (sub)workflow.
+func (r *run) startNode(created time.Time, parent *node) *node {
+	return r.node(nodeParams{specID: "start-node", phase: core.NodeExecution_SUCCEEDED, created: created}, parent)
+}
+
+type reason struct {
+	after time.Duration
+	msg   string
+}
+
+// attemptParams describe one task attempt of a node.
+type attemptParams struct {
+	task     string
+	taskType string
+	retry    uint32
+	phase    core.TaskExecution_Phase
+	created  time.Time
+	queued   time.Duration
+	dur      time.Duration
+	err      *core.ExecutionError
+	reasons  []reason
+	running  bool // the container started (has a container id and process times)
+}
+
+func (r *run) attempt(n *node, p attemptParams) *admin.TaskExecution {
+	pod := podName(r.name, n.uniqueID, p.retry)
+	cid := ""
+	if p.running {
+		cid = containerID(pod)
+	}
+	started := p.created.Add(p.queued)
+	taskType := p.taskType
+	if taskType == "" {
+		taskType = "python-task"
+	}
+	closure := &admin.TaskExecutionClosure{
+		Phase:        p.phase,
+		Logs:         podLogs(pod, cid, ""),
+		StartedAt:    ts(started),
+		Duration:     durationpb.New(p.dur),
+		CreatedAt:    ts(p.created),
+		UpdatedAt:    ts(started.Add(p.dur)),
+		TaskType:     taskType,
+		EventVersion: 1,
+		Metadata:     &event.TaskExecutionMetadata{GeneratedName: pod, PluginIdentifier: "container"},
+	}
+	for _, rs := range p.reasons {
+		closure.Reasons = append(closure.Reasons, &admin.Reason{OccurredAt: ts(p.created.Add(rs.after)), Message: rs.msg})
+		closure.Reason = rs.msg
+	}
+	switch {
+	case p.err != nil:
+		closure.OutputResult = &admin.TaskExecutionClosure_Error{Error: p.err}
+	case p.phase == core.TaskExecution_SUCCEEDED:
+		closure.OutputResult = &admin.TaskExecutionClosure_OutputUri{OutputUri: fmt.Sprintf("%s/%d/outputs.pb", n.dataDir, p.retry)}
+	}
+	ctr := &core.ContainerContext{ContainerName: pod}
+	if p.running {
+		ctr.Process = &core.ContainerContext_ProcessContext{
+			ContainerStartTime: ts(started.Add(2 * time.Second)),
+			ContainerEndTime:   ts(started.Add(p.dur)),
+		}
+	}
+	closure.LogContext = &core.LogContext{
+		PrimaryPodName: pod,
+		Pods: []*core.PodLogContext{{
+			Namespace: namespace, PodName: pod, PrimaryContainerName: pod, Containers: []*core.ContainerContext{ctr},
+		}},
+	}
+	t := &admin.TaskExecution{
+		Id: &core.TaskExecutionIdentifier{
+			TaskId:          ident(core.ResourceType_TASK, p.task),
+			NodeExecutionId: &core.NodeExecutionIdentifier{NodeId: n.uniqueID, ExecutionId: execID(r.name)},
+			RetryAttempt:    p.retry,
+		},
+		InputUri: n.dataDir + "/inputs.pb",
+		Closure:  closure,
+	}
+	n.fx.Tasks = append(n.fx.Tasks, t)
+	return t
+}
+
+// podLogs are the links flyteplugins' Kubernetes and CloudWatch templates produce.
+func podLogs(pod, containerID, suffix string) []*core.TaskLog {
+	return []*core.TaskLog{
+		{
+			Uri:           fmt.Sprintf("%s/#!/log/%s/%s/pod?namespace=%s", dashboard, namespace, pod, namespace),
+			Name:          kubeLogName + suffix,
+			MessageFormat: core.TaskLog_JSON,
+		},
+		{
+			Uri: fmt.Sprintf("https://console.aws.amazon.com/cloudwatch/home?region=%s#logEventViewer:group=%s;stream=var.log.containers.%s_%s_%s-%s.log",
+				cwRegion, cwLogGroup, pod, namespace, pod, containerID),
+			Name:          cwLogName + suffix,
+			MessageFormat: core.TaskLog_JSON,
+		},
+	}
+}
+
+// Error texts, as flytepropeller and flytekit write them.
+
+func retriesExhausted(cur, max int, last *core.ExecutionError) *core.ExecutionError {
+	return &core.ExecutionError{
+		Code:    "RetriesExhausted|" + last.GetCode(),
+		Kind:    core.ExecutionError_USER,
+		Message: fmt.Sprintf("[%d/%d] currentAttempt done. Last Error: %s::%s", cur, max, last.GetKind(), last.GetMessage()),
+	}
+}
+
+// podFailure is DemystifyFailure's message for one terminated container.
+func podFailure(pod string, exitCode int, reason, logTail string) string {
+	return fmt.Sprintf("Pod failed. No message received from kubernetes.\r\n[%s] terminated with exit code (%d). Reason [%s]. Message: \n%s.",
+		pod, exitCode, reason, logTail)
+}
+
+func oomKilled(pod, logTail string) *core.ExecutionError {
+	return &core.ExecutionError{Code: "OOMKilled", Kind: core.ExecutionError_USER, Message: podFailure(pod, 137, "OOMKilled", logTail)}
+}
+
+// flytekitTrace is entrypoint.get_traceback_str: the indented traceback, then the summary.
+func flytekitTrace(frames []string, excType, excMsg string) string {
+	var tb strings.Builder
+	tb.WriteString("Traceback (most recent call last):\n")
+	for _, f := range frames {
+		tb.WriteString(f)
+		tb.WriteString("\n")
+	}
+	tb.WriteString(excType + ": " + excMsg + "\n")
+	indent := func(s string) string {
+		lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+		for i, l := range lines {
+			if strings.TrimSpace(l) != "" { // textwrap.indent skips blank lines
+				lines[i] = "    " + l
+			}
+		}
+		return strings.Join(lines, "\n") + "\n"
+	}
+	short := excType[strings.LastIndex(excType, ".")+1:]
+	return "Trace:\n\n" + indent(tb.String()) + "\nMessage:\n\n" + strings.TrimSuffix(indent(short+": "+excMsg), "\n")
+}
+
+func flytekitError(code string, kind core.ExecutionError_ErrorKind, dataDir string, attempt uint32, when time.Time, pod, msg string) *core.ExecutionError {
+	return &core.ExecutionError{
+		Code:      code,
+		Kind:      kind,
+		Message:   msg,
+		ErrorUri:  fmt.Sprintf("%s/%d/error.pb", dataDir, attempt),
+		Timestamp: ts(when),
+		Worker:    pod,
+	}
+}

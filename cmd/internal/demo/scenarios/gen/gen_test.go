@@ -1,0 +1,53 @@
+package gen
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestGoldens checks the committed fixtures against the generator; with UPDATE_SCENARIOS=1
+// (go generate) it rewrites them instead.
+func TestGoldens(t *testing.T) {
+	update := os.Getenv("UPDATE_SCENARIOS") == "1"
+	for _, s := range Scenarios() {
+		got, err := Render(s.Build())
+		if err != nil {
+			t.Fatalf("%s: %v", s.File, err)
+		}
+		path := filepath.Join("..", s.File)
+		if update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go generate ./cmd/internal/demo/scenarios/gen)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is stale: run go generate ./cmd/internal/demo/scenarios/gen", s.File)
+		}
+	}
+}
+
+func TestFixedID(t *testing.T) {
+	// Values from flytepropeller's own tests and docs.
+	for _, tc := range []struct {
+		max   int
+		parts []string
+		want  string
+	}{
+		{50, []string{"al2j8c22ppzrgd924jqk", "n0", "0"}, "al2j8c22ppzrgd924jqk-n0-0"},
+		{20, []string{"", "", "n0"}, "n0"},
+	} {
+		if got := fixedID(tc.max, false, tc.parts...); got != tc.want {
+			t.Errorf("fixedID(%v) = %s, want %s", tc.parts, got, tc.want)
+		}
+	}
+	if got := fixedID(20, true, "h3vz8qk5tn2wr9xm4bdf", "n0", "0"); len(got) != 14 || got[0] != 'f' {
+		t.Errorf("hashed child name %q, want f + 13 chars", got)
+	}
+}
