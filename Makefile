@@ -30,7 +30,7 @@ unit:
 
 ## bench: the Admin collector against the fake Admin with 10 ms per call.
 bench:
-	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -benchmem ./collectors/flyteadmin/ ./cmd/flytedoctor/
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 5x -benchmem ./collectors/flyteadmin/ ./cmd/flytedoctor/
 
 tools:
 	@mkdir -p $(TOOLBIN)
