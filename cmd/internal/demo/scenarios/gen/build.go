@@ -187,7 +187,6 @@ func strLit(s string) *core.Literal {
 // nodeParams describe one node execution. Times are offsets from the execution's creation.
 type nodeParams struct {
 	specID  string // template node id
-	parent  *fakeadmin.NodeFixture
 	phase   core.NodeExecution_Phase
 	created time.Time
 	queued  time.Duration // created → started
