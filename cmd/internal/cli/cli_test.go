@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,5 +219,31 @@ func TestDemoRunsEveryScenario(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+}
+
+func TestTimeoutIsOneClearLine(t *testing.T) {
+	// A listener that accepts and never answers: the run must stop at --timeout.
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lis.Close()
+	go func() {
+		for {
+			c, err := lis.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	f, _, errOut := testFactory(t, nil)
+	code := run(f, "--admin-endpoint", lis.Addr().String(), "--insecure", "--timeout", "300ms", "flytesnacks/development/x")
+	if code != ExitFailure {
+		t.Fatalf("exit %d", code)
+	}
+	if s := errOut.String(); !strings.Contains(s, "gave up after --timeout 300ms while reading flytesnacks/development/x") || strings.Count(s, "\n") != 1 {
+		t.Fatalf("stderr = %q", s)
 	}
 }

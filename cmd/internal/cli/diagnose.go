@@ -149,8 +149,8 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 	snap, err := collect(ctx, f, o, sess, id)
 	progress.Done()
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("gave up after --timeout %s while reading %s from %s", o.Timeout, id, sess.Endpoint)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("gave up after --timeout %s while reading %s from %s: raise --timeout or check that Flyte Admin answers", o.Timeout, id, sess.Endpoint)
 		}
 		return err
 	}
