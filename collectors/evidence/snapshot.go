@@ -18,6 +18,10 @@ type Snapshot struct {
 	Admin         *AdminInfo  `json:"admin,omitempty"`
 	// Execution is the root execution with its node tree; nil when it could not be read.
 	Execution *Execution `json:"execution,omitempty"`
+	// Kube is the Kubernetes view of the execution's pods; nil when not collected.
+	Kube *Kube `json:"kube,omitempty"`
+	// Storage is what the execution's data paths allow; nil when not collected.
+	Storage *Storage `json:"storage,omitempty"`
 	// Collection records what each collector did: calls, durations, errors, skips.
 	Collection []CollectorRecord `json:"collection"`
 }

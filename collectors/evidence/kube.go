@@ -1,0 +1,176 @@
+package evidence
+
+import "time"
+
+// Kube is what the Kubernetes collector saw in the execution's namespace. Names of
+// Kubernetes reasons and phases are kept as the API returns them.
+type Kube struct {
+	// Context and Server name the cluster that was asked (kubeconfig context, API server URL).
+	Context   string `json:"context,omitempty"`
+	Server    string `json:"server,omitempty"`
+	Namespace string `json:"namespace"`
+	// NamespaceSource says where Namespace came from: "admin" (system_metadata), "template"
+	// (--namespace-template) or "flag" (--namespace).
+	NamespaceSource string `json:"namespaceSource,omitempty"`
+	Pods            []Pod  `json:"pods,omitempty"`
+	// MissingPods are task attempts whose pod no longer exists (Flyte deletes finished pods by
+	// default); rules then fall back on Admin's error and reasons.
+	MissingPods []PodRef `json:"missingPods,omitempty"`
+	// Events are deduplicated: one entry per object, reason and message, with counts and times.
+	Events      []Event         `json:"events,omitempty"`
+	Quotas      []ResourceQuota `json:"quotas,omitempty"`
+	LimitRanges []LimitRange    `json:"limitRanges,omitempty"`
+	// Nodes is collected only when a pod is pending or unschedulable; nil otherwise.
+	Nodes *NodeSummary   `json:"nodes,omitempty"`
+	Logs  []ContainerLog `json:"logs,omitempty"`
+}
+
+// PodRef ties a pod name to the node execution attempt Flyte ran it for.
+type PodRef struct {
+	Name         string      `json:"name"`
+	Execution    ExecutionID `json:"execution"`
+	NodeID       string      `json:"nodeId"` // unique node id
+	RetryAttempt uint32      `json:"retryAttempt"`
+	// ExternalIndex is the array-node subtask index, when the pod runs one.
+	ExternalIndex *uint32 `json:"externalIndex,omitempty"`
+}
+
+// Pod is a pod's status and the spec essentials a diagnosis needs.
+type Pod struct {
+	Name      string            `json:"name"`
+	Namespace string            `json:"namespace"`
+	UID       string            `json:"uid,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	// Attempt is the task attempt this pod belongs to, when it could be matched.
+	Attempt           *PodRef        `json:"attempt,omitempty"`
+	Phase             string         `json:"phase"`
+	Reason            string         `json:"reason,omitempty"`
+	Message           string         `json:"message,omitempty"`
+	NodeName          string         `json:"nodeName,omitempty"`
+	QOSClass          string         `json:"qosClass,omitempty"`
+	CreatedAt         time.Time      `json:"createdAt,omitzero"`
+	StartedAt         time.Time      `json:"startedAt,omitzero"`
+	DeletionTimestamp time.Time      `json:"deletionTimestamp,omitzero"`
+	Conditions        []PodCondition `json:"conditions,omitempty"`
+	InitContainers    []Container    `json:"initContainers,omitempty"`
+	Containers        []Container    `json:"containers,omitempty"`
+	Spec              PodSpec        `json:"spec"`
+}
+
+// PodCondition is one of PodScheduled, Initialized, ContainersReady, Ready, ...
+type PodCondition struct {
+	Type               string    `json:"type"`
+	Status             string    `json:"status"`
+	Reason             string    `json:"reason,omitempty"`
+	Message            string    `json:"message,omitempty"`
+	LastTransitionTime time.Time `json:"lastTransitionTime,omitzero"`
+}
+
+// Container is a container's spec essentials and status.
+type Container struct {
+	Name         string         `json:"name"`
+	Image        string         `json:"image"`
+	ImageID      string         `json:"imageId,omitempty"`
+	Ready        bool           `json:"ready"`
+	RestartCount int32          `json:"restartCount,omitempty"`
+	State        ContainerState `json:"state,omitzero"`
+	LastState    ContainerState `json:"lastState,omitzero"`
+	// Requests and Limits are quantities as strings ("500m", "2Gi"), by resource name.
+	Requests map[string]string `json:"requests,omitempty"`
+	Limits   map[string]string `json:"limits,omitempty"`
+	// EnvNames are the names of env vars; values are never collected.
+	EnvNames []string `json:"envNames,omitempty"`
+	// SecretRefs and ConfigMapRefs name what env / envFrom read ("name" or "name/key").
+	SecretRefs    []string `json:"secretRefs,omitempty"`
+	ConfigMapRefs []string `json:"configMapRefs,omitempty"`
+}
+
+// ContainerState is the one set state of a container: waiting, running or terminated.
+type ContainerState struct {
+	State      string    `json:"state,omitempty"` // "waiting", "running" or "terminated"
+	Reason     string    `json:"reason,omitempty"`
+	Message    string    `json:"message,omitempty"`
+	ExitCode   int32     `json:"exitCode,omitempty"`
+	Signal     int32     `json:"signal,omitempty"`
+	StartedAt  time.Time `json:"startedAt,omitzero"`
+	FinishedAt time.Time `json:"finishedAt,omitzero"`
+}
+
+// PodSpec holds what scheduling, identity and mounts depend on.
+type PodSpec struct {
+	ServiceAccount    string            `json:"serviceAccount,omitempty"`
+	NodeSelector      map[string]string `json:"nodeSelector,omitempty"`
+	Tolerations       []string          `json:"tolerations,omitempty"` // "key=value:Effect", "key:Exists"
+	Affinity          string            `json:"affinity,omitempty"`    // one-line summary
+	ImagePullSecrets  []string          `json:"imagePullSecrets,omitempty"`
+	PriorityClassName string            `json:"priorityClassName,omitempty"`
+	SchedulerName     string            `json:"schedulerName,omitempty"`
+	Volumes           []VolumeRef       `json:"volumes,omitempty"`
+}
+
+// VolumeRef is a volume that needs another object: a secret, config map or claim.
+type VolumeRef struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"` // "secret", "configMap", "persistentVolumeClaim", "projected"
+	Ref  string `json:"ref"`
+}
+
+// Event is a deduplicated Kubernetes event.
+type Event struct {
+	Kind      string    `json:"kind"` // involved object kind, e.g. Pod, ResourceQuota
+	Name      string    `json:"name"`
+	Type      string    `json:"type"` // Normal or Warning
+	Reason    string    `json:"reason"`
+	Message   string    `json:"message"`
+	Source    string    `json:"source,omitempty"` // reporting component: kubelet, default-scheduler
+	Count     int32     `json:"count"`
+	FirstTime time.Time `json:"firstTime,omitzero"`
+	LastTime  time.Time `json:"lastTime,omitzero"`
+}
+
+// ResourceQuota is a namespace quota, hard against used.
+type ResourceQuota struct {
+	Name string            `json:"name"`
+	Hard map[string]string `json:"hard,omitempty"`
+	Used map[string]string `json:"used,omitempty"`
+}
+
+// LimitRange is a namespace's defaults and bounds.
+type LimitRange struct {
+	Name  string           `json:"name"`
+	Items []LimitRangeItem `json:"items,omitempty"`
+}
+
+// LimitRangeItem is one limit of a LimitRange.
+type LimitRangeItem struct {
+	Type           string            `json:"type"` // Container, Pod, PersistentVolumeClaim
+	Max            map[string]string `json:"max,omitempty"`
+	Min            map[string]string `json:"min,omitempty"`
+	Default        map[string]string `json:"default,omitempty"`
+	DefaultRequest map[string]string `json:"defaultRequest,omitempty"`
+}
+
+// NodeSummary is the cluster's nodes in short: enough to explain why a pod cannot be placed.
+type NodeSummary struct {
+	Total int        `json:"total"`
+	Nodes []NodeInfo `json:"nodes,omitempty"`
+}
+
+// NodeInfo is one node in short.
+type NodeInfo struct {
+	Name          string            `json:"name"`
+	Ready         bool              `json:"ready"`
+	Unschedulable bool              `json:"unschedulable,omitempty"`
+	Taints        []string          `json:"taints,omitempty"` // "key=value:Effect"
+	Labels        map[string]string `json:"labels,omitempty"` // well-known scheduling labels only
+	Allocatable   map[string]string `json:"allocatable,omitempty"`
+}
+
+// ContainerLog is a bounded tail of a container's log.
+type ContainerLog struct {
+	Pod       string `json:"pod"`
+	Container string `json:"container"`
+	Previous  bool   `json:"previous,omitempty"`
+	Text      string `json:"text"`
+	Truncated bool   `json:"truncated,omitempty"`
+}

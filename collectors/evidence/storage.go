@@ -1,0 +1,53 @@
+package evidence
+
+// Storage is what the storage collector learned about the execution's data paths.
+type Storage struct {
+	Identity StorageIdentity `json:"identity"`
+	// Probes are the requests made, one per bucket check and per distinct path.
+	Probes []StorageProbe `json:"probes,omitempty"`
+	// Unprobed are paths seen but not probed (another scheme such as gs:// or abfs://).
+	Unprobed []StoragePath `json:"unprobed,omitempty"`
+	// WriteProbe is true when --write-probe allowed a PutObject/DeleteObject marker.
+	WriteProbe bool `json:"writeProbe,omitempty"`
+}
+
+// StorageIdentity is who the probes ran as.
+type StorageIdentity struct {
+	// Source is where the credentials came from: "env", "profile:NAME", "web-identity",
+	// "container", "instance", "config" (flytectl storage.connection) or "assumed-role".
+	Source   string `json:"source,omitempty"`
+	Account  string `json:"account,omitempty"`
+	ARN      string `json:"arn,omitempty"` // "unknown" when STS did not answer
+	Region   string `json:"region,omitempty"`
+	Endpoint string `json:"endpoint,omitempty"` // custom S3 endpoint, if any
+	// AssumedRole is the task role assumed with --as-task-role; AssumeError why that failed.
+	AssumedRole string `json:"assumedRole,omitempty"`
+	AssumeError string `json:"assumeError,omitempty"`
+}
+
+// StoragePath is a data path the execution uses and why it matters.
+type StoragePath struct {
+	URI string `json:"uri"`
+	// Purpose: "execution-inputs", "execution-outputs", "node-inputs", "node-outputs", "error",
+	// "raw-output-prefix", "metadata-prefix", "offloaded-literal", "quoted-in-error".
+	Purpose string `json:"purpose"`
+	// Node is the node execution the path belongs to, if any.
+	Node   *NodeRef `json:"node,omitempty"`
+	Reason string   `json:"reason,omitempty"` // for Unprobed: why
+}
+
+// StorageProbe is one request and what came back.
+type StorageProbe struct {
+	Operation string      `json:"operation"` // HeadBucket, GetBucketLocation, HeadObject, ListObjectsV2, PutObject, DeleteObject
+	Bucket    string      `json:"bucket"`
+	Key       string      `json:"key,omitempty"`
+	Path      StoragePath `json:"path"`
+	// Outcome is "ok", "denied", "not-found", "redirect", "error" or "skipped".
+	Outcome    string   `json:"outcome"`
+	ErrorCode  string   `json:"errorCode,omitempty"` // AccessDenied, NoSuchKey, PermanentRedirect, ...
+	HTTPStatus int      `json:"httpStatus,omitempty"`
+	RequestID  string   `json:"requestId,omitempty"`
+	Region     string   `json:"region,omitempty"` // bucket region, when learned
+	Message    string   `json:"message,omitempty"`
+	Latency    Duration `json:"latency"`
+}
