@@ -12,25 +12,42 @@ PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
 STATICCHECK_VERSION        := v0.8.2
 
-.PHONY: all build test unit bench proto proto-check lint demo tools clean
+.PHONY: all build test unit bench proto proto-check lint demo tools clean stack-up stack-down
 
 all: build
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/flytedoctor ./cmd/flytedoctor
 
-## test: everything CI runs: generated code is fresh, vet, then all tests.
+STACK_DIR    ?= /tmp/flytedoctor-stack
+export STACK_DIR
+
+## test: everything CI runs: generated code is fresh, vet, then all tests, with a real
+## kube-apiserver+etcd and a real S3 server (versitygw) started here and stopped after.
+# with_stack runs a command with the stack's environment and stops the stack afterwards.
+with_stack = scripts/stack/stack-up.sh kube s3 >/dev/null && \
+	set -a && . "$(STACK_DIR)/env.sh" && set +a && \
+	{ $(1); rc=$$?; scripts/stack/stack-down.sh >/dev/null 2>&1 || true; exit $$rc; }
+
 test: proto-check
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(call with_stack,$(GO) test -count=1 ./...)
+
+## stack-up / stack-down: the test servers alone, for running go test by hand
+## (then: set -a; . /tmp/flytedoctor-stack/env.sh; set +a; go test ./...).
+stack-up:
+	scripts/stack/stack-up.sh kube s3
+stack-down:
+	scripts/stack/stack-down.sh
 
 ## unit: go test alone, no tool installs.
 unit:
 	$(GO) test ./...
 
-## bench: the Admin collector against the fake Admin with 10 ms per call.
+## bench: the Admin collector against the fake Admin with 10 ms per call, the Kubernetes
+## collector against the real apiserver, and the binary's peak RSS.
 bench:
-	$(GO) test -p 1 -run '^$$' -bench . -benchtime 5x -benchmem ./collectors/flyteadmin/ ./cmd/flytedoctor/
+	$(call with_stack,$(GO) test -p 1 -run '^$$' -bench . -benchtime 5x -benchmem ./collectors/flyteadmin/ ./collectors/kube/ ./collectors/s3/ ./cmd/flytedoctor/)
 
 tools:
 	@mkdir -p $(TOOLBIN)
