@@ -46,6 +46,21 @@ func (s Style) Phase(p string) string {
 	}
 }
 
+// KubePhase colours a Kubernetes pod phase (Pending, Running, Succeeded, Failed, Unknown).
+func (s Style) KubePhase(p string) string {
+	switch p {
+	case "Failed":
+		return paint(s.bad, p)
+	case "Succeeded":
+		return paint(s.good, p)
+	case "Pending", "Unknown":
+		return paint(s.warn, p)
+	}
+	return p
+}
+
+func (s Style) warnText(t string) string { return paint(s.warn, t) }
+
 // Dim de-emphasises secondary text.
 func (s Style) Dim(t string) string { return paint(s.dim, t) }
 

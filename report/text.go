@@ -22,7 +22,7 @@ func WriteText(w io.Writer, snap *evidence.Snapshot, o TextOptions) error {
 	if o.MaxMessageLines == 0 {
 		o.MaxMessageLines = 20
 	}
-	t := &textWriter{w: w, o: o, s: o.Style}
+	t := &textWriter{w: w, o: o, s: o.Style, k: newKubeIndex(snap)}
 	t.render(snap)
 	return t.err
 }
@@ -32,6 +32,7 @@ type textWriter struct {
 	o   TextOptions
 	s   Style
 	err error
+	k   kubeIndex
 }
 
 func (t *textWriter) printf(format string, a ...any) {
@@ -228,6 +229,13 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		}
 		t.errorFieldAt(rest+bar, "error", e, n.ErrorTrimmed)
 	}
+	if lines := t.k.failedProbes(n.ID); len(lines) > 0 {
+		bar := "   "
+		if len(kids) > 0 {
+			bar = "│  "
+		}
+		t.fieldAt(rest+bar, "storage", strings.Join(lines, "\n"))
+	}
 	if n.IsParent && !n.ChildrenCollected && !evidence.Succeeded(n.Phase) {
 		t.printf("%s%s\n", rest+"   ", t.s.Dim("(children could not be listed; see collection errors)"))
 	}
@@ -335,6 +343,7 @@ func (t *textWriter) attempt(a, prev *evidence.TaskAttempt, first, rest string) 
 	if failed := failedExternal(a.ExternalResources); len(failed) > 0 {
 		t.fieldAt(ind, "subtasks", strings.Join(failed, "\n"))
 	}
+	t.pods(ind, a)
 	if len(a.Logs) > 0 {
 		var lines []string
 		for _, l := range a.Logs {
@@ -367,6 +376,9 @@ func (t *textWriter) collection(snap *evidence.Snapshot) {
 		}
 		if rec.SkipReason != "" {
 			t.printf("  skipped: %s\n", rec.SkipReason)
+		}
+		if id := t.k.identity; id != "" && rec.Collector == "s3" {
+			t.printf("  %s\n", t.s.Dim("as "+id))
 		}
 	}
 }

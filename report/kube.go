@@ -1,0 +1,214 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// maxEvents caps the events printed under one pod; -o json has them all.
+const maxEvents = 5
+
+// kubeIndex looks up the Kubernetes and storage evidence of a task attempt or node.
+type kubeIndex struct {
+	pods     map[string]*evidence.Pod
+	missing  map[string]bool
+	events   map[string][]evidence.Event // by pod name, latest first
+	probes   map[string][]evidence.StorageProbe
+	identity string
+	now      time.Time
+}
+
+func newKubeIndex(snap *evidence.Snapshot) kubeIndex {
+	k := kubeIndex{pods: map[string]*evidence.Pod{}, missing: map[string]bool{}, events: map[string][]evidence.Event{},
+		probes: map[string][]evidence.StorageProbe{}, now: snap.CollectedAt}
+	if kb := snap.Kube; kb != nil {
+		for i := range kb.Pods {
+			k.pods[kb.Pods[i].Name] = &kb.Pods[i]
+		}
+		for _, m := range kb.MissingPods {
+			k.missing[m.Name] = true
+		}
+		for _, e := range kb.Events {
+			if e.Kind == "Pod" {
+				k.events[e.Name] = append(k.events[e.Name], e)
+			}
+		}
+		for name, evs := range k.events {
+			sort.SliceStable(evs, func(i, j int) bool { return evs[i].LastTime.After(evs[j].LastTime) })
+			k.events[name] = evs
+		}
+	}
+	if st := snap.Storage; st != nil {
+		for _, p := range st.Probes {
+			if p.Outcome != "ok" && p.Outcome != "skipped" && p.Path.Node != nil {
+				k.probes[p.Path.Node.NodeID] = append(k.probes[p.Path.Node.NodeID], p)
+			}
+		}
+		id := st.Identity
+		k.identity = strings.Join(nonEmptyAll(id.ARN, id.Source, id.Region, id.Endpoint), ", ")
+		if id.AssumedRole != "" {
+			k.identity += ", assumed " + id.AssumedRole
+		}
+	}
+	return k
+}
+
+func nonEmptyAll(s ...string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// podNames lists the pods an attempt ran in: the generated name, log-context pods and failed
+// array subtasks.
+func podNames(a *evidence.TaskAttempt) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string) {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	add(a.PodName)
+	add(a.PrimaryPodName)
+	for _, p := range a.Pods {
+		add(p.PodName)
+	}
+	for _, r := range a.ExternalResources {
+		if evidence.Failed(r.Phase) {
+			add(r.ExternalID)
+		}
+	}
+	return out
+}
+
+func (t *textWriter) pods(ind string, a *evidence.TaskAttempt) {
+	for _, name := range podNames(a) {
+		p := t.k.pods[name]
+		if p == nil {
+			if t.k.missing[name] {
+				t.fieldAt(ind, "pod", name+t.s.Dim("  no longer exists (Flyte deletes finished pods)"))
+			}
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(p.Name + "  " + t.s.KubePhase(p.Phase))
+		if p.Reason != "" {
+			b.WriteString(" " + p.Reason)
+		}
+		if p.NodeName != "" {
+			b.WriteString(t.s.Dim("  on " + p.NodeName))
+		}
+		if p.Message != "" {
+			b.WriteString("\n" + p.Message)
+		}
+		for _, c := range p.Conditions {
+			if c.Type == "PodScheduled" && c.Status == "False" {
+				b.WriteString("\n" + strings.TrimSpace("not scheduled: "+c.Reason+" "+c.Message))
+			}
+		}
+		for _, c := range append(append([]evidence.Container{}, p.InitContainers...), p.Containers...) {
+			if c.Name == p.Name { // Flyte names the task container after the pod
+				c.Name = "container"
+			}
+			if line := containerLine(c); line != "" {
+				b.WriteString("\n" + line)
+			}
+		}
+		t.fieldAt(ind, "pod", b.String())
+		if evs := t.k.events[name]; len(evs) > 0 {
+			t.fieldAt(ind, "events", t.eventLines(evs))
+		}
+	}
+}
+
+// containerLine describes a container that is not simply running fine.
+func containerLine(c evidence.Container) string {
+	st := c.State
+	switch st.State {
+	case "waiting":
+		return fmt.Sprintf("%s waiting: %s", c.Name, joinNonEmpty(": ", st.Reason, st.Message))
+	case "terminated":
+		return fmt.Sprintf("%s terminated: %s, exit code %d", c.Name, joinNonEmpty(": ", st.Reason, firstLine(st.Message)), st.ExitCode)
+	}
+	if ls := c.LastState; ls.State == "terminated" {
+		return fmt.Sprintf("%s restarted %d times, last: %s, exit code %d", c.Name, c.RestartCount, ls.Reason, ls.ExitCode)
+	}
+	return ""
+}
+
+func (t *textWriter) eventLines(evs []evidence.Event) string {
+	var lines []string
+	for i, e := range evs {
+		if i == maxEvents {
+			lines = append(lines, t.s.Dim(fmt.Sprintf("… %d more (-o json shows all)", len(evs)-maxEvents)))
+			break
+		}
+		count := ""
+		if e.Count > 1 {
+			count = fmt.Sprintf(" ×%d", e.Count)
+		}
+		when := ""
+		if !e.LastTime.IsZero() && !t.k.now.IsZero() {
+			when = t.s.Dim(ago(t.k.now.Sub(e.LastTime))) + "  "
+		}
+		typ := e.Type
+		if typ == "Warning" {
+			typ = t.s.warnText(typ)
+		}
+		lines = append(lines, fmt.Sprintf("%s%s %s%s  %s", when, typ, e.Reason, count, firstLine(e.Message)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (k kubeIndex) failedProbes(nodeID string) []string {
+	var out []string
+	for _, p := range k.probes[nodeID] {
+		what := "s3://" + p.Bucket
+		if p.Key != "" {
+			what += "/" + p.Key
+		}
+		out = append(out, fmt.Sprintf("%s %s: %s", p.Operation, what, joinNonEmpty(" ", p.ErrorCode, httpStatus(p.HTTPStatus))))
+	}
+	return out
+}
+
+func httpStatus(code int) string {
+	if code == 0 {
+		return ""
+	}
+	return fmt.Sprintf("(HTTP %d)", code)
+}
+
+func joinNonEmpty(sep string, s ...string) string { return strings.Join(nonEmptyAll(s...), sep) }
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+func ago(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "now"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
