@@ -368,14 +368,18 @@ func failedExternal(rs []evidence.ExternalResource) []string {
 }
 
 func (t *textWriter) collection(snap *evidence.Snapshot) {
+	if len(snap.Collection) > 0 {
+		t.printf("\n")
+	}
 	for _, rec := range snap.Collection {
-		t.printf("\n%s\n", t.s.Dim(fmt.Sprintf("%s: %s, %d calls in %s (%s)", rec.Collector, rec.Status,
+		if rec.Status == evidence.StatusSkipped {
+			t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: skipped: %s", rec.Collector, rec.SkipReason)))
+			continue
+		}
+		t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: %s, %d calls in %s (%s)", rec.Collector, rec.Status,
 			rec.TotalCalls(), roundDuration(rec.Duration.Std()), callSummary(rec.Calls))))
 		for _, e := range rec.Errors {
 			t.printf("  %s %s %s: %s\n", t.s.Phase("FAILED"), e.Method, e.Target, e.Message)
-		}
-		if rec.SkipReason != "" {
-			t.printf("  skipped: %s\n", rec.SkipReason)
 		}
 		if id := t.k.identity; id != "" && rec.Collector == "s3" {
 			t.printf("  %s\n", t.s.Dim("as "+id))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,11 +12,19 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+
 	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/event"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/s3"
 )
 
 // testFactory returns production wiring (real gRPC dialing) with test streams and an
@@ -30,6 +39,14 @@ func testFactory(t *testing.T, env map[string]string) (*Factory, *bytes.Buffer, 
 	f.HomeDir = func() (string, error) { return home, nil }
 	f.Now = func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) }
 	f.Version = "test"
+	// Hermetic: no cluster and no cloud unless a test installs them (make test exports the
+	// stack's KUBECONFIG and AWS_* variables for the collectors' own tests).
+	f.KubeClient = func(kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
+		return nil, kube.ClusterInfo{}, errors.New("no kubeconfig in this test")
+	}
+	f.StorageClients = func(context.Context, s3.ClientOptions) (*s3.Clients, error) {
+		return nil, s3.ErrNoCredentials
+	}
 	return f, out, errOut
 }
 
@@ -52,7 +69,8 @@ func startAdmin(t *testing.T) string {
 		Closure:  &admin.NodeExecutionClosure{Phase: core.NodeExecution_FAILED, OutputResult: &admin.NodeExecutionClosure_Error{Error: perr}},
 		Metadata: &admin.NodeExecutionMetaData{SpecNodeId: "n0"}},
 		&admin.TaskExecution{Id: &core.TaskExecutionIdentifier{TaskId: &core.Identifier{ResourceType: core.ResourceType_TASK, Name: "wf.train"}},
-			Closure: &admin.TaskExecutionClosure{Phase: core.TaskExecution_FAILED, OutputResult: &admin.TaskExecutionClosure_Error{Error: perr}}})
+			Closure: &admin.TaskExecutionClosure{Phase: core.TaskExecution_FAILED, OutputResult: &admin.TaskExecutionClosure_Error{Error: perr},
+				Metadata: &event.TaskExecutionMetadata{GeneratedName: "failedrun-n0-0"}}})
 	f.AddExecution(exec("okrun", core.WorkflowExecution_SUCCEEDED, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, stop, err := fakeadmin.New(f, fakeadmin.Options{}).Start(ctx)
@@ -245,5 +263,66 @@ func TestTimeoutIsOneClearLine(t *testing.T) {
 	}
 	if s := errOut.String(); !strings.Contains(s, "gave up after --timeout 300ms while reading flytesnacks/development/x") || strings.Count(s, "\n") != 1 {
 		t.Fatalf("stderr = %q", s)
+	}
+}
+
+func TestKubeEvidenceUnderTheFailingAttempt(t *testing.T) {
+	addr := startAdmin(t)
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "failedrun-n0-0", Namespace: "flytesnacks-development",
+			Labels: map[string]string{"execution-id": "failedrun", "node-id": "n0"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "failedrun-n0-0", Image: "ghcr.io/acme/trainer:v1.2.3"}}},
+		Status: corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "failedrun-n0-0", Image: "ghcr.io/acme/trainer:v1.2.3",
+			State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: `Back-off pulling image "ghcr.io/acme/trainer:v1.2.3"`}},
+		}}},
+	}
+	ev := &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{Name: "failedrun-n0-0.1", Namespace: "flytesnacks-development"},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "failedrun-n0-0", Namespace: "flytesnacks-development"},
+		Type:           "Warning", Reason: "BackOff", Message: `Back-off pulling image "ghcr.io/acme/trainer:v1.2.3"`, Count: 11,
+	}
+	f, out, errOut := testFactory(t, nil)
+	var asked kube.ClientOptions
+	f.KubeClient = func(o kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
+		asked = o
+		return k8sfake.NewClientset(pod, ev), kube.ClusterInfo{Context: "test", Server: "https://127.0.0.1:6443"}, nil
+	}
+	code := run(f, "--admin-endpoint", addr, "--insecure", "--context", "prod", "flytesnacks/development/failedrun")
+	if code != ExitErrors {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if asked.Context != "prod" {
+		t.Errorf("--context not passed to the client: %+v", asked)
+	}
+	for _, want := range []string{"failedrun-n0-0  Pending", "container waiting: ImagePullBackOff", "Warning BackOff ×11", "s3: skipped: no AWS credentials found"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestSkipCollectors(t *testing.T) {
+	addr := startAdmin(t)
+	f, out, _ := testFactory(t, nil)
+	f.KubeClient = func(kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
+		t.Error("kube client built despite --skip kube")
+		return nil, kube.ClusterInfo{}, errors.New("skipped")
+	}
+	if code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube,s3", "-o", "json", "flytesnacks/development/okrun"); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var snap evidence.Snapshot
+	if err := json.Unmarshal(out.Bytes(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Collection) != 3 || snap.Collection[1].Status != evidence.StatusSkipped || snap.Collection[1].SkipReason != "--skip kube" ||
+		snap.Collection[2].SkipReason != "--skip s3" || snap.Kube != nil || snap.Storage != nil {
+		t.Fatalf("collection = %+v", snap.Collection)
+	}
+
+	f, _, errOut := testFactory(t, nil)
+	if code := run(f, "--skip", "pods", "p/d/n"); code != ExitUsage || !strings.Contains(errOut.String(), `unknown collector "pods" in --skip`) {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }

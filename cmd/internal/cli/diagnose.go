@@ -13,11 +13,14 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/report"
 )
 
 var outputFormats = []string{"text", "json"}
 var failOnLevels = []string{"error", "warning", "never"}
+var skippable = []string{kube.Name, s3.Name}
 
 // diagnoseOptions are the flags of `flytedoctor [diagnose] EXECUTION`.
 type diagnoseOptions struct {
@@ -34,6 +37,19 @@ type diagnoseOptions struct {
 	PageSize       uint32
 	NoColor        bool
 	Execution      string
+
+	Skip              []string
+	Kubeconfig        string
+	KubeContext       string
+	Namespace         string
+	NamespaceTemplate string
+	Logs              bool
+	LogLines          int64
+	AWSProfile        string
+	AWSRegion         string
+	S3Endpoint        string
+	WriteProbe        bool
+	AsTaskRole        bool
 }
 
 func (o *diagnoseOptions) addFlags(cmd *cobra.Command) {
@@ -49,6 +65,20 @@ func (o *diagnoseOptions) addFlags(cmd *cobra.Command) {
 	fl.IntVar(&o.MaxConcurrency, "max-concurrency", flyteadmin.DefaultMaxConcurrency, "most Flyte Admin calls in flight at once")
 	fl.Uint32Var(&o.PageSize, "page-size", flyteadmin.DefaultPageSize, "rows per Flyte Admin list call")
 	fl.BoolVar(&o.NoColor, "no-color", false, "no colour in text output (also NO_COLOR=1)")
+	fl.StringSliceVar(&o.Skip, "skip", nil, "collectors to skip: kube, s3 (comma-separated)")
+
+	fl.StringVar(&o.Kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, then ~/.kube/config, then in-cluster)")
+	fl.StringVar(&o.KubeContext, "context", "", "kubeconfig context (default: the current context)")
+	fl.StringVarP(&o.Namespace, "namespace", "n", "", "namespace of the execution's pods (default: Admin's, else --namespace-template)")
+	fl.StringVar(&o.NamespaceTemplate, "namespace-template", kube.DefaultNamespaceTemplate, "flyteadmin namespace_mapping template, used when Admin does not say")
+	fl.BoolVar(&o.Logs, "logs", false, "collect a tail of failed containers' logs")
+	fl.Int64Var(&o.LogLines, "log-lines", kube.DefaultLogLines, "log lines per failed container with --logs")
+
+	fl.StringVar(&o.AWSProfile, "aws-profile", "", "AWS shared-config profile for the storage probes (default: the SDK's chain)")
+	fl.StringVar(&o.AWSRegion, "aws-region", "", "AWS region for the storage probes")
+	fl.StringVar(&o.S3Endpoint, "s3-endpoint", "", "S3 endpoint for MinIO-style storage (default: storage.connection.endpoint, AWS_ENDPOINT_URL_S3)")
+	fl.BoolVar(&o.WriteProbe, "write-probe", false, "also write and delete an empty marker under the raw output prefix")
+	fl.BoolVar(&o.AsTaskRole, "as-task-role", false, "probe storage as the execution's IAM role (STS AssumeRole)")
 }
 
 func newCmdDiagnose(f *Factory, use string) *cobra.Command {
@@ -106,6 +136,13 @@ func (o *diagnoseOptions) validate() error {
 		return usagef("--max-concurrency must be at least 1, got %d", o.MaxConcurrency)
 	case o.PageSize < 1:
 		return usagef("--page-size must be at least 1, got %d", o.PageSize)
+	case o.LogLines < 1:
+		return usagef("--log-lines must be at least 1, got %d", o.LogLines)
+	}
+	for _, c := range o.Skip {
+		if !slices.Contains(skippable, c) {
+			return usagef("unknown collector %q in --skip: use %v", c, skippable)
+		}
 	}
 	return nil
 }
@@ -146,7 +183,7 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 	defer sess.Close()
 
 	progress.Printf("reading %s from %s…", id, sess.Endpoint)
-	snap, err := collect(ctx, f, o, sess, id)
+	snap, err := collect(ctx, f, o, cfg, sess, id)
 	progress.Done()
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -161,31 +198,6 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 		return &exitError{code}
 	}
 	return nil
-}
-
-// collect runs the collectors and assembles the snapshot.
-func collect(ctx context.Context, f *Factory, o *diagnoseOptions, sess *AdminSession, id evidence.ExecutionID) (*evidence.Snapshot, error) {
-	c := &flyteadmin.Collector{
-		API:            sess.API,
-		Endpoint:       sess.Endpoint,
-		PageSize:       o.PageSize,
-		MaxConcurrency: o.MaxConcurrency,
-		Now:            f.Now,
-	}
-	res, err := c.Collect(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	admin := res.Admin
-	return &evidence.Snapshot{
-		SchemaVersion: evidence.SchemaVersion,
-		CollectedAt:   f.Now().UTC(),
-		Tool:          evidence.Tool{Name: "flytedoctor", Version: f.Version},
-		Target:        id,
-		Admin:         &admin,
-		Execution:     res.Execution,
-		Collection:    []evidence.CollectorRecord{res.Record},
-	}, nil
 }
 
 func render(f *Factory, o *diagnoseOptions, snap *evidence.Snapshot) error {

@@ -9,10 +9,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/s3"
 )
 
 // version is set at build time with -ldflags.
@@ -27,6 +30,10 @@ type Factory struct {
 	Version string
 	// ConnectAdmin opens a connection to Flyte Admin.
 	ConnectAdmin func(ctx context.Context, cfg *flyteconfig.Config, userAgent string) (*AdminSession, error)
+	// KubeClient builds a Kubernetes client the kubectl way.
+	KubeClient func(o kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error)
+	// StorageClients resolves AWS credentials and builds the S3 and STS clients.
+	StorageClients func(ctx context.Context, o s3.ClientOptions) (*s3.Clients, error)
 }
 
 // AdminSession is an open connection to Flyte Admin.
@@ -39,12 +46,14 @@ type AdminSession struct {
 // NewFactory returns the production dependencies.
 func NewFactory() *Factory {
 	return &Factory{
-		IO:           iostreams.System(),
-		Getenv:       os.Getenv,
-		HomeDir:      os.UserHomeDir,
-		Now:          time.Now,
-		Version:      version,
-		ConnectAdmin: dialAdmin,
+		IO:             iostreams.System(),
+		Getenv:         os.Getenv,
+		HomeDir:        os.UserHomeDir,
+		Now:            time.Now,
+		Version:        version,
+		ConnectAdmin:   dialAdmin,
+		KubeClient:     kube.NewClient,
+		StorageClients: s3.NewClients,
 	}
 }
 

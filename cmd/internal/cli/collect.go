@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/s3"
+)
+
+// collect runs the collectors and assembles the snapshot: Admin first, since the pods and
+// paths to look at come from it, then Kubernetes and storage side by side.
+func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID) (*evidence.Snapshot, error) {
+	c := &flyteadmin.Collector{
+		API:            sess.API,
+		Endpoint:       sess.Endpoint,
+		PageSize:       o.PageSize,
+		MaxConcurrency: o.MaxConcurrency,
+		Now:            f.Now,
+	}
+	res, err := c.Collect(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	admin := res.Admin
+	snap := &evidence.Snapshot{
+		SchemaVersion: evidence.SchemaVersion,
+		CollectedAt:   f.Now().UTC(),
+		Tool:          evidence.Tool{Name: "flytedoctor", Version: f.Version},
+		Target:        id,
+		Admin:         &admin,
+		Execution:     res.Execution,
+	}
+	var kubeRec, s3Rec evidence.CollectorRecord
+	var wg sync.WaitGroup
+	if slices.Contains(o.Skip, kube.Name) {
+		kubeRec = skipped(kube.Name, "--skip kube")
+	} else {
+		wg.Go(func() { snap.Kube, kubeRec = collectKube(ctx, f, o, res.Execution) })
+	}
+	if slices.Contains(o.Skip, s3.Name) {
+		s3Rec = skipped(s3.Name, "--skip s3")
+	} else {
+		wg.Go(func() { snap.Storage, s3Rec = collectStorage(ctx, f, o, cfg, res.Execution) })
+	}
+	wg.Wait()
+	snap.Collection = []evidence.CollectorRecord{res.Record, kubeRec, s3Rec}
+	return snap, nil
+}
+
+func skipped(collector, why string) evidence.CollectorRecord {
+	return evidence.CollectorRecord{Collector: collector, Status: evidence.StatusSkipped, SkipReason: why}
+}
+
+func collectKube(ctx context.Context, f *Factory, o *diagnoseOptions, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
+	client, info, err := f.KubeClient(kube.ClientOptions{
+		Kubeconfig: o.Kubeconfig, Context: o.KubeContext, UserAgent: "flytedoctor/" + f.Version,
+		QPS: kube.DefaultQPS, Burst: kube.DefaultBurst, Timeout: 30 * time.Second, Getenv: f.Getenv,
+	})
+	if err != nil {
+		// No cluster access says nothing about the execution: skip, with the reason.
+		return nil, skipped(kube.Name, fmt.Sprintf("no Kubernetes access (%v); pass --kubeconfig/--context or --skip kube", err))
+	}
+	ns, src, err := kube.ResolveNamespace(ex, o.Namespace, o.NamespaceTemplate)
+	if err != nil {
+		return nil, skipped(kube.Name, err.Error())
+	}
+	c := &kube.Collector{
+		Client: client, Namespace: ns, NamespaceSource: src, Context: info.Context, Server: info.Server,
+		Logs: o.Logs, LogLines: o.LogLines, Now: f.Now,
+	}
+	return c.Collect(ctx, ex)
+}
+
+func collectStorage(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, ex *evidence.Execution) (*evidence.Storage, evidence.CollectorRecord) {
+	paths, _ := s3.Paths(ex, "")
+	clients, err := f.StorageClients(ctx, s3.ClientOptions{
+		Profile: o.AWSProfile, Region: o.AWSRegion, Endpoint: o.S3Endpoint,
+		Connection:     s3.ConnectionFromStorage(cfg.Storage),
+		AssumeTaskRole: o.AsTaskRole, AsTaskRole: taskRole(o, ex), Getenv: f.Getenv,
+	})
+	if errors.Is(err, s3.ErrNoCredentials) {
+		return nil, skipped(s3.Name, err.Error())
+	}
+	if err != nil {
+		return nil, evidence.CollectorRecord{Collector: s3.Name, Status: evidence.StatusFailed,
+			Errors: []evidence.CollectionError{{Method: "NewClients", Target: "aws", Code: "ConfigError", Message: err.Error()}}}
+	}
+	c := &s3.Collector{S3: clients.S3, STS: clients.STS, Identity: clients.Identity, WriteProbe: o.WriteProbe, Now: f.Now}
+	return c.Collect(ctx, paths)
+}
+
+func taskRole(o *diagnoseOptions, ex *evidence.Execution) string {
+	if !o.AsTaskRole || ex == nil {
+		return ""
+	}
+	return ex.IAMRole
+}
