@@ -23,6 +23,8 @@ type StorageIdentity struct {
 	// AssumedRole is the task role assumed with --as-task-role; AssumeError why that failed.
 	AssumedRole string `json:"assumedRole,omitempty"`
 	AssumeError string `json:"assumeError,omitempty"`
+	// IdentityError says why ARN is "unknown" (no STS, STS refused, ...).
+	IdentityError string `json:"identityError,omitempty"`
 }
 
 // StoragePath is a data path the execution uses and why it matters.
@@ -34,6 +36,9 @@ type StoragePath struct {
 	// Node is the node execution the path belongs to, if any.
 	Node   *NodeRef `json:"node,omitempty"`
 	Reason string   `json:"reason,omitempty"` // for Unprobed: why
+	// Kind is "object" (probed with HeadObject) or "prefix" (ListObjectsV2); "" means guess
+	// from the URI. Bucket probes use Purpose "bucket".
+	Kind string `json:"kind,omitempty"`
 }
 
 // StorageProbe is one request and what came back.
@@ -50,4 +55,39 @@ type StorageProbe struct {
 	Region     string   `json:"region,omitempty"` // bucket region, when learned
 	Message    string   `json:"message,omitempty"`
 	Latency    Duration `json:"latency"`
+	// ConfirmedBy names the request that supplied ErrorCode when the first one could not: a HEAD
+	// error has no body, so its 4xx is confirmed with a one-byte GetObject or a ListObjectsV2.
+	ConfirmedBy string `json:"confirmedBy,omitempty"`
+	// Empty is true when a prefix listing succeeded but found no key.
+	Empty bool `json:"empty,omitempty"`
 }
+
+// StoragePath purposes.
+const (
+	PurposeExecutionInputs  = "execution-inputs"
+	PurposeExecutionOutputs = "execution-outputs"
+	PurposeNodeInputs       = "node-inputs"
+	PurposeNodeOutputs      = "node-outputs"
+	PurposeError            = "error"
+	PurposeRawOutputPrefix  = "raw-output-prefix"
+	PurposeMetadataPrefix   = "metadata-prefix"
+	PurposeOffloadedLiteral = "offloaded-literal"
+	PurposeQuotedInError    = "quoted-in-error"
+	PurposeBucket           = "bucket"
+)
+
+// StoragePath kinds.
+const (
+	PathObject = "object"
+	PathPrefix = "prefix"
+)
+
+// StorageProbe outcomes.
+const (
+	ProbeOK       = "ok"
+	ProbeDenied   = "denied"
+	ProbeNotFound = "not-found"
+	ProbeRedirect = "redirect"
+	ProbeError    = "error"
+	ProbeSkipped  = "skipped"
+)

@@ -413,10 +413,17 @@ func (r *run) listTasks(ctx context.Context, exID evidence.ExecutionID, n *evide
 	return attempts
 }
 
-// describe renders an RPC error as one line: the gRPC code and the server's message.
+// describe renders an RPC error as one line: the gRPC code and the server's message, with
+// grpc-go's transport wrapping removed from connection errors.
 func describe(err error) string {
 	if s, ok := status.FromError(err); ok {
-		return s.Code().String() + ": " + s.Message()
+		msg := s.Message()
+		// `connection error: desc = "transport: Error while dialing: dial tcp ...: connection refused"`
+		if head, rest, ok := strings.Cut(msg, `connection error: desc = "`); ok && s.Code() == codes.Unavailable {
+			inner, tail, _ := strings.Cut(rest, `"`)
+			msg = head + strings.TrimPrefix(inner, "transport: Error while dialing: ") + tail
+		}
+		return s.Code().String() + ": " + msg
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "timed out (raise --timeout)"

@@ -58,6 +58,7 @@ type authenticator struct {
 	// lock is a one-slot semaphore rather than a mutex so waiting callers honour their ctx.
 	lock     chan struct{}
 	probed   bool
+	probeErr error // sticky: the server could not be reached at all
 	authOn   bool
 	pub      *service.PublicClientAuthConfigResponse // nil when the server has auth off
 	tokenURL string
@@ -126,6 +127,9 @@ func (a *authenticator) credentials(ctx context.Context, force bool, stale strin
 	}
 	defer func() { <-a.lock }()
 
+	if a.probeErr != nil {
+		return "", "", a.probeErr
+	}
 	if !a.probed {
 		if err := a.probe(ctx); err != nil {
 			return "", "", err
@@ -173,7 +177,14 @@ func (a *authenticator) probe(ctx context.Context) error {
 	case codes.Unauthenticated:
 		a.authOn = true // a gateway in front wants a token even for the anonymous metadata
 	default:
-		return fmt.Errorf("check whether flyteadmin requires auth (AuthMetadataService.GetPublicClientConfig): %w", err)
+		st := status.Convert(err)
+		err = status.Errorf(st.Code(), "%s (while asking whether Flyte Admin requires auth)", st.Message())
+		// The retry interceptor already gave an unreachable server its chances: calls waiting
+		// behind this one fail with the same answer instead of each waiting out the retries again.
+		if st.Code() == codes.Unavailable && ctx.Err() == nil {
+			a.probeErr = err
+		}
+		return err
 	}
 	a.probed = true
 	return nil

@@ -37,6 +37,28 @@ const (
 
 func ts(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// endAt sets when an execution or node closure ended: its duration and updated_at.
+func endAt(c interface {
+	GetStartedAt() *timestamppb.Timestamp
+}, end time.Time) {
+	d := durationpb.New(end.Sub(c.GetStartedAt().AsTime()))
+	switch c := c.(type) {
+	case *admin.ExecutionClosure:
+		c.Duration, c.UpdatedAt = d, ts(end)
+	case *admin.NodeExecutionClosure:
+		c.Duration, c.UpdatedAt = d, ts(end)
+	default:
+		panic(fmt.Sprintf("endAt: %T", c)) // generator bug
+	}
+}
+
 func at(s string) time.Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -204,6 +226,16 @@ type node struct {
 	dataDir  string
 }
 
+// task returns the node's attempt with the given retry number.
+func (n *node) task(retry uint32) *admin.TaskExecution {
+	for _, t := range n.fx.Tasks {
+		if t.GetId().GetRetryAttempt() == retry {
+			return t
+		}
+	}
+	panic(fmt.Sprintf("node %s has no attempt %d", n.uniqueID, retry)) // generator bug
+}
+
 func (r *run) node(p nodeParams, parent *node) *node {
 	n := &node{}
 	parentID := ""
@@ -286,6 +318,8 @@ type attemptParams struct {
 	err      *core.ExecutionError
 	reasons  []reason
 	running  bool // the container started (has a container id and process times)
+	// unscheduled: the pod never got a node, so admin has no start, duration or log links.
+	unscheduled bool
 }
 
 func (r *run) attempt(n *node, p attemptParams) *admin.TaskExecution {
@@ -309,6 +343,10 @@ func (r *run) attempt(n *node, p attemptParams) *admin.TaskExecution {
 		TaskType:     taskType,
 		EventVersion: 1,
 		Metadata:     &event.TaskExecutionMetadata{GeneratedName: pod, PluginIdentifier: "container"},
+	}
+	if p.unscheduled {
+		closure.StartedAt, closure.Duration, closure.Logs = nil, nil, nil
+		closure.UpdatedAt = ts(p.created.Add(p.reasons[len(p.reasons)-1].after))
 	}
 	for _, rs := range p.reasons {
 		closure.Reasons = append(closure.Reasons, &admin.Reason{OccurredAt: ts(p.created.Add(rs.after)), Message: rs.msg})
@@ -373,10 +411,15 @@ func retriesExhausted(cur, max int, last *core.ExecutionError) *core.ExecutionEr
 	}
 }
 
-// podFailure is DemystifyFailure's message for one terminated container.
+// podFailure is DemystifyFailure's message for one terminated container of a pod without a
+// status message.
 func podFailure(pod string, exitCode int, reason, logTail string) string {
-	return fmt.Sprintf("Pod failed. No message received from kubernetes.\r\n[%s] terminated with exit code (%d). Reason [%s]. Message: \n%s.",
-		pod, exitCode, reason, logTail)
+	return podFailureMsg("Pod failed. No message received from kubernetes.", pod, exitCode, reason, logTail)
+}
+
+// podFailureMsg is DemystifyFailure's message: the pod's status message, then the container.
+func podFailureMsg(podMsg, pod string, exitCode int, reason, logTail string) string {
+	return fmt.Sprintf("%s\r\n[%s] terminated with exit code (%d). Reason [%s]. Message: \n%s.", podMsg, pod, exitCode, reason, logTail)
 }
 
 func oomKilled(pod, logTail string) *core.ExecutionError {
@@ -403,6 +446,19 @@ func flytekitTrace(frames []string, excType, excMsg string) string {
 	}
 	short := excType[strings.LastIndex(excType, ".")+1:]
 	return "Trace:\n\n" + indent(tb.String()) + "\nMessage:\n\n" + strings.TrimSuffix(indent(short+": "+excMsg), "\n")
+}
+
+// downloadError is flytekit's error when the task cannot download its inputs (403 on HEAD).
+func downloadError(dataDir string, attempt uint32, when time.Time, pod, tmpDir string) *core.ExecutionError {
+	msg := "SYSTEM:DownloadDataError: error=Failed to get data from " + dataDir + "/inputs.pb to /tmp/" + tmpDir +
+		"/sandbox/local_flytekit/inputs.pb (recursive=False).\n\n" +
+		"Original exception: An error occurred (403) when calling the HeadObject operation: Forbidden"
+	return flytekitError("SYSTEM", core.ExecutionError_SYSTEM, dataDir, attempt, when, pod, flytekitTrace([]string{
+		`  File "/usr/local/lib/python3.11/site-packages/flytekit/bin/entrypoint.py", line 166, in _dispatch_execute`,
+		`    ctx.file_access.get_data(inputs_path, local_inputs_file)`,
+		`  File "/usr/local/lib/python3.11/site-packages/flytekit/core/data_persistence.py", line 615, in get_data`,
+		`    raise FlyteDownloadDataException(`,
+	}, "flytekit.exceptions.system.FlyteDownloadDataException", msg))
 }
 
 func flytekitError(code string, kind core.ExecutionError_ErrorKind, dataDir string, attempt uint32, when time.Time, pod, msg string) *core.ExecutionError {

@@ -7,28 +7,42 @@ import (
 	"testing"
 )
 
-// TestGoldens checks the committed fixtures against the generator; with UPDATE_SCENARIOS=1
-// (go generate) it rewrites them instead.
+// TestGoldens checks the committed files (../*.json, *.kube.json, *.storage.json) against the
+// generator; with UPDATE_SCENARIOS=1 (go generate) it rewrites them instead.
 func TestGoldens(t *testing.T) {
 	update := os.Getenv("UPDATE_SCENARIOS") == "1"
+	made := map[string]bool{}
 	for _, s := range Scenarios() {
-		got, err := Render(s.Build())
+		files, err := s.Files()
 		if err != nil {
-			t.Fatalf("%s: %v", s.File, err)
+			t.Fatal(err)
 		}
-		path := filepath.Join("..", s.File)
-		if update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
+		for _, f := range files {
+			made[f.Name] = true
+			path := filepath.Join("..", f.Name)
+			if update {
+				if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
 			}
-			continue
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Errorf("%v (run go generate ./cmd/internal/demo/scenarios/gen)", err)
+				continue
+			}
+			if !bytes.Equal(f.Data, want) {
+				t.Errorf("%s is stale: run go generate ./cmd/internal/demo/scenarios/gen", f.Name)
+			}
 		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go generate ./cmd/internal/demo/scenarios/gen)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is stale: run go generate ./cmd/internal/demo/scenarios/gen", s.File)
+	}
+	committed, err := filepath.Glob("../*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range committed {
+		if !made[filepath.Base(path)] {
+			t.Errorf("%s is not generated: delete it or add its scenario", path)
 		}
 	}
 }

@@ -1,0 +1,577 @@
+package s3
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// Defaults.
+const (
+	DefaultConcurrency  = 8
+	DefaultProbeTimeout = 10 * time.Second
+	// WriteMarkerPrefix starts the name of the empty object a write probe puts and deletes.
+	WriteMarkerPrefix = ".flytedoctor-write-probe-"
+)
+
+// Collector probes storage paths with the identity in use.
+type Collector struct {
+	S3 S3API
+	// STS answers GetCallerIdentity; nil records the identity as "unknown".
+	STS STSAPI
+	// Identity is what NewClients learned (source, region, endpoint, assumed role).
+	Identity evidence.StorageIdentity
+	// WriteProbe allows PutObject and DeleteObject of an empty marker under each raw output
+	// prefix. Without it no write request is sent.
+	WriteProbe bool
+	// Concurrency bounds requests in flight; 0 means DefaultConcurrency.
+	Concurrency int
+	// ProbeTimeout bounds each request (with its SDK retry); 0 means DefaultProbeTimeout.
+	ProbeTimeout time.Duration
+	Now          func() time.Time
+}
+
+// target is a path ready to probe.
+type target struct {
+	path   evidence.StoragePath
+	loc    location
+	kind   string
+	prefix string // ListObjectsV2 prefix, for prefixes
+}
+
+// bucketState is what the bucket probes learned that later probes need.
+type bucketState struct {
+	missing bool   // NoSuchBucket: path probes would only repeat it
+	region  string // sign for this region: the bucket redirected us there
+}
+
+// Collect probes every s3 path once and each bucket once. It never fails: denied or missing
+// paths are evidence; requests that got no answer are recorded as collection errors too.
+func (c *Collector) Collect(ctx context.Context, paths []evidence.StoragePath) (*evidence.Storage, evidence.CollectorRecord) {
+	r := &run{c: c, sem: make(chan struct{}, c.concurrency()), calls: map[string]int{}}
+	start := r.now()
+	st := &evidence.Storage{Identity: c.Identity, WriteProbe: c.WriteProbe}
+
+	targets, buckets := plan(paths, st)
+	if len(targets) == 0 {
+		rec := r.record(start)
+		rec.Status, rec.SkipReason = evidence.StatusSkipped, "no s3:// paths to probe"
+		return st, rec
+	}
+
+	var wg sync.WaitGroup
+	wg.Go(func() { st.Identity = r.identity(ctx) })
+	bprobes := make([][]evidence.StorageProbe, len(buckets))
+	states := make([]bucketState, len(buckets))
+	for i, b := range buckets {
+		wg.Go(func() { bprobes[i], states[i] = r.probeBucket(ctx, b) })
+	}
+	wg.Wait()
+	state := map[string]bucketState{}
+	for i, b := range buckets {
+		state[b] = states[i]
+	}
+
+	pprobes := make([][]evidence.StorageProbe, len(targets))
+	for i, t := range targets {
+		wg.Go(func() { pprobes[i] = []evidence.StorageProbe{r.probePath(ctx, t, state[t.loc.bucket])} })
+	}
+	var wprobes [][]evidence.StorageProbe
+	if c.WriteProbe {
+		var raw []target
+		for _, t := range targets {
+			if t.path.Purpose == evidence.PurposeRawOutputPrefix {
+				raw = append(raw, t)
+			}
+		}
+		wprobes = make([][]evidence.StorageProbe, len(raw))
+		for i, t := range raw {
+			wg.Go(func() { wprobes[i] = r.writeProbe(ctx, t, state[t.loc.bucket]) })
+		}
+		if len(raw) == 0 {
+			wprobes = [][]evidence.StorageProbe{{{Operation: "PutObject", Outcome: evidence.ProbeSkipped,
+				Message: "no s3:// raw output prefix to write under"}}}
+		}
+	}
+	wg.Wait()
+
+	for _, g := range [][][]evidence.StorageProbe{bprobes, pprobes, wprobes} {
+		for _, ps := range g {
+			st.Probes = append(st.Probes, ps...)
+		}
+	}
+	return st, r.finish(start, st.Probes, ctx.Err())
+}
+
+// plan turns paths into targets (one per object or prefix) and the buckets they touch, in
+// order; other paths go to st.Unprobed.
+func plan(paths []evidence.StoragePath, st *evidence.Storage) ([]target, []string) {
+	var targets []target
+	var buckets []string
+	seenT, seenB := map[string]bool{}, map[string]bool{}
+	for _, p := range paths {
+		l, ok := parseURI(p.URI)
+		if p.Reason != "" || !ok || !l.s3() || l.bucket == "" {
+			if p.Reason == "" {
+				p.Reason = ReasonSchemeNotProbed
+				if !ok || l.bucket == "" {
+					p.Reason = "not an s3 URI"
+				}
+			}
+			st.Unprobed = append(st.Unprobed, p)
+			continue
+		}
+		t := target{path: p, loc: l, kind: p.Kind}
+		if t.kind == "" {
+			t.kind = evidence.PathObject
+			if l.key == "" || strings.HasSuffix(l.key, "/") {
+				t.kind = evidence.PathPrefix
+			}
+		}
+		if t.kind == evidence.PathPrefix {
+			t.prefix = l.key
+			// Flyte's directories are listed as directories; a quoted path may be a file or a
+			// directory, so its key is the prefix as is.
+			if p.Purpose != evidence.PurposeQuotedInError && p.Purpose != evidence.PurposeOffloadedLiteral &&
+				t.prefix != "" && !strings.HasSuffix(t.prefix, "/") {
+				t.prefix += "/"
+			}
+		}
+		k := t.kind + " " + l.bucket + "/" + l.key + "|" + t.prefix
+		if !seenT[k] {
+			seenT[k] = true
+			targets = append(targets, t)
+		}
+		if !seenB[l.bucket] {
+			seenB[l.bucket] = true
+			buckets = append(buckets, l.bucket)
+		}
+	}
+	return targets, buckets
+}
+
+func (c *Collector) concurrency() int {
+	if c.Concurrency <= 0 {
+		return DefaultConcurrency
+	}
+	return c.Concurrency
+}
+
+func (c *Collector) probeTimeout() time.Duration {
+	if c.ProbeTimeout <= 0 {
+		return DefaultProbeTimeout
+	}
+	return c.ProbeTimeout
+}
+
+// run is the state of one Collect call.
+type run struct {
+	c   *Collector
+	sem chan struct{}
+
+	mu       sync.Mutex
+	calls    map[string]int
+	inFlight int
+	peak     int
+	critical int
+}
+
+func (r *run) now() time.Time {
+	if r.c.Now != nil {
+		return r.c.Now()
+	}
+	return time.Now()
+}
+
+// result is one request's answer.
+type result struct {
+	ok      bool
+	status  int
+	fail    failure
+	reqID   string
+	latency time.Duration
+}
+
+// call runs one request under the concurrency bound and the per-probe timeout. depth is the
+// number of requests this one waited for, plus one.
+func (r *run) call(ctx context.Context, method string, depth int, fn func(context.Context) (middleware.Metadata, error)) result {
+	if err := ctx.Err(); err != nil {
+		return result{fail: failure{outcome: evidence.ProbeSkipped, code: networkCode(err), msg: "not run: " + err.Error()}}
+	}
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return result{fail: failure{outcome: evidence.ProbeSkipped, code: networkCode(ctx.Err()), msg: "not run: " + ctx.Err().Error()}}
+	}
+	defer func() { <-r.sem }()
+	r.mu.Lock()
+	r.calls[method]++
+	r.inFlight++
+	r.peak = max(r.peak, r.inFlight)
+	r.critical = max(r.critical, depth)
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.inFlight--
+		r.mu.Unlock()
+	}()
+
+	pctx, cancel := context.WithTimeout(ctx, r.c.probeTimeout())
+	defer cancel()
+	t0 := r.now()
+	md, err := fn(pctx)
+	res := result{latency: r.now().Sub(t0)}
+	if err != nil {
+		res.fail = classify(err)
+		res.reqID = res.fail.reqID
+		return res
+	}
+	res.ok, res.status = true, 200
+	res.reqID, _ = awsmw.GetRequestIDMetadata(md)
+	if raw, ok := awsmw.GetRawResponse(md).(*smithyhttp.Response); ok {
+		res.status = raw.StatusCode
+	}
+	return res
+}
+
+func (res result) fill(p *evidence.StorageProbe) {
+	p.Latency += evidence.Duration(res.latency)
+	p.RequestID = res.reqID
+	if res.ok {
+		p.Outcome, p.HTTPStatus = evidence.ProbeOK, res.status
+		return
+	}
+	p.Outcome, p.ErrorCode, p.HTTPStatus, p.Message = res.fail.outcome, res.fail.code, res.fail.status, res.fail.msg
+	if res.fail.region != "" {
+		p.Region = res.fail.region
+	}
+}
+
+func withRegion(region string) []func(*awss3.Options) {
+	if region == "" {
+		return nil
+	}
+	return []func(*awss3.Options){func(o *awss3.Options) { o.Region = region }}
+}
+
+// identity asks STS who the credentials belong to; "unknown" when it cannot say.
+func (r *run) identity(ctx context.Context) evidence.StorageIdentity {
+	id := r.c.Identity
+	if r.c.STS == nil {
+		id.ARN = "unknown"
+		if id.IdentityError == "" {
+			id.IdentityError = "no STS client"
+		}
+		return id
+	}
+	var out *sts.GetCallerIdentityOutput
+	res := r.call(ctx, "GetCallerIdentity", 1, func(ctx context.Context) (middleware.Metadata, error) {
+		var err error
+		out, err = r.c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		if err != nil {
+			return middleware.Metadata{}, err
+		}
+		return out.ResultMetadata, nil
+	})
+	if !res.ok {
+		id.ARN, id.IdentityError = "unknown", "STS GetCallerIdentity: "+res.fail.describe()
+		return id
+	}
+	id.ARN, id.Account = aws.ToString(out.Arn), aws.ToString(out.Account)
+	return id
+}
+
+// probeBucket runs HeadBucket and GetBucketLocation. A HEAD error has no body, so a 403 or
+// 404 is confirmed with ListObjectsV2, which needs the same permission and returns the code.
+func (r *run) probeBucket(ctx context.Context, bucket string) ([]evidence.StorageProbe, bucketState) {
+	path := evidence.StoragePath{URI: "s3://" + bucket, Purpose: evidence.PurposeBucket}
+	head := evidence.StorageProbe{Operation: "HeadBucket", Bucket: bucket, Path: path}
+	loc := evidence.StorageProbe{Operation: "GetBucketLocation", Bucket: bucket, Path: path}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var out *awss3.HeadBucketOutput
+		res := r.call(ctx, "HeadBucket", 1, func(ctx context.Context) (middleware.Metadata, error) {
+			var err error
+			out, err = r.c.S3.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String(bucket)})
+			if err != nil {
+				return middleware.Metadata{}, err
+			}
+			return out.ResultMetadata, nil
+		})
+		res.fill(&head)
+		if res.ok {
+			head.Region = aws.ToString(out.BucketRegion)
+			return
+		}
+		if headNeedsBody(head.HTTPStatus) {
+			r.confirmList(ctx, &head, bucket, "", 2, nil)
+		}
+	})
+	wg.Go(func() {
+		var out *awss3.GetBucketLocationOutput
+		res := r.call(ctx, "GetBucketLocation", 1, func(ctx context.Context) (middleware.Metadata, error) {
+			var err error
+			out, err = r.c.S3.GetBucketLocation(ctx, &awss3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+			if err != nil {
+				return middleware.Metadata{}, err
+			}
+			return out.ResultMetadata, nil
+		})
+		res.fill(&loc)
+		if res.ok {
+			loc.Region = locationRegion(string(out.LocationConstraint))
+		}
+	})
+	wg.Wait()
+
+	var s bucketState
+	s.missing = head.ErrorCode == "NoSuchBucket" || loc.ErrorCode == "NoSuchBucket"
+	region := firstNonEmpty(head.Region, loc.Region)
+	mine := r.c.Identity.Region
+	if region != "" && mine != "" && region != mine {
+		msg := fmt.Sprintf("bucket is in %s, requests were signed for %s", region, mine)
+		for _, p := range []*evidence.StorageProbe{&head, &loc} {
+			if p.Outcome == evidence.ProbeOK || p.Outcome == evidence.ProbeRedirect {
+				p.Message = joinMsg(p.Message, msg)
+			}
+		}
+		if head.Outcome == evidence.ProbeRedirect || loc.Outcome == evidence.ProbeRedirect {
+			// Probe the paths where the bucket lives, so they say what the identity may do.
+			s.region = region
+		}
+	}
+	return []evidence.StorageProbe{head, loc}, s
+}
+
+// headNeedsBody: a HEAD client error (403, 404, but also 400 ExpiredToken) carries no code, so
+// a request that returns a body must say which it is. Redirects carry the region in a header.
+func headNeedsBody(status int) bool { return status >= 400 && status < 500 }
+
+// locationRegion maps a LocationConstraint: empty is us-east-1, the legacy "EU" eu-west-1.
+func locationRegion(lc string) string {
+	switch lc {
+	case "":
+		return "us-east-1"
+	case "EU":
+		return "eu-west-1"
+	}
+	return lc
+}
+
+// probePath runs HeadObject on an object or ListObjectsV2 (one key) on a prefix.
+func (r *run) probePath(ctx context.Context, t target, b bucketState) evidence.StorageProbe {
+	p := evidence.StorageProbe{Bucket: t.loc.bucket, Key: t.loc.key, Path: t.path, Region: b.region}
+	if t.kind == evidence.PathPrefix {
+		p.Operation, p.Key = "ListObjectsV2", t.prefix
+	} else {
+		p.Operation = "HeadObject"
+	}
+	if b.missing {
+		p.Outcome, p.ErrorCode = evidence.ProbeSkipped, "NoSuchBucket"
+		p.Message = "bucket " + t.loc.bucket + " does not exist"
+		return p
+	}
+	opts := withRegion(b.region)
+	if t.kind == evidence.PathPrefix {
+		r.list(ctx, &p, t.loc.bucket, t.prefix, 2, opts)
+		return p
+	}
+	res := r.call(ctx, "HeadObject", 2, func(ctx context.Context) (middleware.Metadata, error) {
+		out, err := r.c.S3.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(t.loc.bucket), Key: aws.String(t.loc.key)}, opts...)
+		if err != nil {
+			return middleware.Metadata{}, err
+		}
+		return out.ResultMetadata, nil
+	})
+	res.fill(&p)
+	if !res.ok && headNeedsBody(p.HTTPStatus) {
+		r.confirmGet(ctx, &p, t.loc.bucket, t.loc.key, opts)
+	}
+	return p
+}
+
+// list runs ListObjectsV2 with MaxKeys=1 and fills p.
+func (r *run) list(ctx context.Context, p *evidence.StorageProbe, bucket, prefix string, depth int, opts []func(*awss3.Options)) result {
+	var out *awss3.ListObjectsV2Output
+	res := r.call(ctx, "ListObjectsV2", depth, func(ctx context.Context) (middleware.Metadata, error) {
+		var err error
+		out, err = r.c.S3.ListObjectsV2(ctx, &awss3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), MaxKeys: aws.Int32(1)}, opts...)
+		if err != nil {
+			return middleware.Metadata{}, err
+		}
+		return out.ResultMetadata, nil
+	})
+	res.fill(p)
+	if res.ok {
+		p.Empty = len(out.Contents) == 0 && len(out.CommonPrefixes) == 0
+	}
+	return res
+}
+
+// confirmList learns the error code of a bodiless HEAD 403/404 on a bucket.
+func (r *run) confirmList(ctx context.Context, p *evidence.StorageProbe, bucket, prefix string, depth int, opts []func(*awss3.Options)) {
+	var c evidence.StorageProbe
+	res := r.list(ctx, &c, bucket, prefix, depth, opts)
+	r.confirmed(p, "ListObjectsV2", res, c)
+}
+
+// confirmGet learns the error code of a bodiless HEAD 403/404 on an object with a one-byte GET.
+func (r *run) confirmGet(ctx context.Context, p *evidence.StorageProbe, bucket, key string, opts []func(*awss3.Options)) {
+	var c evidence.StorageProbe
+	res := r.call(ctx, "GetObject", 3, func(ctx context.Context) (middleware.Metadata, error) {
+		out, err := r.c.S3.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Range: aws.String("bytes=0-0")}, opts...)
+		if err != nil {
+			return middleware.Metadata{}, err
+		}
+		_, _ = io.Copy(io.Discard, out.Body)
+		_ = out.Body.Close()
+		return out.ResultMetadata, nil
+	})
+	res.fill(&c)
+	r.confirmed(p, "GetObject", res, c)
+}
+
+// confirmed takes the error code from the confirming request when it answered with one.
+func (r *run) confirmed(p *evidence.StorageProbe, op string, res result, c evidence.StorageProbe) {
+	p.Latency += c.Latency
+	switch {
+	case res.ok:
+		p.Message = joinMsg(p.Message, op+" succeeded where the HEAD did not")
+	case c.HTTPStatus != 0 && c.ErrorCode != "":
+		p.ConfirmedBy = op
+		p.ErrorCode, p.Outcome = c.ErrorCode, c.Outcome
+		p.Message = c.Message
+		if c.Region != "" {
+			p.Region = c.Region
+		}
+	default:
+		p.Message = joinMsg(p.Message, op+" to confirm: "+joinMsg(c.ErrorCode, c.Message))
+	}
+}
+
+// writeProbe puts an empty, uniquely named marker under the raw output prefix and deletes it.
+// The delete runs on a fresh context, so an interrupted run still removes what it wrote; it
+// also runs when the put's answer was lost, since the object may exist anyway.
+func (r *run) writeProbe(ctx context.Context, t target, b bucketState) []evidence.StorageProbe {
+	key := t.prefix + WriteMarkerPrefix + randomSuffix()
+	put := evidence.StorageProbe{Operation: "PutObject", Bucket: t.loc.bucket, Key: key, Path: t.path, Region: b.region}
+	if b.missing {
+		put.Outcome, put.ErrorCode = evidence.ProbeSkipped, "NoSuchBucket"
+		put.Message = "bucket " + t.loc.bucket + " does not exist"
+		return []evidence.StorageProbe{put}
+	}
+	opts := withRegion(b.region)
+	res := r.call(ctx, "PutObject", 2, func(ctx context.Context) (middleware.Metadata, error) {
+		out, err := r.c.S3.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(t.loc.bucket), Key: aws.String(key),
+			Body: strings.NewReader(""), ContentLength: aws.Int64(0)}, opts...)
+		if err != nil {
+			return middleware.Metadata{}, err
+		}
+		return out.ResultMetadata, nil
+	})
+	res.fill(&put)
+	if put.Outcome != evidence.ProbeOK && put.Outcome != evidence.ProbeError {
+		return []evidence.StorageProbe{put}
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.c.probeTimeout())
+	defer cancel()
+	del := evidence.StorageProbe{Operation: "DeleteObject", Bucket: t.loc.bucket, Key: key, Path: t.path, Region: b.region}
+	dres := r.call(dctx, "DeleteObject", 3, func(ctx context.Context) (middleware.Metadata, error) {
+		out, err := r.c.S3.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(t.loc.bucket), Key: aws.String(key)}, opts...)
+		if err != nil {
+			return middleware.Metadata{}, err
+		}
+		return out.ResultMetadata, nil
+	})
+	dres.fill(&del)
+	if !dres.ok {
+		del.Message = joinMsg(del.Message, "the marker may remain at s3://"+t.loc.bucket+"/"+key)
+	}
+	return []evidence.StorageProbe{put, del}
+}
+
+func randomSuffix() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+// finish builds the record. Probes without an answer (network errors, timeouts, probes not run
+// because the run was interrupted) are collection errors; denials and absences are evidence.
+func (r *run) finish(start time.Time, probes []evidence.StorageProbe, ctxErr error) evidence.CollectorRecord {
+	rec := r.record(start)
+	answered, notRun := 0, 0
+	for _, p := range probes {
+		switch {
+		case p.Outcome == evidence.ProbeError:
+			rec.Errors = append(rec.Errors, evidence.CollectionError{Method: p.Operation, Target: probeTarget(p), Code: p.ErrorCode, Message: p.Message})
+		case p.Outcome == evidence.ProbeSkipped && ctxErr != nil && strings.HasPrefix(p.Message, "not run:"):
+			notRun++
+		default:
+			answered++
+		}
+	}
+	if notRun > 0 {
+		rec.Errors = append(rec.Errors, evidence.CollectionError{Method: "Collect", Target: Name, Code: networkCode(ctxErr),
+			Message: fmt.Sprintf("interrupted: %d probes not run", notRun)})
+	}
+	sort.SliceStable(rec.Errors, func(i, j int) bool { return rec.Errors[i].Target < rec.Errors[j].Target })
+	switch {
+	case len(rec.Errors) == 0:
+		rec.Status = evidence.StatusOK
+	case answered == 0:
+		rec.Status = evidence.StatusFailed
+	default:
+		rec.Status = evidence.StatusPartial
+	}
+	return rec
+}
+
+func (r *run) record(start time.Time) evidence.CollectorRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	calls := make(map[string]int, len(r.calls))
+	for k, v := range r.calls {
+		calls[k] = v
+	}
+	return evidence.CollectorRecord{
+		Collector:    Name,
+		StartedAt:    start,
+		Duration:     evidence.Duration(r.now().Sub(start)),
+		Calls:        calls,
+		PeakInFlight: r.peak,
+		CriticalPath: r.critical,
+	}
+}
+
+func probeTarget(p evidence.StorageProbe) string {
+	if p.Bucket == "" {
+		return p.Path.URI
+	}
+	return "s3://" + p.Bucket + "/" + p.Key
+}
+
+func joinMsg(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
