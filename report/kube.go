@@ -16,7 +16,7 @@ const maxEvents = 5
 type kubeIndex struct {
 	pods     map[string]*evidence.Pod
 	missing  map[string]bool
-	events   map[string][]evidence.Event // by pod name, latest first
+	events   map[string][]evidence.Event // by pod name, warnings first, then latest first
 	probes   map[string][]evidence.StorageProbe
 	identity string
 	now      time.Time
@@ -38,7 +38,13 @@ func newKubeIndex(snap *evidence.Snapshot) kubeIndex {
 			}
 		}
 		for name, evs := range k.events {
-			sort.SliceStable(evs, func(i, j int) bool { return evs[i].LastTime.After(evs[j].LastTime) })
+			// Warnings say what went wrong; within each type, latest first.
+			sort.SliceStable(evs, func(i, j int) bool {
+				if wi, wj := evs[i].Type == "Warning", evs[j].Type == "Warning"; wi != wj {
+					return wi
+				}
+				return evs[i].LastTime.After(evs[j].LastTime)
+			})
 			k.events[name] = evs
 		}
 	}
@@ -49,9 +55,18 @@ func newKubeIndex(snap *evidence.Snapshot) kubeIndex {
 			}
 		}
 		id := st.Identity
-		k.identity = strings.Join(nonEmptyAll(id.ARN, id.Source, id.Region, id.Endpoint), ", ")
+		who := id.ARN
+		if who == "" {
+			who = "unknown"
+		}
+		k.identity = who
+		if d := joinNonEmpty(", ", "credentials from "+id.Source, id.Region, id.Endpoint); d != "" {
+			k.identity += " (" + d + ")"
+		}
 		if id.AssumedRole != "" {
 			k.identity += ", assumed " + id.AssumedRole
+		} else if id.AssumeError != "" {
+			k.identity += ", could not assume the task role: " + id.AssumeError
 		}
 	}
 	return k
@@ -158,8 +173,12 @@ func (t *textWriter) eventLines(evs []evidence.Event) string {
 			count = fmt.Sprintf(" ×%d", e.Count)
 		}
 		when := ""
-		if !e.LastTime.IsZero() && !t.k.now.IsZero() {
+		switch {
+		case e.LastTime.IsZero():
+		case !t.k.now.IsZero() && t.k.now.Sub(e.LastTime) < 24*time.Hour:
 			when = t.s.Dim(ago(t.k.now.Sub(e.LastTime))) + "  "
+		default:
+			when = t.s.Dim(e.LastTime.UTC().Format("Jan 2 15:04")) + "  "
 		}
 		typ := e.Type
 		if typ == "Warning" {
@@ -207,8 +226,6 @@ func ago(d time.Duration) string {
 		return fmt.Sprintf("%ds ago", int(d.Seconds()))
 	case d < time.Hour:
 		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
-	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+	return fmt.Sprintf("%dh ago", int(d.Hours()))
 }

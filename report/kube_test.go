@@ -50,7 +50,7 @@ func TestWriteTextPodsEventsAndStorage(t *testing.T) {
 	if i, j := strings.Index(out, "BackOff ×11"), strings.Index(out, "Pulling ×4"); i < 0 || j < 0 || i > j {
 		t.Errorf("events not latest-first with counts:\n%s", out)
 	}
-	for _, want := range []string{"waiting: ImagePullBackOff", "no longer exists", "HeadObject s3://flyte-data/metadata/propeller/x/n1/data/inputs.pb: AccessDenied (HTTP 403)", "as arn:aws:iam::123456789012:role/flyte-task"} {
+	for _, want := range []string{"waiting: ImagePullBackOff", "no longer exists", "HeadObject s3://flyte-data/metadata/propeller/x/n1/data/inputs.pb: AccessDenied (HTTP 403)", "identity arn:aws:iam::123456789012:role/flyte-task (credentials from env)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}

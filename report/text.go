@@ -382,7 +382,7 @@ func (t *textWriter) collection(snap *evidence.Snapshot) {
 			t.printf("  %s %s %s: %s\n", t.s.Phase("FAILED"), e.Method, e.Target, e.Message)
 		}
 		if id := t.k.identity; id != "" && rec.Collector == "s3" {
-			t.printf("  %s\n", t.s.Dim("as "+id))
+			t.printf("  %s\n", t.s.Dim("identity "+id))
 		}
 	}
 }

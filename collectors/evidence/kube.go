@@ -23,6 +23,23 @@ type Kube struct {
 	// Nodes is collected only when a pod is pending or unschedulable; nil otherwise.
 	Nodes *NodeSummary   `json:"nodes,omitempty"`
 	Logs  []ContainerLog `json:"logs,omitempty"`
+	// Executions are the execution names whose pods were listed (label execution-id): the root
+	// and its child executions in this namespace.
+	Executions []string `json:"executions,omitempty"`
+	// SchedulingContext is true when Quotas, LimitRanges and Nodes were asked for (a pod or an
+	// attempt waited for resources), so empty lists mean "none", not "not read".
+	SchedulingContext bool `json:"schedulingContext,omitempty"`
+	// ServiceAccounts are the service accounts the execution's pods run as (or would).
+	ServiceAccounts []ServiceAccount `json:"serviceAccounts,omitempty"`
+}
+
+// ServiceAccount is a service account in short: whether it exists and which cloud identity it maps to.
+type ServiceAccount struct {
+	Name     string `json:"name"`
+	NotFound bool   `json:"notFound,omitempty"`
+	// Annotations holds workload-identity annotations only (eks.amazonaws.com/role-arn, ...).
+	Annotations      map[string]string `json:"annotations,omitempty"`
+	ImagePullSecrets []string          `json:"imagePullSecrets,omitempty"`
 }
 
 // PodRef ties a pod name to the node execution attempt Flyte ran it for.
@@ -33,6 +50,8 @@ type PodRef struct {
 	RetryAttempt uint32      `json:"retryAttempt"`
 	// ExternalIndex is the array-node subtask index, when the pod runs one.
 	ExternalIndex *uint32 `json:"externalIndex,omitempty"`
+	// ExternalRetryAttempt is that subtask's own retry attempt.
+	ExternalRetryAttempt uint32 `json:"externalRetryAttempt,omitempty"`
 }
 
 // Pod is a pod's status and the spec essentials a diagnosis needs.

@@ -71,6 +71,7 @@ func parseURI(raw string) (location, bool) {
 type pathSet struct {
 	probe, unprobed []evidence.StoragePath
 	seen            map[string]bool
+	probeIndex      map[string]int // dedup key → index in probe
 	rawFallback     string
 	execsSeen       map[evidence.ExecutionID]bool
 	metaSeen        map[evidence.ExecutionID]bool
@@ -83,7 +84,7 @@ type pathSet struct {
 // probe holds s3://, s3a:// and s3n:// paths; unprobed other schemes (ReasonSchemeNotProbed) and
 // unusable URIs. Each object and each prefix appears once.
 func Paths(ex *evidence.Execution, fallbackRawPrefix string) (probe []evidence.StoragePath, unprobed []evidence.StoragePath) {
-	s := &pathSet{seen: map[string]bool{}, rawFallback: fallbackRawPrefix,
+	s := &pathSet{seen: map[string]bool{}, probeIndex: map[string]int{}, rawFallback: fallbackRawPrefix,
 		execsSeen: map[evidence.ExecutionID]bool{}, metaSeen: map[evidence.ExecutionID]bool{}}
 	if ex == nil {
 		s.add(fallbackRawPrefix, evidence.PurposeRawOutputPrefix, evidence.PathPrefix, nil)
@@ -288,6 +289,11 @@ func (s *pathSet) add(uri, purpose, kind string, ref *evidence.NodeRef) {
 	}
 	dedup = kind + " " + dedup
 	if s.seen[dedup] {
+		// A path first met without a node (quoted in the execution's error, say) belongs to the
+		// node that uses it, so its probe shows under that node.
+		if i, ok := s.probeIndex[dedup]; ok && s.probe[i].Node == nil && ref != nil {
+			s.probe[i].Node, s.probe[i].Purpose = ref, purpose
+		}
 		return
 	}
 	s.seen[dedup] = true
@@ -295,5 +301,6 @@ func (s *pathSet) add(uri, purpose, kind string, ref *evidence.NodeRef) {
 		s.unprobed = append(s.unprobed, p)
 		return
 	}
+	s.probeIndex[dedup] = len(s.probe)
 	s.probe = append(s.probe, p)
 }

@@ -154,7 +154,7 @@ func TestPathsDeduplicates(t *testing.T) {
 	got := describePaths(probe)
 	want := []string{
 		"raw-output-prefix prefix s3://b/raw/",
-		"quoted-in-error object s3a://b/metadata/propeller/p-d-e/n0/data/inputs.pb",
+		"node-inputs object s3a://b/metadata/propeller/p-d-e/n0/data/inputs.pb @e/n0",
 		"metadata-prefix prefix s3://b/metadata/propeller/p-d-e/",
 		"node-outputs prefix s3://b/metadata/propeller/p-d-e/n0/data/1/ @e/n0",
 		"node-inputs object s3://b/metadata/propeller/p-d-e/n1/data/inputs.pb @e/n1",

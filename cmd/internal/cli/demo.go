@@ -8,10 +8,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"k8s.io/client-go/kubernetes"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+
 	"github.com/flytedoctor/flytedoctor/cmd/internal/demo"
+	"github.com/flytedoctor/flytedoctor/cmd/internal/demo/s3stub"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/s3"
 )
 
 func newCmdDemo(f *Factory) *cobra.Command {
@@ -83,6 +89,11 @@ func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output st
 		return err
 	}
 	defer stop()
+	df, cleanup, err := demoFactory(ctx, f, s)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 
 	cfg := flyteconfig.Default()
 	cfg.Admin.Endpoint = "dns:///" + addr
@@ -92,5 +103,38 @@ func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output st
 		MaxConcurrency: flyteadmin.DefaultMaxConcurrency, PageSize: flyteadmin.DefaultPageSize,
 		Execution: s.Root.String(),
 	}
-	return runDiagnose(ctx, f, o, cfg)
+	return runDiagnose(ctx, df, o, cfg)
+}
+
+// demoFactory points the Kubernetes collector at a fake clientset holding the scenario's
+// objects and the storage collector at an in-process S3 stub, never at the user's cluster or
+// cloud credentials.
+func demoFactory(ctx context.Context, f *Factory, s demo.Scenario) (*Factory, func(), error) {
+	objs, err := s.KubeObjects()
+	if err != nil {
+		return nil, nil, err
+	}
+	df := *f
+	df.KubeClient = func(kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
+		return k8sfake.NewClientset(objs...), kube.ClusterInfo{Context: "demo", Server: "in-process fake"}, nil
+	}
+	cleanup := func() {}
+	if len(s.Storage) == 0 {
+		df.StorageClients = func(context.Context, s3.ClientOptions) (*s3.Clients, error) { return nil, s3.ErrNoCredentials }
+		return &df, cleanup, nil
+	}
+	spec, err := s3stub.ParseSpec(s.Storage)
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo scenario %s: %w", s.Name, err)
+	}
+	endpoint, stop, err := s3stub.New(spec).Start(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	df.StorageClients = func(ctx context.Context, o s3.ClientOptions) (*s3.Clients, error) {
+		o.Profile, o.Endpoint = "", ""
+		o.Connection = flyteconfig.Connection{Endpoint: endpoint, AuthType: "accesskey", AccessKey: "demo", SecretKey: "demo", Region: "us-east-1"}
+		return s3.NewClients(ctx, o)
+	}
+	return &df, stop, nil
 }

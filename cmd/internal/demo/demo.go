@@ -9,9 +9,15 @@ import (
 	"path"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
+
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
 
+// The scenarios' Admin fixtures, Kubernetes objects (*.kube.json) and S3 specs (*.storage.json).
+//
 //go:embed scenarios/*.json
 var files embed.FS
 
@@ -22,11 +28,16 @@ type Scenario struct {
 	// Root is the execution to diagnose: the first execution of the fixture.
 	Root    evidence.ExecutionID
 	Fixture []byte
+	// Kube is a v1 List of the Kubernetes objects the cluster shows; Storage is an s3stub spec.
+	// Either may be empty.
+	Kube, Storage []byte
 }
 
 // titles orders the demo and says what each scenario shows.
 var titles = []struct{ name, title string }{
 	{"image-pull", "image pull failure"},
+	{"unschedulable", "GPU task queued for 47 minutes: no node can take its pod"},
+	{"storage-permission", "task cannot read its inputs: S3 access denied on the metadata prefix"},
 	{"subworkflow", "OOM failure nested in a subworkflow, retries exhausted"},
 	{"dynamic-fanout", "3 failed children among 1,000 of a dynamic node"},
 	{"child-launchplan", "failure inside a child launch plan"},
@@ -46,7 +57,9 @@ func Scenarios() ([]Scenario, error) {
 		if err != nil {
 			return nil, fmt.Errorf("demo scenario %s: %w", t.name, err)
 		}
-		out = append(out, Scenario{Name: t.name, Title: t.title, Root: root, Fixture: b})
+		kb, _ := files.ReadFile(path.Join("scenarios", t.name+".kube.json"))
+		st, _ := files.ReadFile(path.Join("scenarios", t.name+".storage.json"))
+		out = append(out, Scenario{Name: t.name, Title: t.title, Root: root, Fixture: b, Kube: kb, Storage: st})
 	}
 	return out, nil
 }
@@ -58,6 +71,31 @@ func Names() string {
 		n = append(n, t.name)
 	}
 	return strings.Join(n, ", ")
+}
+
+// KubeObjects decodes the scenario's Kubernetes objects, for a fake clientset.
+func (s Scenario) KubeObjects() ([]runtime.Object, error) {
+	if len(s.Kube) == 0 {
+		return nil, nil
+	}
+	dec := scheme.Codecs.UniversalDeserializer()
+	obj, _, err := dec.Decode(s.Kube, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("demo scenario %s: kube objects: %w", s.Name, err)
+	}
+	list, ok := obj.(*corev1.List)
+	if !ok {
+		return nil, fmt.Errorf("demo scenario %s: kube objects: want a v1 List, got %T", s.Name, obj)
+	}
+	out := make([]runtime.Object, 0, len(list.Items))
+	for _, item := range list.Items {
+		o, _, err := dec.Decode(item.Raw, nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("demo scenario %s: kube object: %w", s.Name, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 func rootID(fixture []byte) (evidence.ExecutionID, error) {

@@ -42,12 +42,13 @@ const (
 
 // cluster collects what `kubectl get -o json` would show for a scenario when flytedoctor runs.
 type cluster struct {
-	objs []runtime.Object
-	rv   int64
+	objs       []runtime.Object
+	rv         int64
+	eventNames map[string]bool
 }
 
 func newCluster(now time.Time) *cluster {
-	c := &cluster{rv: 51_000_000 + now.Unix()%1_000_000}
+	c := &cluster{rv: 51_000_000 + now.Unix()%1_000_000, eventNames: map[string]bool{}}
 	for _, n := range clusterNodes() {
 		c.add(n)
 	}
@@ -66,6 +67,17 @@ func newCluster(now time.Time) *cluster {
 }
 
 func (c *cluster) add(o runtime.Object) { c.objs = append(c.objs, o) }
+
+// eventName is client-go's recorder name, <object>.<hex unix nanos>; two events recorded in the
+// same nanosecond cannot both exist on a server, so a clash moves to the next nanosecond.
+func (c *cluster) eventName(object string, first time.Time) string {
+	for ns := first.UnixNano(); ; ns++ {
+		if name := fmt.Sprintf("%s.%x", object, ns); !c.eventNames[name] {
+			c.eventNames[name] = true
+			return name
+		}
+	}
+}
 
 // remove deletes an object, as Flyte deletes finished pods; events about it stay.
 func (c *cluster) remove(o runtime.Object) {
@@ -496,7 +508,7 @@ func (c *cluster) recorded(obj corev1.ObjectReference, ns, component, host, typ,
 	if last.IsZero() {
 		last = first
 	}
-	name := fmt.Sprintf("%s.%x", obj.Name, first.UnixNano())
+	name := c.eventName(obj.Name, first)
 	c.add(&corev1.Event{
 		ObjectMeta:     c.meta("Event", ns, name, first, nil),
 		InvolvedObject: obj, Reason: reason, Message: msg,
@@ -515,7 +527,7 @@ func (c *cluster) kubelet(p *corev1.Pod, typ, reason, msg string, count int32, f
 // fields and a series, but no source, count or first/last timestamps.
 func (c *cluster) schedulerEvent(p *corev1.Pod, typ, reason, action, msg string, first time.Time, series int32, last time.Time) {
 	e := &corev1.Event{
-		ObjectMeta:     c.meta("Event", p.Namespace, fmt.Sprintf("%s.%x", p.Name, first.UnixNano()), first, nil),
+		ObjectMeta:     c.meta("Event", p.Namespace, c.eventName(p.Name, first), first, nil),
 		InvolvedObject: podObjRef(p, false), Reason: reason, Message: msg, Type: typ,
 		EventTime: metav1.NewMicroTime(first.Truncate(time.Microsecond)), Action: action,
 		ReportingController: corev1.DefaultSchedulerName, ReportingInstance: schedulerID,

@@ -1,0 +1,124 @@
+package kube
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Client defaults.
+const (
+	DefaultQPS       = 20
+	DefaultBurst     = 50
+	DefaultUserAgent = "flytedoctor"
+)
+
+// ClientOptions select a cluster the way kubectl does.
+type ClientOptions struct {
+	// Kubeconfig is --kubeconfig: one file, used alone. Empty means KUBECONFIG (a path list),
+	// then ~/.kube/config, then the in-cluster config when running in a pod.
+	Kubeconfig string
+	// Context is --context; empty means the kubeconfig's current context.
+	Context   string
+	UserAgent string // e.g. "flytedoctor/v0.3.0"
+	QPS       float32
+	Burst     int
+	// Timeout bounds each request (not the whole collection).
+	Timeout time.Duration
+	// Getenv reads KUBECONFIG and HOME; nil means no environment.
+	Getenv func(string) string
+}
+
+// ClusterInfo says which cluster a client talks to.
+type ClusterInfo struct {
+	Context string // kubeconfig context; empty in-cluster
+	Server  string
+	// Namespace is the context's default namespace ("default" when unset).
+	Namespace string
+}
+
+// NewClient builds a client from kubeconfig loading rules. It does not contact the server.
+func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	rules := &clientcmd.ClientConfigLoadingRules{}
+	switch {
+	case o.Kubeconfig != "":
+		rules.ExplicitPath = o.Kubeconfig
+	case getenv(clientcmd.RecommendedConfigPathEnvVar) != "":
+		rules.Precedence = dedupe(filepath.SplitList(getenv(clientcmd.RecommendedConfigPathEnvVar)))
+	default:
+		if home := homeDir(getenv); home != "" {
+			rules.Precedence = []string{filepath.Join(home, clientcmd.RecommendedHomeDir, clientcmd.RecommendedFileName)}
+		}
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context})
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		if clientcmd.IsEmptyConfig(err) {
+			return nil, ClusterInfo{}, errors.New("no Kubernetes config: set --kubeconfig or KUBECONFIG, or create ~/.kube/config")
+		}
+		return nil, ClusterInfo{}, fmt.Errorf("cannot load kubeconfig: %w", err)
+	}
+	info := ClusterInfo{Server: cfg.Host}
+	if raw, err := cc.RawConfig(); err == nil && len(raw.Contexts) > 0 {
+		info.Context = raw.CurrentContext
+		if o.Context != "" {
+			info.Context = o.Context
+		}
+	}
+	if ns, _, err := cc.Namespace(); err == nil {
+		info.Namespace = ns
+	}
+
+	cfg.UserAgent = o.UserAgent
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+	cfg.QPS, cfg.Burst = o.QPS, o.Burst
+	if cfg.QPS == 0 {
+		cfg.QPS = DefaultQPS
+	}
+	if cfg.Burst == 0 {
+		cfg.Burst = DefaultBurst
+	}
+	cfg.Timeout = o.Timeout
+	// Protobuf, as kubectl uses for built-in types: event pages decode several times faster than JSON.
+	cfg.ContentType = runtime.ContentTypeProtobuf
+	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
+	// API deprecation warnings would otherwise go to stderr through klog, mid-report.
+	cfg.WarningHandler = rest.NoWarnings{}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
+	}
+	return cs, info, nil
+}
+
+func homeDir(getenv func(string) string) string {
+	if h := getenv("HOME"); h != "" {
+		return h
+	}
+	return getenv("USERPROFILE")
+}
+
+func dedupe(paths []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range paths {
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,528 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// Name is the collector's name in evidence records and --skip.
+const Name = "kube"
+
+// Defaults.
+const (
+	DefaultPageSize = 500
+	DefaultLogLines = 200
+	DefaultLogBytes = 64 << 10
+	DefaultMaxLogs  = 10
+)
+
+const (
+	// A label selector with hundreds of child execution names would make a very long URL; one
+	// LIST chain per 50 names keeps requests ordinary.
+	namesPerSelector = 50
+	// Log reads go to kubelets; a few at a time is enough and spares them.
+	logParallelism = 4
+	// Service accounts read at most (a pod spec names one; executions rarely mix more).
+	maxServiceAccounts = 5
+)
+
+// Call names, as counted in the record and used in errors.
+const (
+	callListPods        = "list pods"
+	callListEvents      = "list events"
+	callListQuotas      = "list resourcequotas"
+	callListLimitRanges = "list limitranges"
+	callListNodes       = "list nodes"
+	callGetLog          = "get pods/log"
+	callGetSA           = "get serviceaccounts"
+)
+
+// Collector reads the Kubernetes objects of one execution. It never writes.
+type Collector struct {
+	Client kubernetes.Interface
+	// Namespace is where the execution's pods run; NamespaceSource is "admin", "template" or
+	// "flag" (see ResolveNamespace). Context and Server are recorded only.
+	Namespace, NamespaceSource string
+	Context, Server            string
+	// PageSize is the LIST limit (DefaultPageSize when 0).
+	PageSize int64
+	// Logs enables log tails of failed containers: LogLines lines (DefaultLogLines), at most
+	// LogBytes bytes (DefaultLogBytes) each, for at most MaxLogs containers (DefaultMaxLogs).
+	Logs     bool
+	LogLines int64
+	LogBytes int64
+	MaxLogs  int
+	Now      func() time.Time
+}
+
+// Collect reads the execution's pods, events and, when something waited for resources, the
+// namespace's quotas, limit ranges and the nodes. Failed calls are recorded in the record;
+// the returned Kube holds whatever could be read (nil when skipped or without client/namespace).
+func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
+	r := &run{c: c, calls: map[string]int{}}
+	start := r.now()
+	if ex == nil {
+		return nil, evidence.CollectorRecord{Collector: Name, Status: evidence.StatusSkipped, SkipReason: "no execution was read", StartedAt: start}
+	}
+	if c.Client == nil || c.Namespace == "" {
+		r.errs = append(r.errs, evidence.CollectionError{Method: callListPods, Target: "namespace " + c.Namespace,
+			Code: "Invalid", Message: "no Kubernetes client or namespace"})
+		return nil, r.record(start, evidence.StatusFailed)
+	}
+	k := &evidence.Kube{Context: c.Context, Server: c.Server, Namespace: c.Namespace, NamespaceSource: c.NamespaceSource}
+	p := planFor(ex, c.Namespace, c.NamespaceSource == SourceFlag)
+	k.Executions = p.executions
+
+	var pods podList
+	var events *eventSet
+	var eventsOK bool
+	var first, later sync.WaitGroup
+	first.Go(func() { pods = r.listPods(ctx, p.executions) })
+	first.Go(func() { events, eventsOK = r.listEvents(ctx, "Pod", 0) })
+	var sched schedResult
+	if p.waiting {
+		k.SchedulingContext = true
+		later.Go(func() { sched = r.scheduling(ctx, 0) })
+	}
+	first.Wait()
+
+	if !k.SchedulingContext && anyUnscheduled(pods.items) {
+		k.SchedulingContext = true
+		later.Go(func() { sched = r.scheduling(ctx, pods.depth) })
+	}
+	var logs []evidence.ContainerLog
+	if c.Logs {
+		later.Go(func() { logs = r.readLogs(ctx, logTargets(pods.items, p, r.maxLogs()), pods.depth) })
+	}
+	var sas []evidence.ServiceAccount
+	if names := serviceAccountNames(ex, pods.items, p); len(names) > 0 {
+		later.Go(func() { sas = r.serviceAccounts(ctx, names, pods.depth) })
+	}
+	later.Wait()
+
+	listed := map[string]bool{}
+	for i := range pods.items {
+		pod := &pods.items[i]
+		listed[pod.Name] = true
+		ep := convertPod(pod)
+		if ref, ok := p.match(pod); ok {
+			ep.Attempt = &ref
+		}
+		k.Pods = append(k.Pods, ep)
+	}
+	sortPods(k.Pods, p)
+	if pods.ok {
+		for _, w := range p.wants {
+			if w.expected && !listed[w.ref.Name] {
+				k.MissingPods = append(k.MissingPods, w.ref)
+			}
+		}
+	}
+	if events != nil {
+		for _, e := range events.list() {
+			// Events outlive pods, so those of missing pods are kept too.
+			if _, wanted := p.byName[e.Name]; listed[e.Name] || wanted {
+				k.Events = append(k.Events, e)
+			}
+		}
+	}
+	if len(sched.events) > 0 {
+		k.Events = append(k.Events, sched.events...)
+		sortEvents(k.Events)
+	}
+	k.Quotas, k.LimitRanges, k.Nodes = sched.quotas, sched.limitRanges, sched.nodes
+	k.Logs, k.ServiceAccounts = logs, sas
+
+	status := evidence.StatusOK
+	switch {
+	case !pods.ok && !eventsOK:
+		status = evidence.StatusFailed
+	case len(r.errs) > 0:
+		status = evidence.StatusPartial
+	}
+	return k, r.record(start, status)
+}
+
+// run is the state of one Collect call.
+type run struct {
+	c *Collector
+
+	mu       sync.Mutex
+	calls    map[string]int
+	inFlight int
+	peak     int
+	critical int
+	errs     []evidence.CollectionError
+}
+
+func (r *run) now() time.Time {
+	if r.c.Now != nil {
+		return r.c.Now()
+	}
+	return time.Now()
+}
+
+func (r *run) pageSize() int64 {
+	if r.c.PageSize <= 0 {
+		return DefaultPageSize
+	}
+	return r.c.PageSize
+}
+
+func (r *run) maxLogs() int {
+	if r.c.MaxLogs <= 0 {
+		return DefaultMaxLogs
+	}
+	return r.c.MaxLogs
+}
+
+// call counts one request. depth is the number of requests this one had to wait for, plus one.
+func (r *run) call(method string, depth int, fn func() error) error {
+	r.mu.Lock()
+	r.calls[method]++
+	r.inFlight++
+	r.peak = max(r.peak, r.inFlight)
+	r.critical = max(r.critical, depth)
+	r.mu.Unlock()
+	err := fn()
+	r.mu.Lock()
+	r.inFlight--
+	r.mu.Unlock()
+	return err
+}
+
+func (r *run) fail(method, target string, err error) {
+	code, msg := classify(err)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, evidence.CollectionError{Method: method, Target: target, Code: code, Message: "cannot " + method + ": " + msg})
+}
+
+func (r *run) record(start time.Time, status string) evidence.CollectorRecord {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	errs := append([]evidence.CollectionError(nil), r.errs...)
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].Method != errs[j].Method {
+			return errs[i].Method < errs[j].Method
+		}
+		return errs[i].Target < errs[j].Target
+	})
+	calls := make(map[string]int, len(r.calls))
+	for k, v := range r.calls {
+		calls[k] = v
+	}
+	return evidence.CollectorRecord{
+		Collector: Name, Status: status, StartedAt: start, Duration: evidence.Duration(r.now().Sub(start)),
+		Calls: calls, PeakInFlight: r.peak, CriticalPath: r.critical, Errors: errs,
+	}
+}
+
+// classify turns an error into a short code (the API's reason, e.g. "Forbidden") and the
+// server's one-line message.
+func classify(err error) (code, msg string) {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		s := st.Status()
+		code = string(s.Reason)
+		if code == "" || code == string(metav1.StatusReasonUnknown) {
+			code = strings.ReplaceAll(http.StatusText(int(s.Code)), " ", "")
+		}
+		if code == "" {
+			code = "Unknown"
+		}
+		return code, oneLine(s.Message)
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "DeadlineExceeded", "timed out (raise --timeout): " + oneLine(err.Error())
+	case errors.Is(err, context.Canceled):
+		return "Canceled", oneLine(err.Error())
+	case errors.As(err, &ne):
+		return "Unavailable", oneLine(err.Error())
+	}
+	return "Unknown", oneLine(err.Error())
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " ..."
+	}
+	return s
+}
+
+// pages runs a paged LIST; each page waits for the previous one's continue token. page issues
+// one request with the given options and returns the next token.
+func (r *run) pages(ctx context.Context, method, target string, depth int,
+	page func(ctx context.Context, opts metav1.ListOptions) (string, error)) (int, bool) {
+	token := ""
+	for {
+		depth++
+		var next string
+		err := r.call(method, depth, func() error {
+			var err error
+			next, err = page(ctx, metav1.ListOptions{Limit: r.pageSize(), Continue: token})
+			return err
+		})
+		if err != nil {
+			r.fail(method, target, err)
+			return depth, false
+		}
+		if next == "" || next == token {
+			return depth, true
+		}
+		token = next
+	}
+}
+
+type podList struct {
+	items []corev1.Pod
+	depth int  // longest page chain
+	ok    bool // every page of every selector was read
+}
+
+// listPods lists the pods labelled with any of the execution names, one chain per chunk.
+func (r *run) listPods(ctx context.Context, executions []string) podList {
+	ns := r.c.Namespace
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	res := podList{ok: true}
+	seen := map[string]bool{}
+	for i := 0; i < len(executions); i += namesPerSelector {
+		names := executions[i:min(i+namesPerSelector, len(executions))]
+		req, err := labels.NewRequirement(LabelExecutionID, selection.In, names)
+		if err != nil {
+			r.fail(callListPods, "namespace "+ns, err)
+			res.ok = false
+			continue
+		}
+		selector := labels.NewSelector().Add(*req).String()
+		wg.Go(func() {
+			depth, ok := r.pages(ctx, callListPods, "namespace "+ns, 0, func(ctx context.Context, o metav1.ListOptions) (string, error) {
+				o.LabelSelector = selector
+				l, err := r.c.Client.CoreV1().Pods(ns).List(ctx, o)
+				if err != nil {
+					return "", err
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				for _, p := range l.Items {
+					if !seen[p.Name] {
+						seen[p.Name] = true
+						res.items = append(res.items, p)
+					}
+				}
+				return l.Continue, nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			res.depth = max(res.depth, depth)
+			res.ok = res.ok && ok
+		})
+	}
+	wg.Wait()
+	return res
+}
+
+// listEvents lists the namespace's events about objects of one kind (field selector on the
+// server; checked again here, since not every server or fake honours it).
+func (r *run) listEvents(ctx context.Context, kind string, depth int) (*eventSet, bool) {
+	ns := r.c.Namespace
+	set := newEventSet()
+	selector := "involvedObject.kind=" + kind
+	_, ok := r.pages(ctx, callListEvents, "namespace "+ns+" "+kind+" events", depth, func(ctx context.Context, o metav1.ListOptions) (string, error) {
+		o.FieldSelector = selector
+		l, err := r.c.Client.CoreV1().Events(ns).List(ctx, o)
+		if err != nil {
+			return "", err
+		}
+		for i := range l.Items {
+			if l.Items[i].InvolvedObject.Kind == kind {
+				set.add(&l.Items[i])
+			}
+		}
+		return l.Continue, nil
+	})
+	return set, ok
+}
+
+type schedResult struct {
+	quotas      []evidence.ResourceQuota
+	limitRanges []evidence.LimitRange
+	nodes       *evidence.NodeSummary
+	events      []evidence.Event // about ResourceQuotas
+}
+
+// scheduling reads what decides whether a pod can be placed: quotas (and their events), limit
+// ranges and nodes, all at once.
+func (r *run) scheduling(ctx context.Context, depth int) schedResult {
+	ns := r.c.Namespace
+	var out schedResult
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var quotas []evidence.ResourceQuota
+		if _, ok := r.pages(ctx, callListQuotas, "namespace "+ns, depth, func(ctx context.Context, o metav1.ListOptions) (string, error) {
+			l, err := r.c.Client.CoreV1().ResourceQuotas(ns).List(ctx, o)
+			if err != nil {
+				return "", err
+			}
+			for i := range l.Items {
+				quotas = append(quotas, convertQuota(&l.Items[i]))
+			}
+			return l.Continue, nil
+		}); ok || len(quotas) > 0 {
+			out.quotas = quotas
+		}
+	})
+	wg.Go(func() {
+		r.pages(ctx, callListLimitRanges, "namespace "+ns, depth, func(ctx context.Context, o metav1.ListOptions) (string, error) {
+			l, err := r.c.Client.CoreV1().LimitRanges(ns).List(ctx, o)
+			if err != nil {
+				return "", err
+			}
+			for i := range l.Items {
+				out.limitRanges = append(out.limitRanges, convertLimitRange(&l.Items[i]))
+			}
+			return l.Continue, nil
+		})
+	})
+	wg.Go(func() {
+		sum := &evidence.NodeSummary{}
+		if _, ok := r.pages(ctx, callListNodes, "cluster", depth, func(ctx context.Context, o metav1.ListOptions) (string, error) {
+			l, err := r.c.Client.CoreV1().Nodes().List(ctx, o)
+			if err != nil {
+				return "", err
+			}
+			for i := range l.Items {
+				sum.Nodes = append(sum.Nodes, convertNode(&l.Items[i]))
+			}
+			return l.Continue, nil
+		}); ok {
+			sum.Total = len(sum.Nodes)
+			out.nodes = sum
+		}
+	})
+	wg.Go(func() {
+		if set, _ := r.listEvents(ctx, "ResourceQuota", depth); set != nil {
+			out.events = set.list()
+		}
+	})
+	wg.Wait()
+	return out
+}
+
+// anyUnscheduled reports a pod the scheduler has not placed (or said it cannot).
+func anyUnscheduled(pods []corev1.Pod) bool {
+	for i := range pods {
+		p := &pods[i]
+		if p.Status.Phase != corev1.PodPending && p.Status.Phase != "" {
+			continue
+		}
+		if p.Spec.NodeName == "" {
+			return true
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sortPods puts pods in the tree order of their attempts, unmatched pods last by name.
+func sortPods(pods []evidence.Pod, p *plan) {
+	rank := func(ep *evidence.Pod) int {
+		if ep.Attempt != nil {
+			if i, ok := p.byName[ep.Attempt.Name]; ok {
+				return i
+			}
+			return len(p.wants)
+		}
+		return len(p.wants) + 1
+	}
+	sort.SliceStable(pods, func(i, j int) bool {
+		ri, rj := rank(&pods[i]), rank(&pods[j])
+		if ri != rj {
+			return ri < rj
+		}
+		return pods[i].Name < pods[j].Name
+	})
+}
+
+// serviceAccountNames are the service accounts the pods run as, or the executions ask for; with
+// neither, "default" when some attempt should have a pod.
+func serviceAccountNames(root *evidence.Execution, pods []corev1.Pod, p *plan) []string {
+	seen := map[string]bool{}
+	var names []string
+	add := func(n string) {
+		if n != "" && !seen[n] && len(names) < maxServiceAccounts {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	for i := range pods {
+		add(pods[i].Spec.ServiceAccountName)
+	}
+	add(root.ServiceAccount)
+	root.Walk(func(path []evidence.Step) bool {
+		if c := path[len(path)-1].Node.ChildExecution; c != nil && (c.Namespace == "" || c.Namespace == p.namespace) {
+			add(c.ServiceAccount)
+		}
+		return true
+	})
+	if len(names) == 0 && len(p.wants) > 0 {
+		add("default")
+	}
+	return names
+}
+
+func (r *run) serviceAccounts(ctx context.Context, names []string, depth int) []evidence.ServiceAccount {
+	ns := r.c.Namespace
+	out := make([]evidence.ServiceAccount, len(names))
+	found := make([]bool, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Go(func() {
+			var sa *corev1.ServiceAccount
+			err := r.call(callGetSA, depth+1, func() error {
+				var err error
+				sa, err = r.c.Client.CoreV1().ServiceAccounts(ns).Get(ctx, name, metav1.GetOptions{})
+				return err
+			})
+			switch {
+			case err == nil:
+				out[i], found[i] = convertServiceAccount(sa), true
+			case apierrors.IsNotFound(err):
+				out[i], found[i] = evidence.ServiceAccount{Name: name, NotFound: true}, true
+			default:
+				r.fail(callGetSA, "serviceaccount "+ns+"/"+name, err)
+			}
+		})
+	}
+	wg.Wait()
+	var kept []evidence.ServiceAccount
+	for i := range out {
+		if found[i] {
+			kept = append(kept, out[i])
+		}
+	}
+	return kept
+}
