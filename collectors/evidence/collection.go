@@ -14,15 +14,15 @@ const (
 type CollectorRecord struct {
 	Collector  string    `json:"collector"`
 	Status     string    `json:"status"`
-	SkipReason string    `json:"skipReason,omitempty"`
-	StartedAt  time.Time `json:"startedAt,omitzero"`
+	SkipReason string    `json:"skip_reason,omitempty"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
 	Duration   Duration  `json:"duration"`
 	// Calls counts remote calls by method (e.g. "ListNodeExecutions").
 	Calls map[string]int `json:"calls,omitempty"`
 	// PeakInFlight is the largest number of calls that were in flight at once.
-	PeakInFlight int `json:"peakInFlight,omitempty"`
+	PeakInFlight int `json:"peak_in_flight,omitempty"`
 	// CriticalPath is the longest chain of calls that had to wait for each other.
-	CriticalPath int               `json:"criticalPath,omitempty"`
+	CriticalPath int               `json:"critical_path,omitempty"`
 	Errors       []CollectionError `json:"errors,omitempty"`
 }
 

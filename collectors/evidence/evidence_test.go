@@ -76,10 +76,10 @@ func TestSnapshotJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"duration":"3m0s"`) || !strings.Contains(string(b), `"schemaVersion":"flytedoctor.evidence/v1"`) {
+	if !strings.Contains(string(b), `"duration":"3m0s"`) || !strings.Contains(string(b), `"schema_version":"flytedoctor.evidence/v1"`) {
 		t.Fatalf("unexpected JSON: %s", b)
 	}
-	if strings.Contains(string(b), `"startedAt"`) {
+	if strings.Contains(string(b), `"started_at"`) {
 		t.Fatalf("zero times must be omitted: %s", b)
 	}
 	var out Snapshot

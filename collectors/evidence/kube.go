@@ -11,15 +11,15 @@ type Kube struct {
 	Namespace string `json:"namespace"`
 	// NamespaceSource says where Namespace came from: "admin" (system_metadata), "template"
 	// (--namespace-template) or "flag" (--namespace).
-	NamespaceSource string `json:"namespaceSource,omitempty"`
+	NamespaceSource string `json:"namespace_source,omitempty"`
 	Pods            []Pod  `json:"pods,omitempty"`
 	// MissingPods are task attempts whose pod no longer exists (Flyte deletes finished pods by
 	// default); rules then fall back on Admin's error and reasons.
-	MissingPods []PodRef `json:"missingPods,omitempty"`
+	MissingPods []PodRef `json:"missing_pods,omitempty"`
 	// Events are deduplicated: one entry per object, reason and message, with counts and times.
 	Events      []Event         `json:"events,omitempty"`
 	Quotas      []ResourceQuota `json:"quotas,omitempty"`
-	LimitRanges []LimitRange    `json:"limitRanges,omitempty"`
+	LimitRanges []LimitRange    `json:"limit_ranges,omitempty"`
 	// Nodes is collected only when a pod is pending or unschedulable; nil otherwise.
 	Nodes *NodeSummary   `json:"nodes,omitempty"`
 	Logs  []ContainerLog `json:"logs,omitempty"`
@@ -28,30 +28,30 @@ type Kube struct {
 	Executions []string `json:"executions,omitempty"`
 	// SchedulingContext is true when Quotas, LimitRanges and Nodes were asked for (a pod or an
 	// attempt waited for resources), so empty lists mean "none", not "not read".
-	SchedulingContext bool `json:"schedulingContext,omitempty"`
+	SchedulingContext bool `json:"scheduling_context,omitempty"`
 	// ServiceAccounts are the service accounts the execution's pods run as (or would).
-	ServiceAccounts []ServiceAccount `json:"serviceAccounts,omitempty"`
+	ServiceAccounts []ServiceAccount `json:"service_accounts,omitempty"`
 }
 
 // ServiceAccount is a service account in short: whether it exists and which cloud identity it maps to.
 type ServiceAccount struct {
 	Name     string `json:"name"`
-	NotFound bool   `json:"notFound,omitempty"`
+	NotFound bool   `json:"not_found,omitempty"`
 	// Annotations holds workload-identity annotations only (eks.amazonaws.com/role-arn, ...).
 	Annotations      map[string]string `json:"annotations,omitempty"`
-	ImagePullSecrets []string          `json:"imagePullSecrets,omitempty"`
+	ImagePullSecrets []string          `json:"image_pull_secrets,omitempty"`
 }
 
 // PodRef ties a pod name to the node execution attempt Flyte ran it for.
 type PodRef struct {
 	Name         string      `json:"name"`
 	Execution    ExecutionID `json:"execution"`
-	NodeID       string      `json:"nodeId"` // unique node id
-	RetryAttempt uint32      `json:"retryAttempt"`
+	NodeID       string      `json:"node_id"` // unique node id
+	RetryAttempt uint32      `json:"retry_attempt"`
 	// ExternalIndex is the array-node subtask index, when the pod runs one.
-	ExternalIndex *uint32 `json:"externalIndex,omitempty"`
+	ExternalIndex *uint32 `json:"external_index,omitempty"`
 	// ExternalRetryAttempt is that subtask's own retry attempt.
-	ExternalRetryAttempt uint32 `json:"externalRetryAttempt,omitempty"`
+	ExternalRetryAttempt uint32 `json:"external_retry_attempt,omitempty"`
 }
 
 // Pod is a pod's status and the spec essentials a diagnosis needs.
@@ -65,13 +65,13 @@ type Pod struct {
 	Phase             string         `json:"phase"`
 	Reason            string         `json:"reason,omitempty"`
 	Message           string         `json:"message,omitempty"`
-	NodeName          string         `json:"nodeName,omitempty"`
-	QOSClass          string         `json:"qosClass,omitempty"`
-	CreatedAt         time.Time      `json:"createdAt,omitzero"`
-	StartedAt         time.Time      `json:"startedAt,omitzero"`
-	DeletionTimestamp time.Time      `json:"deletionTimestamp,omitzero"`
+	NodeName          string         `json:"node_name,omitempty"`
+	QOSClass          string         `json:"qos_class,omitempty"`
+	CreatedAt         time.Time      `json:"created_at,omitzero"`
+	StartedAt         time.Time      `json:"started_at,omitzero"`
+	DeletionTimestamp time.Time      `json:"deletion_timestamp,omitzero"`
 	Conditions        []PodCondition `json:"conditions,omitempty"`
-	InitContainers    []Container    `json:"initContainers,omitempty"`
+	InitContainers    []Container    `json:"init_containers,omitempty"`
 	Containers        []Container    `json:"containers,omitempty"`
 	Spec              PodSpec        `json:"spec"`
 }
@@ -82,26 +82,26 @@ type PodCondition struct {
 	Status             string    `json:"status"`
 	Reason             string    `json:"reason,omitempty"`
 	Message            string    `json:"message,omitempty"`
-	LastTransitionTime time.Time `json:"lastTransitionTime,omitzero"`
+	LastTransitionTime time.Time `json:"last_transition_time,omitzero"`
 }
 
 // Container is a container's spec essentials and status.
 type Container struct {
 	Name         string         `json:"name"`
 	Image        string         `json:"image"`
-	ImageID      string         `json:"imageId,omitempty"`
+	ImageID      string         `json:"image_id,omitempty"`
 	Ready        bool           `json:"ready"`
-	RestartCount int32          `json:"restartCount,omitempty"`
+	RestartCount int32          `json:"restart_count,omitempty"`
 	State        ContainerState `json:"state,omitzero"`
-	LastState    ContainerState `json:"lastState,omitzero"`
+	LastState    ContainerState `json:"last_state,omitzero"`
 	// Requests and Limits are quantities as strings ("500m", "2Gi"), by resource name.
 	Requests map[string]string `json:"requests,omitempty"`
 	Limits   map[string]string `json:"limits,omitempty"`
 	// EnvNames are the names of env vars; values are never collected.
-	EnvNames []string `json:"envNames,omitempty"`
+	EnvNames []string `json:"env_names,omitempty"`
 	// SecretRefs and ConfigMapRefs name what env / envFrom read ("name" or "name/key").
-	SecretRefs    []string `json:"secretRefs,omitempty"`
-	ConfigMapRefs []string `json:"configMapRefs,omitempty"`
+	SecretRefs    []string `json:"secret_refs,omitempty"`
+	ConfigMapRefs []string `json:"config_map_refs,omitempty"`
 }
 
 // ContainerState is the one set state of a container: waiting, running or terminated.
@@ -109,21 +109,21 @@ type ContainerState struct {
 	State      string    `json:"state,omitempty"` // "waiting", "running" or "terminated"
 	Reason     string    `json:"reason,omitempty"`
 	Message    string    `json:"message,omitempty"`
-	ExitCode   int32     `json:"exitCode,omitempty"`
+	ExitCode   int32     `json:"exit_code,omitempty"`
 	Signal     int32     `json:"signal,omitempty"`
-	StartedAt  time.Time `json:"startedAt,omitzero"`
-	FinishedAt time.Time `json:"finishedAt,omitzero"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
 }
 
 // PodSpec holds what scheduling, identity and mounts depend on.
 type PodSpec struct {
-	ServiceAccount    string            `json:"serviceAccount,omitempty"`
-	NodeSelector      map[string]string `json:"nodeSelector,omitempty"`
+	ServiceAccount    string            `json:"service_account,omitempty"`
+	NodeSelector      map[string]string `json:"node_selector,omitempty"`
 	Tolerations       []string          `json:"tolerations,omitempty"` // "key=value:Effect", "key:Exists"
 	Affinity          string            `json:"affinity,omitempty"`    // one-line summary
-	ImagePullSecrets  []string          `json:"imagePullSecrets,omitempty"`
-	PriorityClassName string            `json:"priorityClassName,omitempty"`
-	SchedulerName     string            `json:"schedulerName,omitempty"`
+	ImagePullSecrets  []string          `json:"image_pull_secrets,omitempty"`
+	PriorityClassName string            `json:"priority_class_name,omitempty"`
+	SchedulerName     string            `json:"scheduler_name,omitempty"`
 	Volumes           []VolumeRef       `json:"volumes,omitempty"`
 }
 
@@ -143,8 +143,8 @@ type Event struct {
 	Message   string    `json:"message"`
 	Source    string    `json:"source,omitempty"` // reporting component: kubelet, default-scheduler
 	Count     int32     `json:"count"`
-	FirstTime time.Time `json:"firstTime,omitzero"`
-	LastTime  time.Time `json:"lastTime,omitzero"`
+	FirstTime time.Time `json:"first_time,omitzero"`
+	LastTime  time.Time `json:"last_time,omitzero"`
 }
 
 // ResourceQuota is a namespace quota, hard against used.
@@ -166,7 +166,7 @@ type LimitRangeItem struct {
 	Max            map[string]string `json:"max,omitempty"`
 	Min            map[string]string `json:"min,omitempty"`
 	Default        map[string]string `json:"default,omitempty"`
-	DefaultRequest map[string]string `json:"defaultRequest,omitempty"`
+	DefaultRequest map[string]string `json:"default_request,omitempty"`
 }
 
 // NodeSummary is the cluster's nodes in short: enough to explain why a pod cannot be placed.

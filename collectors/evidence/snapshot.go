@@ -11,8 +11,8 @@ const SchemaVersion = "flytedoctor.evidence/v1"
 
 // Snapshot is everything flytedoctor learned about one execution.
 type Snapshot struct {
-	SchemaVersion string      `json:"schemaVersion"`
-	CollectedAt   time.Time   `json:"collectedAt"`
+	SchemaVersion string      `json:"schema_version"`
+	CollectedAt   time.Time   `json:"collected_at"`
 	Tool          Tool        `json:"tool"`
 	Target        ExecutionID `json:"target"`
 	Admin         *AdminInfo  `json:"admin,omitempty"`
@@ -50,7 +50,7 @@ func (id ExecutionID) String() string { return id.Project + "/" + id.Domain + "/
 
 // Identifier identifies a task, workflow or launch plan version.
 type Identifier struct {
-	ResourceType string `json:"resourceType,omitempty"`
+	ResourceType string `json:"resource_type,omitempty"`
 	Project      string `json:"project,omitempty"`
 	Domain       string `json:"domain,omitempty"`
 	Name         string `json:"name,omitempty"`

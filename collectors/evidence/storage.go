@@ -8,7 +8,7 @@ type Storage struct {
 	// Unprobed are paths seen but not probed (another scheme such as gs:// or abfs://).
 	Unprobed []StoragePath `json:"unprobed,omitempty"`
 	// WriteProbe is true when --write-probe allowed a PutObject/DeleteObject marker.
-	WriteProbe bool `json:"writeProbe,omitempty"`
+	WriteProbe bool `json:"write_probe,omitempty"`
 }
 
 // StorageIdentity is who the probes ran as.
@@ -21,10 +21,10 @@ type StorageIdentity struct {
 	Region   string `json:"region,omitempty"`
 	Endpoint string `json:"endpoint,omitempty"` // custom S3 endpoint, if any
 	// AssumedRole is the task role assumed with --as-task-role; AssumeError why that failed.
-	AssumedRole string `json:"assumedRole,omitempty"`
-	AssumeError string `json:"assumeError,omitempty"`
+	AssumedRole string `json:"assumed_role,omitempty"`
+	AssumeError string `json:"assume_error,omitempty"`
 	// IdentityError says why ARN is "unknown" (no STS, STS refused, ...).
-	IdentityError string `json:"identityError,omitempty"`
+	IdentityError string `json:"identity_error,omitempty"`
 }
 
 // StoragePath is a data path the execution uses and why it matters.
@@ -49,15 +49,15 @@ type StorageProbe struct {
 	Path      StoragePath `json:"path"`
 	// Outcome is "ok", "denied", "not-found", "redirect", "error" or "skipped".
 	Outcome    string   `json:"outcome"`
-	ErrorCode  string   `json:"errorCode,omitempty"` // AccessDenied, NoSuchKey, PermanentRedirect, ...
-	HTTPStatus int      `json:"httpStatus,omitempty"`
-	RequestID  string   `json:"requestId,omitempty"`
+	ErrorCode  string   `json:"error_code,omitempty"` // AccessDenied, NoSuchKey, PermanentRedirect, ...
+	HTTPStatus int      `json:"http_status,omitempty"`
+	RequestID  string   `json:"request_id,omitempty"`
 	Region     string   `json:"region,omitempty"` // bucket region, when learned
 	Message    string   `json:"message,omitempty"`
 	Latency    Duration `json:"latency"`
 	// ConfirmedBy names the request that supplied ErrorCode when the first one could not: a HEAD
 	// error has no body, so its 4xx is confirmed with a one-byte GetObject or a ListObjectsV2.
-	ConfirmedBy string `json:"confirmedBy,omitempty"`
+	ConfirmedBy string `json:"confirmed_by,omitempty"`
 	// Empty is true when a prefix listing succeeded but found no key.
 	Empty bool `json:"empty,omitempty"`
 }
