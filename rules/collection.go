@@ -1,0 +1,3 @@
+package rules
+
+func collectionRules() []*Rule { return nil }

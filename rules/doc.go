@@ -1,0 +1,11 @@
+// Package rules classifies a failure from an evidence snapshot. A rule is a value in one
+// validated table (catalog.go); its match function is pure — it reads the snapshot and never
+// does I/O — so the same rules run live, offline on a support bundle, and in golden tests.
+//
+// The engine builds one Site per place where something went wrong (the deepest failed node of
+// each failing path, or a node stuck waiting), runs every site rule on it, and keeps one root
+// cause per site: the most severe hit, ties broken by table order, which lists specific rules
+// before generic ones. Hits of the same category on the same site are corroboration and fold
+// into the root cause. Global rules (collection problems, bucket-level probes) report on the
+// snapshot as a whole.
+package rules

@@ -1,0 +1,156 @@
+package rules
+
+import (
+	"sort"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// Finding is a classified problem. Its JSON keys are part of the report contract.
+type Finding struct {
+	RuleID   string   `json:"rule_id"`
+	Category string   `json:"category"`
+	Cause    string   `json:"cause"`
+	Severity Severity `json:"severity"`
+	// RootCause marks the one finding that explains a failing place; the rest corroborate
+	// or add context.
+	RootCause bool     `json:"root_cause"`
+	Summary   string   `json:"summary"`
+	Detail    string   `json:"detail,omitempty"`
+	Subject   Subject  `json:"subject"`
+	Evidence  []string `json:"evidence,omitempty"`
+	Fixes     []Fix    `json:"fixes"`
+	DocsURL   string   `json:"docs_url"`
+	// Corroborated lists other rules of the same category that matched the same place.
+	Corroborated []string `json:"corroborated_by,omitempty"`
+}
+
+// Suppressed is a finding a user turned off, with their reason.
+type Suppressed struct {
+	Finding Finding `json:"finding"`
+	Reason  string  `json:"reason"`
+}
+
+// Config lets users disable or re-rate rules; every suppression carries a reason.
+type Config struct {
+	Disabled map[string]string   // rule ID → reason
+	Severity map[string]Severity // rule ID → severity
+}
+
+// Result is the engine's output: findings ordered root causes first.
+type Result struct {
+	Findings   []Finding    `json:"findings"`
+	Suppressed []Suppressed `json:"suppressed,omitempty"`
+}
+
+// Worst returns the highest severity among the findings, and whether there is any.
+func (r *Result) Worst() (Severity, bool) {
+	worst, any := Info, false
+	for _, f := range r.Findings {
+		if !any || f.Severity > worst {
+			worst, any = f.Severity, true
+		}
+	}
+	return worst, any
+}
+
+// Run classifies the snapshot with the table's rules.
+func Run(snap *evidence.Snapshot, table []*Rule, cfg Config) *Result {
+	res := &Result{Findings: []Finding{}}
+	var roots, others []Finding
+	emit := func(f Finding, into *[]Finding) {
+		if why, off := cfg.Disabled[f.RuleID]; off {
+			res.Suppressed = append(res.Suppressed, Suppressed{Finding: f, Reason: why})
+			return
+		}
+		*into = append(*into, f)
+	}
+	for _, site := range sites(snap) {
+		var hits []Finding
+		for _, r := range table {
+			if r.Site == nil {
+				continue
+			}
+			if h := r.Site(site); h != nil {
+				if h.Subject.Execution == "" {
+					h.Subject = site.Subject()
+				}
+				f := finding(r, *h, cfg)
+				if _, off := cfg.Disabled[r.ID]; off {
+					emit(f, &others)
+					continue
+				}
+				hits = append(hits, f)
+			}
+		}
+		hits = withoutFallbacks(hits, table)
+		if len(hits) == 0 {
+			continue
+		}
+		// The root cause is the most severe hit, ties going to the earlier (more specific) rule.
+		best := 0
+		for i, f := range hits {
+			if f.Severity > hits[best].Severity {
+				best = i
+			}
+		}
+		root := hits[best]
+		root.RootCause = true
+		for i, f := range hits {
+			switch {
+			case i == best:
+			case f.Category == root.Category:
+				root.Corroborated = append(root.Corroborated, f.RuleID)
+			default:
+				emit(f, &others)
+			}
+		}
+		emit(root, &roots)
+	}
+	for _, r := range table {
+		if r.Global == nil {
+			continue
+		}
+		for _, h := range r.Global(snap) {
+			emit(finding(r, h, cfg), &others)
+		}
+	}
+	sort.SliceStable(others, func(i, j int) bool { return others[i].Severity > others[j].Severity })
+	res.Findings = append(append(res.Findings, roots...), others...)
+	return res
+}
+
+func finding(r *Rule, h Hit, cfg Config) Finding {
+	f := Finding{
+		RuleID: r.ID, Category: r.Category, Cause: h.Cause, Severity: r.Severity,
+		Summary: h.Summary, Detail: h.Detail, Subject: h.Subject, Evidence: h.Evidence,
+		Fixes: h.Fixes, DocsURL: r.DocsURL(),
+	}
+	if f.Cause == "" {
+		f.Cause = r.Causes[0]
+	}
+	if f.Fixes == nil {
+		f.Fixes = r.Fixes
+	}
+	if h.Severity != nil {
+		f.Severity = *h.Severity
+	}
+	if s, ok := cfg.Severity[r.ID]; ok {
+		f.Severity = s
+	}
+	return f
+}
+
+// withoutFallbacks drops fallback hits when a specific rule explained the site.
+func withoutFallbacks(hits []Finding, table []*Rule) []Finding {
+	var specific []Finding
+	for _, f := range hits {
+		if r := Lookup(table, f.RuleID); r != nil && !r.Fallback {
+			specific = append(specific, f)
+		}
+	}
+	if len(specific) == 0 {
+		return hits
+	}
+	return specific
+}

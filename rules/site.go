@@ -1,0 +1,281 @@
+package rules
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// Site is one place where something went wrong, with every layer's evidence about it.
+type Site struct {
+	Snapshot *evidence.Snapshot
+	// Execution owns Node; Path leads from the top execution to Node (through child executions).
+	Execution *evidence.Execution
+	Path      []evidence.Step
+	// Node is nil for an execution-level site (failed or aborted without a failed node).
+	Node *evidence.Node
+	// Attempts are Node's attempts that did not succeed, in retry order.
+	Attempts []*evidence.TaskAttempt
+	// Pods are the Kubernetes pods of those attempts (and failed array subtasks), by name.
+	Pods map[string]*evidence.Pod
+	// Missing names attempts' pods that no longer exist.
+	Missing map[string]bool
+	// Events are about Pods and Missing pods: warnings first, then latest first.
+	Events []evidence.Event
+	// Probes are the storage probes of paths that belong to Node.
+	Probes []evidence.StorageProbe
+	// Stuck is true when Node has not failed but waits (queued, waiting for resources, pending).
+	Stuck bool
+	// Now is when the snapshot was taken.
+	Now time.Time
+}
+
+// Kube returns the Kubernetes evidence, or an empty one.
+func (s *Site) Kube() *evidence.Kube {
+	if s.Snapshot.Kube == nil {
+		return &evidence.Kube{}
+	}
+	return s.Snapshot.Kube
+}
+
+// Error is the site's own error: the node's, else its last failed attempt's, else the
+// execution's, unwrapped from retry and node wrappers.
+func (s *Site) Error() (code, message, kind string) {
+	var e *evidence.ExecutionError
+	if s.Node != nil && s.Node.Error != nil {
+		e = s.Node.Error
+	}
+	if e == nil {
+		for i := len(s.Attempts) - 1; i >= 0 && e == nil; i-- {
+			e = s.Attempts[i].Error
+		}
+	}
+	if e == nil {
+		e = s.Execution.Error
+	}
+	if e == nil {
+		return "", "", ""
+	}
+	code, message = Unwrap(e.Code, e.Message)
+	return code, message, e.Kind
+}
+
+// Texts are every message the site has, for pattern matching: errors (unwrapped), reasons,
+// container states, pod conditions and event messages.
+func (s *Site) Texts() []string {
+	var out []string
+	add := func(t string) {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	if _, m, _ := s.Error(); m != "" {
+		add(m)
+	}
+	for _, a := range s.Attempts {
+		if a.Error != nil {
+			_, m := Unwrap(a.Error.Code, a.Error.Message)
+			add(m)
+		}
+		add(a.Reason)
+		for _, r := range a.Reasons {
+			add(r.Message)
+		}
+	}
+	for _, name := range s.podNames() {
+		p := s.Pods[name]
+		add(p.Message)
+		for _, c := range p.Conditions {
+			add(c.Message)
+		}
+		for _, c := range append(append([]evidence.Container{}, p.InitContainers...), p.Containers...) {
+			add(c.State.Message)
+			add(c.LastState.Message)
+		}
+	}
+	for _, e := range s.Events {
+		add(e.Message)
+	}
+	return out
+}
+
+// Find returns the first text matching re, and its submatches.
+func (s *Site) Find(re *regexp.Regexp) (text string, sub []string) {
+	for _, t := range s.Texts() {
+		if m := re.FindStringSubmatch(t); m != nil {
+			return t, m
+		}
+	}
+	return "", nil
+}
+
+// Containers returns every container (init first) of the site's pods, with the pod.
+func (s *Site) Containers() []PodContainer {
+	var out []PodContainer
+	for _, name := range s.podNames() {
+		p := s.Pods[name]
+		for i := range p.InitContainers {
+			out = append(out, PodContainer{Pod: p, Container: &p.InitContainers[i], Init: true})
+		}
+		for i := range p.Containers {
+			out = append(out, PodContainer{Pod: p, Container: &p.Containers[i]})
+		}
+	}
+	return out
+}
+
+// PodContainer is a container and the pod it runs in.
+type PodContainer struct {
+	Pod       *evidence.Pod
+	Container *evidence.Container
+	Init      bool
+}
+
+func (s *Site) podNames() []string {
+	names := make([]string, 0, len(s.Pods))
+	for n := range s.Pods {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Subject describes the site for a finding.
+func (s *Site) Subject() Subject {
+	sub := Subject{Execution: s.Execution.ID.String()}
+	for _, st := range s.Path {
+		sub.Path = append(sub.Path, st.Node.ID)
+	}
+	if s.Node != nil {
+		sub.Node = s.Node.ID
+	}
+	for _, a := range s.Attempts {
+		sub.Attempts = append(sub.Attempts, a.RetryAttempt)
+	}
+	if names := s.podNames(); len(names) > 0 {
+		sub.Pod = names[len(names)-1]
+	}
+	return sub
+}
+
+var (
+	retryWrapper = regexp.MustCompile(`(?s)^\[\d+/\d+\] currentAttempt done\. Last Error: [A-Z]*::(.*)$`)
+	nodeWrapper  = regexp.MustCompile(`(?s)^failed at Node\[[^\]]*\]\. [A-Za-z]+: (.*)$`)
+	wfWrapper    = regexp.MustCompile(`(?s)^Workflow\[[^\]]*\] failed\. [A-Za-z]+: (.*)$`)
+)
+
+// Unwrap removes Flyte's wrappers: "RetriesExhausted|X" codes, the retry message prefix
+// "[n/m] currentAttempt done. Last Error: KIND::", "failed at Node[..]. Code: " and
+// "Workflow[..] failed. Code: ".
+func Unwrap(code, message string) (string, string) {
+	code = strings.TrimPrefix(code, "RetriesExhausted|")
+	for changed := true; changed; {
+		changed = false
+		for _, re := range []*regexp.Regexp{retryWrapper, nodeWrapper, wfWrapper} {
+			if m := re.FindStringSubmatch(message); m != nil {
+				message, changed = m[1], true
+			}
+		}
+	}
+	return code, message
+}
+
+// sites finds the places worth classifying: the deepest failed node of each failing path, nodes
+// stuck waiting in an unfinished execution, and the execution itself when it failed or was
+// aborted without a failed node to blame.
+func sites(snap *evidence.Snapshot) []*Site {
+	ex := snap.Execution
+	if ex == nil {
+		return nil
+	}
+	var out []*Site
+	for _, p := range ex.FailurePaths() {
+		out = append(out, newSite(snap, p, false))
+	}
+	if len(out) == 0 && !evidence.Succeeded(ex.Phase) && !evidence.Failed(ex.Phase) && ex.Phase != "ABORTED" {
+		ex.Walk(func(path []evidence.Step) bool {
+			n := path[len(path)-1].Node
+			if evidence.Succeeded(n.Phase) {
+				return false
+			}
+			if a := n.LastAttempt(); a != nil && waiting(a.Phase) {
+				out = append(out, newSite(snap, path, true))
+			}
+			return true
+		})
+	}
+	if len(out) == 0 && (evidence.Failed(ex.Phase) || ex.Phase == "ABORTED") {
+		out = append(out, &Site{Snapshot: snap, Execution: ex, Now: snap.CollectedAt})
+	}
+	return out
+}
+
+func waiting(taskPhase string) bool {
+	switch taskPhase {
+	case "QUEUED", "WAITING_FOR_RESOURCES", "INITIALIZING", "UNDEFINED":
+		return true
+	}
+	return false
+}
+
+func newSite(snap *evidence.Snapshot, path []evidence.Step, stuck bool) *Site {
+	last := path[len(path)-1]
+	s := &Site{Snapshot: snap, Execution: last.Execution, Path: path, Node: last.Node, Stuck: stuck,
+		Pods: map[string]*evidence.Pod{}, Missing: map[string]bool{}, Now: snap.CollectedAt}
+	for _, a := range last.Node.Attempts {
+		if !evidence.Succeeded(a.Phase) || stuck {
+			s.Attempts = append(s.Attempts, a)
+		}
+	}
+	sort.SliceStable(s.Attempts, func(i, j int) bool { return s.Attempts[i].RetryAttempt < s.Attempts[j].RetryAttempt })
+	names := map[string]bool{}
+	for _, a := range s.Attempts {
+		for _, n := range []string{a.PodName, a.PrimaryPodName} {
+			if n != "" {
+				names[n] = true
+			}
+		}
+		for _, p := range a.Pods {
+			names[p.PodName] = true
+		}
+		for _, r := range a.ExternalResources {
+			if !evidence.Succeeded(r.Phase) {
+				names[r.ExternalID] = true
+			}
+		}
+	}
+	if k := snap.Kube; k != nil {
+		for i := range k.Pods {
+			if names[k.Pods[i].Name] {
+				s.Pods[k.Pods[i].Name] = &k.Pods[i]
+			}
+		}
+		for _, m := range k.MissingPods {
+			if names[m.Name] {
+				s.Missing[m.Name] = true
+			}
+		}
+		for _, e := range k.Events {
+			if e.Kind == "Pod" && (s.Pods[e.Name] != nil || s.Missing[e.Name]) {
+				s.Events = append(s.Events, e)
+			}
+		}
+		sort.SliceStable(s.Events, func(i, j int) bool {
+			if wi, wj := s.Events[i].Type == "Warning", s.Events[j].Type == "Warning"; wi != wj {
+				return wi
+			}
+			return s.Events[i].LastTime.After(s.Events[j].LastTime)
+		})
+	}
+	if st := snap.Storage; st != nil {
+		for _, p := range st.Probes {
+			if n := p.Path.Node; n != nil && n.NodeID == last.Node.ID && n.Execution == last.Execution.ID {
+				s.Probes = append(s.Probes, p)
+			}
+		}
+	}
+	return s
+}

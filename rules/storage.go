@@ -1,0 +1,3 @@
+package rules
+
+func storageRules() []*Rule { return nil }
