@@ -3,12 +3,10 @@ package report
 import (
 	"encoding/json"
 	"io"
-
-	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
 
-// WriteJSON writes the snapshot as indented JSON.
-func WriteJSON(w io.Writer, snap *evidence.Snapshot) error {
+// WriteJSON writes the report (the snapshot's fields plus findings) as indented JSON.
+func WriteJSON(w io.Writer, snap *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -41,7 +41,7 @@ func imagePullWithKube() *evidence.Snapshot {
 
 func TestWriteTextPodsEventsAndStorage(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteText(&b, imagePullWithKube(), TextOptions{}); err != nil {
+	if err := WriteText(&b, &Report{Snapshot: imagePullWithKube()}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "kube-storage.txt", b.Bytes())

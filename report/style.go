@@ -59,6 +59,8 @@ func (s Style) KubePhase(p string) string {
 	return p
 }
 
+func (s Style) badText(t string) string { return paint(s.bad, t) }
+
 func (s Style) warnText(t string) string { return paint(s.warn, t) }
 
 // Dim de-emphasises secondary text.

@@ -17,13 +17,15 @@ type TextOptions struct {
 	MaxMessageLines int
 }
 
-// WriteText writes the execution header, the failing path as a tree and how it was collected.
-func WriteText(w io.Writer, snap *evidence.Snapshot, o TextOptions) error {
+// WriteText writes the findings (root causes first), then the evidence: the execution header,
+// the failing path as a tree and how it was collected.
+func WriteText(w io.Writer, r *Report, o TextOptions) error {
 	if o.MaxMessageLines == 0 {
 		o.MaxMessageLines = 20
 	}
-	t := &textWriter{w: w, o: o, s: o.Style, k: newKubeIndex(snap)}
-	t.render(snap)
+	t := &textWriter{w: w, o: o, s: o.Style, k: newKubeIndex(r.Snapshot)}
+	t.writeFindings(r)
+	t.render(r.Snapshot)
 	return t.err
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -69,7 +70,7 @@ func nestedFailure() *evidence.Snapshot {
 
 func TestWriteTextNestedFailure(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteText(&b, nestedFailure(), TextOptions{}); err != nil {
+	if err := WriteText(&b, &Report{Snapshot: nestedFailure()}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "nested-failure.txt", b.Bytes())
@@ -92,7 +93,7 @@ func TestWriteTextClipsLongMessages(t *testing.T) {
 	snap := nestedFailure()
 	snap.Execution.Error.Message = strings.Repeat("Traceback line\n", 50)
 	var b bytes.Buffer
-	if err := WriteText(&b, snap, TextOptions{MaxMessageLines: 5}); err != nil {
+	if err := WriteText(&b, &Report{Snapshot: snap}, TextOptions{MaxMessageLines: 5}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "… 45 more lines (-o json shows all)") {
@@ -102,10 +103,35 @@ func TestWriteTextClipsLongMessages(t *testing.T) {
 
 func TestWriteTextColour(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteText(&b, nestedFailure(), TextOptions{Style: NewStyle(true)}); err != nil {
+	if err := WriteText(&b, &Report{Snapshot: nestedFailure()}, TextOptions{Style: NewStyle(true)}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "\x1b[31;1mFAILED") {
 		t.Fatalf("FAILED is not red and bold:\n%q", b.String()[:200])
+	}
+}
+
+func TestWriteTextFindingsFirst(t *testing.T) {
+	r := &Report{Snapshot: nestedFailure(), Findings: []rules.Finding{
+		{RuleID: "FD5001", Category: "out-of-memory", Cause: "container-oom", Severity: rules.Error, RootCause: true,
+			Summary: "2 attempts, both OOMKilled with a 2Gi memory limit", Detail: "container terminated: OOMKilled, exit code 137",
+			Subject: rules.Subject{Path: []string{"n1", "n1-0-n1"}, Attempts: []uint32{0, 1}},
+			Fixes:   []rules.Fix{{Action: "raise the task's memory", Commands: []string{`@task(requests=Resources(mem="4Gi"), limits=Resources(mem="4Gi"))`}}}},
+		{RuleID: "FD9001", Category: "collection", Cause: "forbidden", Severity: rules.Warning, Summary: "cannot list nodes"},
+	}, Suppressed: []rules.Suppressed{{Finding: rules.Finding{RuleID: "FD2004", Summary: "quota"}, Reason: "known"}}}
+	var b bytes.Buffer
+	if err := WriteText(&b, r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "findings.txt", b.Bytes())
+	out := b.String()
+	root, also, tree := strings.Index(out, "Root cause"), strings.Index(out, "Also found"), strings.Index(out, "Failing path")
+	if root != 0 || also < root || tree < also {
+		t.Fatalf("want root cause, then the rest, then the evidence tree:\n%s", out)
+	}
+	for _, want := range []string{"[FD5001] 2 attempts, both OOMKilled", "at n1 › n1-0-n1, 2 attempts · out-of-memory/container-oom", `$ @task(requests=Resources(mem="4Gi")`, "[FD2004] quota — known"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 }

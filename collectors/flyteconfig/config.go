@@ -68,6 +68,22 @@ type Config struct {
 	Project string  `json:"project,omitempty"` // flytectl top-level default
 	Domain  string  `json:"domain,omitempty"`
 	Console Console `json:"console"`
+	// Doctor is flytedoctor's own section, "flytedoctor:" (flytectl ignores it).
+	Doctor Doctor `json:"flytedoctor"`
+}
+
+// Doctor configures flytedoctor's rules.
+type Doctor struct {
+	// Disable turns rules off; the reason is shown in reports.
+	Disable []RuleSuppression `json:"disable,omitempty"`
+	// Severity re-rates rules: rule ID → error, warning or info.
+	Severity map[string]string `json:"severity,omitempty"`
+}
+
+// RuleSuppression is one disabled rule.
+type RuleSuppression struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
 }
 
 // Console is the console section.

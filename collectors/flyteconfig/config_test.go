@@ -295,3 +295,29 @@ func TestConfigAdminTargetNamesFile(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+func TestDoctorSection(t *testing.T) {
+	c, err := Parse("c.yaml", []byte(`
+admin:
+  endpoint: dns:///flyte.example.com
+flytedoctor:
+  disable:
+    - id: FD2004
+      reason: GPU nodes scale from zero here
+  severity:
+    fd9001: info
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Doctor.Disable) != 1 || c.Doctor.Disable[0] != (RuleSuppression{ID: "FD2004", Reason: "GPU nodes scale from zero here"}) {
+		t.Fatalf("disable = %+v", c.Doctor.Disable)
+	}
+	if c.Doctor.Severity["FD9001"] != "info" {
+		t.Fatalf("severity = %+v", c.Doctor.Severity)
+	}
+	_, err = Parse("c.yaml", []byte("flytedoctor:\n  disable:\n    - id: FD2004\n"))
+	if err == nil || !strings.Contains(err.Error(), "config file c.yaml line 3: flytedoctor.disable[0]: reason is required") {
+		t.Fatalf("err = %v", err)
+	}
+}

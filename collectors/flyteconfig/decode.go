@@ -27,6 +27,7 @@ func decode(path string, data []byte, c *Config) error {
 	top.sub("console").str("endpoint", &c.Console.Endpoint)
 	d.admin(top.sub("admin"), &c.Admin)
 	d.storage(top.sub("storage"), &c.Storage)
+	d.doctor(top.sub("flytedoctor"), &c.Doctor)
 	if d.err != nil {
 		return d.err
 	}
@@ -313,4 +314,39 @@ func yamlError(path string, err error) *Error {
 	}
 	return &Error{Path: path, Line: line, Err: err,
 		Msg: "invalid YAML (" + msg + "): fix the syntax, e.g. indent with spaces, not tabs"}
+}
+
+// doctor reads flytedoctor's own section: rules turned off (each with a reason) and re-rated.
+func (d *decoder) doctor(s section, doc *Doctor) {
+	if n := resolve(s.m["disable"]); n != nil && !isNull(n) {
+		if n.Kind != yaml.SequenceNode {
+			d.fail(n, s.key("disable"), "must be a list of {id, reason}")
+			return
+		}
+		for i, item := range n.Content {
+			key := fmt.Sprintf("%s[%d]", s.key("disable"), i)
+			e := section{d: d, prefix: key + ".", m: d.mapping(item, key)}
+			var r RuleSuppression
+			e.str("id", &r.ID)
+			e.str("reason", &r.Reason)
+			switch {
+			case d.err != nil:
+				return
+			case r.ID == "":
+				d.fail(item, key, "id is required, e.g. id: FD2004")
+			case strings.TrimSpace(r.Reason) == "":
+				d.fail(item, key, "reason is required: say why %s is off", r.ID)
+			}
+			doc.Disable = append(doc.Disable, r)
+		}
+	}
+	sev := s.sub("severity")
+	for id := range sev.m {
+		var v string
+		sev.str(id, &v)
+		if doc.Severity == nil {
+			doc.Severity = map[string]string{}
+		}
+		doc.Severity[strings.ToUpper(id)] = v
+	}
 }

@@ -326,3 +326,60 @@ func TestSkipCollectors(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestRulesListAndExplain(t *testing.T) {
+	f, out, _ := testFactory(t, nil)
+	if code := run(f, "rules", "list"); code != ExitOK || !strings.Contains(out.String(), "FD1001  image-pull") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	f, out, _ = testFactory(t, nil)
+	if code := run(f, "rules", "explain", "fd1001"); code != ExitOK || !strings.Contains(out.String(), "ImagePullBackOff") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	f, _, errOut := testFactory(t, nil)
+	if code := run(f, "rules", "explain", "FD0000"); code != ExitUsage || !strings.Contains(errOut.String(), `unknown rule "FD0000"`) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}
+
+func TestFindingsInJSONAndDisable(t *testing.T) {
+	addr := startAdmin(t)
+	f, out, _ := testFactory(t, nil)
+	if code := run(f, "--admin-endpoint", addr, "--insecure", "-o", "json", "flytesnacks/development/failedrun"); code != ExitErrors {
+		t.Fatalf("exit %d", code)
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID    string `json:"rule_id"`
+			Category  string `json:"category"`
+			Severity  string `json:"severity"`
+			RootCause bool   `json:"root_cause"`
+		} `json:"findings"`
+		Execution *evidence.Execution `json:"execution"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) == 0 || !rep.Findings[0].RootCause || rep.Findings[0].Severity != "error" || rep.Execution == nil {
+		t.Fatalf("report = %+v", rep)
+	}
+	root := rep.Findings[0].RuleID
+
+	// Turning the root cause's rule off moves it to "suppressed" with the reason.
+	cfg := writeConfig(t, "admin:\n  endpoint: dns:///"+addr+"\n  insecure: true\nflytedoctor:\n  disable:\n    - id: "+root+"\n      reason: known issue ENG-123\n")
+	f, out, errOut := testFactory(t, map[string]string{"FLYTECTL_CONFIG": cfg})
+	code := run(f, "flytesnacks/development/failedrun")
+	if !strings.Contains(out.String(), "Suppressed") || !strings.Contains(out.String(), "known issue ENG-123") {
+		t.Fatalf("exit %d, suppression not shown:\n%s%s", code, out, errOut)
+	}
+	f, out, _ = testFactory(t, nil)
+	run(f, "--admin-endpoint", addr, "--insecure", "--disable", root+"=flaky registry", "flytesnacks/development/failedrun")
+	if !strings.Contains(out.String(), "flaky registry") {
+		t.Fatalf("--disable reason not shown:\n%s", out)
+	}
+	f, _, errOut = testFactory(t, nil)
+	if code := run(f, "--admin-endpoint", addr, "--insecure", "--disable", "FD0000", "flytesnacks/development/failedrun"); code != ExitUsage ||
+		!strings.Contains(errOut.String(), `--disable: unknown rule "FD0000"`) {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+}

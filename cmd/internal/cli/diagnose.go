@@ -5,17 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/execarg"
-	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/report"
+	"github.com/flytedoctor/flytedoctor/rules"
 )
 
 var outputFormats = []string{"text", "json"}
@@ -50,6 +51,7 @@ type diagnoseOptions struct {
 	S3Endpoint        string
 	WriteProbe        bool
 	AsTaskRole        bool
+	Disable           []string
 }
 
 func (o *diagnoseOptions) addFlags(cmd *cobra.Command) {
@@ -79,6 +81,7 @@ func (o *diagnoseOptions) addFlags(cmd *cobra.Command) {
 	fl.StringVar(&o.S3Endpoint, "s3-endpoint", "", "S3 endpoint for MinIO-style storage (default: storage.connection.endpoint, AWS_ENDPOINT_URL_S3)")
 	fl.BoolVar(&o.WriteProbe, "write-probe", false, "also write and delete an empty marker under the raw output prefix")
 	fl.BoolVar(&o.AsTaskRole, "as-task-role", false, "probe storage as the execution's IAM role (STS AssumeRole)")
+	fl.StringArrayVar(&o.Disable, "disable", nil, "turn a rule off: ID or ID=reason (repeatable); the report shows the reason")
 }
 
 func newCmdDiagnose(f *Factory, use string) *cobra.Command {
@@ -191,34 +194,67 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 		}
 		return err
 	}
-	if err := render(f, o, snap); err != nil {
+	rcfg, err := ruleConfig(cfg, o.Disable)
+	if err != nil {
 		return err
 	}
-	if code := codeFor(worstSeverity(snap), o.FailOn); code != ExitOK {
+	res := rules.Run(snap, rules.Table(), rcfg)
+	if err := render(f, o, report.New(snap, res)); err != nil {
+		return err
+	}
+	if code := codeFor(res, o.FailOn); code != ExitOK {
 		return &exitError{code}
 	}
 	return nil
 }
 
-func render(f *Factory, o *diagnoseOptions, snap *evidence.Snapshot) error {
-	if o.Output == "json" {
-		return report.WriteJSON(f.IO.Out, snap)
+// ruleConfig merges the config file's flytedoctor section with --disable flags.
+func ruleConfig(cfg *flyteconfig.Config, disable []string) (rules.Config, error) {
+	table := rules.Table()
+	rc := rules.Config{Disabled: map[string]string{}, Severity: map[string]rules.Severity{}}
+	known := func(id, where string) error {
+		if rules.Lookup(table, id) == nil {
+			return usagef("%s: unknown rule %q (flytedoctor rules list shows them)", where, id)
+		}
+		return nil
 	}
-	style := report.NewStyle(f.IO.ColorEnabled(o.NoColor, f.Getenv))
-	return report.WriteText(f.IO.Out, snap, report.TextOptions{Style: style})
+	for _, d := range cfg.Doctor.Disable {
+		id := strings.ToUpper(d.ID)
+		if err := known(id, "flytedoctor.disable in "+cfg.Path); err != nil {
+			return rc, err
+		}
+		rc.Disabled[id] = d.Reason
+	}
+	for id, v := range cfg.Doctor.Severity {
+		if err := known(id, "flytedoctor.severity in "+cfg.Path); err != nil {
+			return rc, err
+		}
+		sev, err := rules.ParseSeverity(v)
+		if err != nil {
+			return rc, usagef("flytedoctor.severity.%s in %s: %v", id, cfg.Path, err)
+		}
+		rc.Severity[id] = sev
+	}
+	for _, d := range disable {
+		id, reason, _ := strings.Cut(d, "=")
+		id = strings.ToUpper(strings.TrimSpace(id))
+		if err := known(id, "--disable"); err != nil {
+			return rc, err
+		}
+		if reason = strings.TrimSpace(reason); reason == "" {
+			reason = "disabled with --disable"
+		}
+		rc.Disabled[id] = reason
+	}
+	return rc, nil
 }
 
-// worstSeverity stands in for the rule engine until it lands: a failed execution, or a failed
-// node inside a running one, is an error.
-func worstSeverity(snap *evidence.Snapshot) int {
-	ex := snap.Execution
-	if ex == nil {
-		return sevNone
+func render(f *Factory, o *diagnoseOptions, r *report.Report) error {
+	if o.Output == "json" {
+		return report.WriteJSON(f.IO.Out, r)
 	}
-	if evidence.Failed(ex.Phase) || len(ex.FailurePaths()) > 0 {
-		return sevError
-	}
-	return sevNone
+	style := report.NewStyle(f.IO.ColorEnabled(o.NoColor, f.Getenv))
+	return report.WriteText(f.IO.Out, r, report.TextOptions{Style: style})
 }
 
 func firstSet(s ...string) string {

@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+
+	"github.com/flytedoctor/flytedoctor/rules"
 )
 
 // Exit codes, the contract scripts rely on.
@@ -43,21 +45,15 @@ func exitCode(err error) int {
 	}
 }
 
-// Severity levels used by --fail-on.
-const (
-	sevNone = iota
-	sevWarning
-	sevError
-)
-
-// codeFor turns the worst severity found into an exit code under --fail-on.
-func codeFor(worst int, failOn string) int {
+// codeFor turns the worst finding into an exit code under --fail-on.
+func codeFor(res *rules.Result, failOn string) int {
+	worst, any := res.Worst()
 	switch {
-	case failOn == "never":
+	case failOn == "never" || !any:
 		return ExitOK
-	case worst == sevError:
+	case worst == rules.Error:
 		return ExitErrors
-	case worst == sevWarning && failOn == "warning":
+	case worst == rules.Warning && failOn == "warning":
 		return ExitWarnings
 	}
 	return ExitOK

@@ -99,11 +99,17 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 	root.AddCommand(
 		newCmdDiagnose(f, "diagnose EXECUTION"),
 		newCmdDemo(f),
+		newCmdRules(f),
 		newCmdVersion(f),
 	)
-	for _, c := range root.Commands() {
-		c.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	var all func(c *cobra.Command)
+	all = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			sub.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+			all(sub)
+		}
 	}
+	all(root)
 	return root
 }
 
