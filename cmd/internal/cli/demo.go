@@ -115,6 +115,8 @@ func demoFactory(ctx context.Context, f *Factory, s demo.Scenario) (*Factory, fu
 		return nil, nil, err
 	}
 	df := *f
+	asOf := s.AsOf()
+	df.Now = func() time.Time { return asOf }
 	df.KubeClient = func(kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
 		return k8sfake.NewClientset(objs...), kube.ClusterInfo{Context: "demo", Server: "in-process fake"}, nil
 	}

@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -96,6 +98,23 @@ func (s Scenario) KubeObjects() ([]runtime.Object, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+var timestamp = regexp.MustCompile(`"(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)"`)
+
+// AsOf is the moment the scenario describes: a minute after its latest timestamp. The demo
+// diagnoses "now" at that moment, so durations such as "queued for 47m" read as they would
+// have on the day.
+func (s Scenario) AsOf() time.Time {
+	var latest time.Time
+	for _, b := range [][]byte{s.Fixture, s.Kube} {
+		for _, m := range timestamp.FindAllSubmatch(b, -1) {
+			if t, err := time.Parse(time.RFC3339Nano, string(m[1])); err == nil && t.After(latest) {
+				latest = t
+			}
+		}
+	}
+	return latest.Add(time.Minute)
 }
 
 func rootID(fixture []byte) (evidence.ExecutionID, error) {
