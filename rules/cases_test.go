@@ -15,8 +15,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the want.json goldens")
 
 // Each case is testdata/cases/<RuleID>/<fires-*|quiet-*>/snapshot.json with a golden want.json of
-// the findings. A fires case must have that rule as a root cause (of its category); a quiet case
-// must not produce it at all.
+// the findings. A fires case must have that rule as a root cause (of its category), or for a
+// global rule produce it at all; a quiet case must not produce it.
 func TestCases(t *testing.T) {
 	table := Table()
 	dirs, err := filepath.Glob("testdata/cases/FD*/*")
@@ -50,6 +50,11 @@ func TestCases(t *testing.T) {
 				}
 			}
 			switch {
+			case strings.HasPrefix(name, "fires") && rule.Global != nil:
+				// Global rules speak about the snapshot as a whole, never as a place's root cause.
+				if !fired {
+					t.Errorf("%s did not fire; findings: %s", ruleID, summaries(res))
+				}
 			case strings.HasPrefix(name, "fires"):
 				if !rooted {
 					t.Errorf("%s is not a root cause here; findings: %s", ruleID, summaries(res))
@@ -84,7 +89,7 @@ func TestNoWrongCategoryRootCause(t *testing.T) {
 	dirs, _ := filepath.Glob("testdata/cases/FD*/fires*")
 	for _, dir := range dirs {
 		want := Lookup(table, filepath.Base(filepath.Dir(dir)))
-		if want == nil {
+		if want == nil || want.Global != nil {
 			continue
 		}
 		res := Run(loadSnapshot(t, filepath.Join(dir, "snapshot.json")), table, Config{})

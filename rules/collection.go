@@ -1,3 +1,485 @@
 package rules
 
-func collectionRules() []*Rule { return nil }
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// Collection rules (FD9xxx) say what flytedoctor could not see, so that a report missing
+// evidence is not mistaken for a healthy layer. One finding per collector and kind of problem.
+// Pods that Flyte deleted (kube.missing_pods) are not a collection problem: Flyte deletes
+// finished pods by default and the rules fall back on Admin's error.
+
+// Cause slugs of the collection category (not fixed by issue 5).
+const (
+	collectionForbidden     = "forbidden"      // RBAC / IAM / Admin authorization refused a call
+	collectionUnreachable   = "unreachable"    // no answer: network, DNS, TLS, timeouts, Unavailable
+	collectionPartial       = "partial"        // other failed calls
+	collectionNotConfigured = "not-configured" // flytedoctor lacked configuration or credentials
+)
+
+// Collector names as the collectors record them.
+const (
+	collectionAdmin = "flyteadmin"
+	collectionKube  = "kube"
+	collectionS3    = "s3"
+)
+
+var collectionRBAC = regexp.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
+
+// collectionKind sorts a collection error code into a cause.
+func collectionKind(code string) string {
+	switch code {
+	case "Forbidden", "PermissionDenied", "Unauthenticated", "Unauthorized", "AccessDenied":
+		return collectionForbidden
+	case "Unavailable", "DeadlineExceeded", "Timeout", "ConnectionRefused", "DNSError", "TLSError",
+		"NetworkError", "ServiceUnavailable":
+		return collectionUnreachable
+	case "ConfigError", "Invalid":
+		return collectionNotConfigured
+	}
+	return collectionPartial
+}
+
+// collectionLoses says what a failed call leaves out of the report.
+func collectionLoses(collector, method string) string {
+	switch collector + " " + method {
+	case "kube list pods":
+		return "the execution's pods (states, exit codes, reasons)"
+	case "kube list events":
+		return "kubelet and scheduler events"
+	case "kube list resourcequotas":
+		return "namespace quotas (why a task waits for resources)"
+	case "kube list limitranges":
+		return "limit ranges (default and maximum requests)"
+	case "kube list nodes":
+		return "node capacity, taints and labels (why a pod cannot be scheduled)"
+	case "kube get pods/log":
+		return "log tails of failed containers"
+	case "kube get serviceaccounts":
+		return "the pods' service accounts and their IAM role annotations"
+	case "flyteadmin GetExecution":
+		return "an execution (or a child execution)"
+	case "flyteadmin ListNodeExecutions":
+		return "node executions"
+	case "flyteadmin GetNodeExecution":
+		return "a node's full error (list calls trim it to 100 bytes)"
+	case "flyteadmin ListTaskExecutions":
+		return "task attempts (retries, pod names, reasons)"
+	case "flyteadmin GetExecutionData":
+		return "the execution's input and output locations"
+	case "flyteadmin GetVersion":
+		return "flyteadmin's version"
+	}
+	if collector == collectionS3 {
+		return "what the execution's storage paths allow"
+	}
+	return ""
+}
+
+// collectionGroup is one collector's errors of one kind.
+type collectionGroup struct {
+	rec  evidence.CollectorRecord
+	errs []evidence.CollectionError
+}
+
+// collectionGroups returns, per collector in record order, its errors of the given kind.
+func collectionGroups(snap *evidence.Snapshot, kind string) []collectionGroup {
+	var out []collectionGroup
+	for _, rec := range snap.Collection {
+		if rec.Status != evidence.StatusPartial && rec.Status != evidence.StatusFailed {
+			continue
+		}
+		g := collectionGroup{rec: rec}
+		for _, e := range rec.Errors {
+			if collectionKind(e.Code) == kind {
+				g.errs = append(g.errs, e)
+			}
+		}
+		if len(rec.Errors) == 0 && kind == collectionPartial {
+			g.errs = []evidence.CollectionError{{Method: "Collect", Target: rec.Collector, Code: rec.Status,
+				Message: "the collector recorded status " + rec.Status + " without an error"}}
+		}
+		if len(g.errs) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// collectionDescribe summarises a group: the distinct calls, what they leave out, the evidence.
+func collectionDescribe(g collectionGroup) (calls, codes, loses string, evidenceLines []string) {
+	var c, k, l []string
+	for _, e := range g.errs {
+		if !contains(c, e.Method) {
+			c = append(c, e.Method)
+		}
+		if !contains(k, e.Code) {
+			k = append(k, e.Code)
+		}
+		if x := collectionLoses(g.rec.Collector, e.Method); x != "" && !contains(l, x) {
+			l = append(l, x)
+		}
+		msg := e.Message
+		if !strings.HasPrefix(msg, e.Code+": ") {
+			msg = e.Code + ": " + msg
+		}
+		evidenceLines = append(evidenceLines, fmt.Sprintf("%s %s on %s: %s", g.rec.Collector, e.Method, orUnknown(e.Target), msg))
+	}
+	if len(evidenceLines) > 8 {
+		evidenceLines = append(evidenceLines[:8], fmt.Sprintf("... and %d more errors", len(evidenceLines)-8))
+	}
+	return strings.Join(c, ", "), strings.Join(k, ", "), strings.Join(l, "; "), evidenceLines
+}
+
+func collectionSubject(snap *evidence.Snapshot) Subject {
+	return Subject{Execution: snap.Target.String()}
+}
+
+func collectionCalls(n int) string {
+	if n == 1 {
+		return "1 call"
+	}
+	return fmt.Sprintf("%d calls", n)
+}
+
+func collectionDetail(g collectionGroup, loses string) string {
+	d := fmt.Sprintf("%s (status %s): %s", g.rec.Collector, g.rec.Status, g.errs[0].Message)
+	if loses != "" {
+		d += "; the report lacks " + loses
+	}
+	return d
+}
+
+func collectionForbiddenHits(snap *evidence.Snapshot) []Hit {
+	var hits []Hit
+	for _, g := range collectionGroups(snap, collectionForbidden) {
+		calls, codes, loses, ev := collectionDescribe(g)
+		h := Hit{Cause: collectionForbidden, Subject: collectionSubject(snap), Evidence: ev, Detail: collectionDetail(g, loses)}
+		switch g.rec.Collector {
+		case collectionKube:
+			if codes == "Unauthorized" {
+				h.Summary = fmt.Sprintf("the Kubernetes API rejected flytedoctor's credentials (Unauthorized) on %s", calls)
+				h.Fixes = []Fix{{Action: "refresh the kubeconfig credentials (aws eks update-kubeconfig, gcloud container clusters get-credentials, az aks get-credentials) and rerun",
+					Commands: []string{collectionKubectl(snap) + " auth whoami"}}}
+				break
+			}
+			h.Summary = fmt.Sprintf("RBAC forbade flytedoctor to %s", calls)
+			h.Fixes = collectionRBACFixes(snap, g)
+		case collectionAdmin:
+			id := snap.Target
+			h.Summary = fmt.Sprintf("Flyte Admin refused %s (%s, %s)", calls, codes, collectionCalls(len(g.errs)))
+			action := fmt.Sprintf("ask a Flyte administrator for read access to project %s, domain %s, then rerun", id.Project, id.Domain)
+			if strings.Contains(codes, "Unauthenticated") {
+				action = "log in to Flyte Admin again (check admin.authType and the cached token of your config.yaml), then rerun"
+			}
+			h.Fixes = []Fix{{Action: action, Commands: []string{fmt.Sprintf("flytectl get execution -p %s -d %s %s", id.Project, id.Domain, id.Name)}}}
+		default:
+			h.Summary = fmt.Sprintf("%s was refused %s (%s)", g.rec.Collector, calls, codes)
+			h.Fixes = []Fix{{Action: "check flytedoctor's identity for " + g.rec.Collector, Commands: []string{"aws sts get-caller-identity"}}}
+		}
+		hits = append(hits, h)
+	}
+	return hits
+}
+
+// collectionKubectl is kubectl pointed at the context flytedoctor used.
+func collectionKubectl(snap *evidence.Snapshot) string {
+	if k := snap.Kube; k != nil && k.Context != "" {
+		return "kubectl --context " + k.Context
+	}
+	return "kubectl"
+}
+
+// collectionRBACFixes checks each refused verb as the user the API server named, and grants
+// docs/rbac.yaml's roles.
+func collectionRBACFixes(snap *evidence.Snapshot, g collectionGroup) []Fix {
+	kubectl := collectionKubectl(snap)
+	var checks []string
+	user := ""
+	onlyNodes := true
+	for _, e := range g.errs {
+		verb, resource, ns := "", "", ""
+		if m := collectionRBAC.FindStringSubmatch(e.Message); m != nil {
+			user, verb, resource, ns = m[1], m[2], m[3], m[4]
+		} else if v, r, ok := strings.Cut(e.Method, " "); ok {
+			verb, resource = v, r
+			ns = strings.TrimPrefix(e.Target, "namespace ")
+			if ns == e.Target {
+				ns = ""
+			}
+			if i := strings.IndexByte(ns, ' '); i >= 0 {
+				ns = ns[:i]
+			}
+		}
+		if resource == "" {
+			continue
+		}
+		if resource != "nodes" {
+			onlyNodes = false
+		}
+		c := fmt.Sprintf("%s auth can-i %s %s", kubectl, verb, resource)
+		if ns != "" {
+			c += " -n " + ns
+		}
+		if user != "" {
+			c += " --as " + user
+		}
+		if !contains(checks, c) {
+			checks = append(checks, c)
+		}
+	}
+	fixes := []Fix{}
+	if len(checks) > 0 {
+		fixes = append(fixes, Fix{Action: "confirm what flytedoctor's user may do", Commands: checks})
+	}
+	subject := "--user=" + firstNonEmpty(user, "YOUR-USER")
+	if sa := strings.TrimPrefix(user, "system:serviceaccount:"); sa != user {
+		subject = "--serviceaccount=" + sa
+	}
+	if onlyNodes {
+		fixes = append(fixes, Fix{Action: "bind the read-only flytedoctor-nodes ClusterRole of docs/rbac.yaml (nodes are read only when a pod cannot be scheduled)",
+			Commands: []string{"kubectl apply -f docs/rbac.yaml", fmt.Sprintf("%s create clusterrolebinding flytedoctor-nodes --clusterrole=flytedoctor-nodes %s", kubectl, subject)}})
+	} else {
+		fixes = append(fixes, Fix{Action: "grant the read-only roles of docs/rbac.yaml (replace its subjects with flytedoctor's user first)",
+			Commands: []string{"kubectl apply -f docs/rbac.yaml", fmt.Sprintf("%s create clusterrolebinding flytedoctor --clusterrole=flytedoctor %s", kubectl, subject)}})
+	}
+	return fixes
+}
+
+func collectionUnreachableHits(snap *evidence.Snapshot) []Hit {
+	var hits []Hit
+	for _, g := range collectionGroups(snap, collectionUnreachable) {
+		calls, codes, loses, ev := collectionDescribe(g)
+		h := Hit{Cause: collectionUnreachable, Subject: collectionSubject(snap), Evidence: ev, Detail: collectionDetail(g, loses)}
+		timeout := strings.Contains(codes, "DeadlineExceeded") || strings.Contains(codes, "Timeout")
+		switch g.rec.Collector {
+		case collectionAdmin:
+			endpoint := "Flyte Admin"
+			if snap.Admin != nil && snap.Admin.Endpoint != "" {
+				endpoint += " at " + snap.Admin.Endpoint
+			}
+			h.Summary = fmt.Sprintf("%s did not answer %s (%s, %s)", endpoint, calls, codes, collectionCalls(len(g.errs)))
+			id := snap.Target
+			h.Fixes = []Fix{{Action: "check that " + endpoint + " is reachable from here (VPN, port-forward, DNS) and rerun",
+				Commands: []string{fmt.Sprintf("flytectl get execution -p %s -d %s %s", id.Project, id.Domain, id.Name)}}}
+		case collectionKube:
+			server := "the Kubernetes API"
+			if snap.Kube != nil && snap.Kube.Server != "" {
+				server += " at " + snap.Kube.Server
+			}
+			h.Summary = fmt.Sprintf("%s did not answer %s (%s)", server, calls, codes)
+			h.Fixes = []Fix{{Action: "check that " + server + " is reachable and rerun", Commands: []string{collectionKubectl(snap) + " get --raw /readyz"}}}
+		case collectionS3:
+			h.Summary = fmt.Sprintf("the object store did not answer %s (%s)", collectionCalls(len(g.errs)), codes)
+			endpoint := ""
+			if snap.Storage != nil {
+				endpoint = snap.Storage.Identity.Endpoint
+			}
+			action := "check that the S3 endpoint is reachable from here (VPC endpoint, proxy, --s3-endpoint) and rerun"
+			if endpoint != "" {
+				action = "check that the S3 endpoint " + endpoint + " is reachable from here (proxy, --s3-endpoint) and rerun"
+			}
+			cmd := "aws s3api list-buckets --max-items 1"
+			if b := collectionBucket(g.errs[0].Target); b != "" {
+				cmd = "aws s3api head-bucket --bucket " + b
+			}
+			h.Fixes = []Fix{{Action: action, Commands: []string{cmd}}}
+		default:
+			h.Summary = fmt.Sprintf("%s got no answer to %s (%s)", g.rec.Collector, calls, codes)
+			h.Fixes = []Fix{{Action: "check the network path to " + g.rec.Collector + "'s service and rerun"}}
+		}
+		if timeout {
+			h.Fixes = append(h.Fixes, Fix{Action: "raise --timeout if the calls were only slow"})
+		}
+		hits = append(hits, h)
+	}
+	return hits
+}
+
+func collectionBucket(target string) string {
+	if rest, ok := strings.CutPrefix(target, "s3://"); ok {
+		b, _, _ := strings.Cut(rest, "/")
+		return b
+	}
+	return ""
+}
+
+func collectionOtherHits(snap *evidence.Snapshot) []Hit {
+	var hits []Hit
+	for _, kind := range []string{collectionNotConfigured, collectionPartial} {
+		for _, g := range collectionGroups(snap, kind) {
+			calls, codes, loses, ev := collectionDescribe(g)
+			h := Hit{Cause: kind, Subject: collectionSubject(snap), Evidence: ev, Detail: collectionDetail(g, loses)}
+			if kind == collectionNotConfigured {
+				h.Summary = fmt.Sprintf("%s could not start: %s", g.rec.Collector, firstLine(g.errs[0].Message))
+				h.Fixes = []Fix{{Action: collectionConfigFix(g.rec.Collector)}}
+			} else {
+				verb := "returned partial results"
+				if g.rec.Status == evidence.StatusFailed {
+					verb = "failed"
+				}
+				h.Summary = fmt.Sprintf("%s %s: %s failed (%s)", g.rec.Collector, verb, calls, codes)
+				h.Fixes = []Fix{{Action: "rerun; if it persists, read the collector errors in the evidence (flytedoctor -o json, key collection)"}}
+			}
+			hits = append(hits, h)
+		}
+	}
+	return hits
+}
+
+func collectionConfigFix(collector string) string {
+	switch collector {
+	case collectionS3:
+		return "fix the AWS configuration flytedoctor uses (--aws-profile, --aws-region, --s3-endpoint, the storage.connection section of the Flyte config), or --skip s3"
+	case collectionKube:
+		return "point flytedoctor at the cluster and namespace (--kubeconfig, --context, --namespace), or --skip kube"
+	}
+	return "fix " + collector + "'s configuration and rerun"
+}
+
+// collectionSkipHits reports collectors skipped for want of access or configuration, as info.
+// A --skip the user asked for is no finding, nor is a storage collector with nothing to probe.
+func collectionSkipHits(snap *evidence.Snapshot) []Hit {
+	var hits []Hit
+	for _, rec := range snap.Collection {
+		if rec.Status != evidence.StatusSkipped || strings.HasPrefix(rec.SkipReason, "--skip") {
+			continue
+		}
+		h := Hit{Cause: collectionNotConfigured, Subject: collectionSubject(snap), Evidence: []string{rec.Collector + " skipped: " + rec.SkipReason}}
+		switch rec.Collector {
+		case collectionKube:
+			why, _, _ := strings.Cut(rec.SkipReason, "; pass ")
+			h.Summary = "Kubernetes evidence was not collected: " + why
+			h.Detail = "pods, events, quotas and node state are missing; the rules classify from Admin's error alone"
+			h.Fixes = []Fix{{Action: "give flytedoctor cluster access (--kubeconfig, --context) to see pods and events"}}
+		case collectionS3:
+			if rec.SkipReason == "no s3:// paths to probe" {
+				st := snap.Storage
+				if st == nil || len(st.Unprobed) == 0 {
+					continue
+				}
+				schemes := collectionSchemes(st.Unprobed)
+				h.Summary = fmt.Sprintf("the execution's data is on %s, which flytedoctor does not probe", schemes)
+				h.Detail = fmt.Sprintf("%d paths were not probed, e.g. %s (%s)", len(st.Unprobed), st.Unprobed[0].URI, orUnknown(st.Unprobed[0].Reason))
+				h.Fixes = []Fix{{Action: "check the task's access to those paths with the cloud's own tools (gcloud storage ls, az storage blob list)"}}
+				break
+			}
+			h.Summary = "storage paths were not probed: " + rec.SkipReason
+			h.Detail = "the report cannot say whether the execution's data paths are readable; storage findings rely on Admin's error alone"
+			h.Fixes = []Fix{{Action: "give flytedoctor AWS credentials (--aws-profile, AWS_PROFILE, or the Flyte config's storage.connection) to probe the paths"}}
+		default:
+			h.Summary = rec.Collector + " was skipped: " + rec.SkipReason
+			h.Fixes = []Fix{{Action: "provide what " + rec.Collector + " needs and rerun"}}
+		}
+		hits = append(hits, h)
+	}
+	return hits
+}
+
+func collectionSchemes(paths []evidence.StoragePath) string {
+	var out []string
+	for _, p := range paths {
+		s, _, ok := strings.Cut(p.URI, "://")
+		if ok && !contains(out, s+"://") {
+			out = append(out, s+"://")
+		}
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return "another storage"
+	}
+	return strings.Join(out, ", ")
+}
+
+// collectionTaskRoleHits reports an --as-task-role that could not be honoured: the probes then
+// ran as flytedoctor's own identity.
+func collectionTaskRoleHits(snap *evidence.Snapshot) []Hit {
+	st := snap.Storage
+	if st == nil || st.Identity.AssumeError == "" {
+		return nil
+	}
+	id := st.Identity
+	who := firstNonEmpty(id.ARN, "unknown")
+	if who == "unknown" && id.Source != "" {
+		who = "credentials from " + id.Source
+	}
+	h := Hit{Subject: collectionSubject(snap), Evidence: []string{"storage identity: " + id.AssumeError},
+		Detail: fmt.Sprintf("%s; the probes ran as %s, which may have other rights than the task", strings.TrimSuffix(id.AssumeError, "; probes ran as the caller"), who)}
+	role := ""
+	if ex := snap.Execution; ex != nil {
+		role = ex.IAMRole
+	}
+	if strings.Contains(id.AssumeError, "AccessDenied") || strings.Contains(id.AssumeError, "not authorized") {
+		h.Cause = collectionForbidden
+		h.Summary = "flytedoctor was not allowed to assume the task's role: the storage probes ran as flytedoctor"
+		caller := firstNonEmpty(storageRoleFromPrincipal(id.ARN), who)
+		h.Fixes = []Fix{{Action: fmt.Sprintf("allow %s to assume %s (sts:AssumeRole in the role's trust policy), or rerun without --as-task-role and read the probes with that in mind", caller, firstNonEmpty(role, "the task's role")),
+			Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument", firstNonEmpty(storageRoleName(role), "ROLE_NAME"))}}}
+		return []Hit{h}
+	}
+	info := Info
+	h.Severity = &info
+	h.Cause = collectionNotConfigured
+	h.Summary = "--as-task-role could not be honoured: the storage probes ran as flytedoctor"
+	h.Fixes = []Fix{{Action: "name the task's role in the execution (security_context.run_as.iam_role) or use credentials with STS access, then rerun with --as-task-role"}}
+	return []Hit{h}
+}
+
+func collectionRules() []*Rule {
+	return []*Rule{{
+		ID: "FD9001", Name: "collection-forbidden", Title: "flytedoctor was not allowed to read some evidence",
+		Category: CatCollection, Causes: []string{collectionForbidden}, Severity: Warning,
+		Doc: `A collector's call was refused: Kubernetes RBAC answered Forbidden (e.g. "nodes is forbidden: User
+"x" cannot list resource "nodes" in API group "" at the cluster scope") or Unauthorized, or Flyte
+Admin answered PermissionDenied or Unauthenticated. The evidence that call would have brought is
+missing from the report (nodes explain unschedulable pods, events explain image pulls and
+scheduling, service accounts carry the task's IAM role), so findings that need it cannot fire.
+Cause "forbidden". docs/rbac.yaml grants exactly the read-only verbs the Kubernetes collector
+uses; without its flytedoctor-nodes role the report still has pods, events and quotas.`,
+		Fixes:  []Fix{{Action: "grant flytedoctor the read-only roles in docs/rbac.yaml, or read access to the project in Flyte Admin"}},
+		Global: collectionForbiddenHits,
+	}, {
+		ID: "FD9002", Name: "collection-unreachable", Title: "A service flytedoctor reads did not answer",
+		Category: CatCollection, Causes: []string{collectionUnreachable}, Severity: Warning,
+		Doc: `Calls to Flyte Admin, the Kubernetes API or the object store got no answer: gRPC Unavailable or
+DeadlineExceeded, connection refused, DNS or TLS errors, timeouts. The collector kept what it had
+(status partial) or nothing (failed). Cause "unreachable". A denied or missing storage path is
+not one of these: it is evidence, reported by the storage-permission rules.`,
+		Fixes:  []Fix{{Action: "check the network path to the service (VPN, port-forward, proxy) and rerun; raise --timeout for slow calls"}},
+		Global: collectionUnreachableHits,
+	}, {
+		ID: "FD9003", Name: "collection-incomplete", Title: "A collector failed or returned partial results",
+		Category: CatCollection, Causes: []string{collectionPartial, collectionNotConfigured}, Severity: Warning,
+		Doc: `A collector recorded status partial or failed for another reason than refusal or
+unreachability: an unexpected server error, a child execution beyond the nesting limit, an
+interrupted run (cause "partial"), or a collector that could not start because its configuration
+is broken, such as an unreadable AWS profile (cause "not-configured"). The report is built from
+what was read.`,
+		Fixes:  []Fix{{Action: "rerun; if it persists, read the collector errors in the evidence (flytedoctor -o json, key collection)"}},
+		Global: collectionOtherHits,
+	}, {
+		ID: "FD9004", Name: "collector-skipped", Title: "A collector was skipped for want of access",
+		Category: CatCollection, Causes: []string{collectionNotConfigured}, Severity: Info,
+		Doc: `A collector did not run because flytedoctor had nothing to run it with: no kubeconfig or cluster
+access, no AWS credentials, no namespace, or execution data only on schemes it does not probe
+(gs://, abfs://). This is information, not a warning: the findings rely on Admin's error for that
+layer. Collectors the user turned off with --skip produce no finding. Cause "not-configured".`,
+		Fixes:  []Fix{{Action: "give flytedoctor the missing access (--kubeconfig / --context, --aws-profile) to see that layer"}},
+		Global: collectionSkipHits,
+	}, {
+		ID: "FD9005", Name: "task-role-not-assumed", Title: "The storage probes could not run as the task's role",
+		Category: CatCollection, Causes: []string{collectionForbidden, collectionNotConfigured}, Severity: Warning,
+		Doc: `--as-task-role asks the storage collector to assume the execution's IAM role
+(security_context.run_as.iam_role) so that the probes answer for the task, not for flytedoctor.
+When STS refused (cause "forbidden", a warning: the caller is not in the role's trust policy) or
+there was no role or no STS to ask (cause "not-configured", info), the probes ran as flytedoctor's
+own identity, which may have more or fewer rights than the task.`,
+		Fixes:  []Fix{{Action: "allow flytedoctor's identity to assume the task's role, or read the probe results as flytedoctor's own"}},
+		Global: collectionTaskRoleHits,
+	}}
+}

@@ -96,10 +96,12 @@ func Run(snap *evidence.Snapshot, table []*Rule, cfg Config) *Result {
 		}
 		root := hits[best]
 		root.RootCause = true
+		// One root cause per place: other hits of its category, and other errors that explain
+		// the same failure from another layer, fold into it; milder hits stay as context.
 		for i, f := range hits {
 			switch {
 			case i == best:
-			case f.Category == root.Category:
+			case f.Category == root.Category || f.Severity == Error:
 				root.Corroborated = append(root.Corroborated, f.RuleID)
 			default:
 				emit(f, &others)
@@ -141,7 +143,8 @@ func finding(r *Rule, h Hit, cfg Config) Finding {
 	return f
 }
 
-// withoutFallbacks drops fallback hits when a specific rule explained the site.
+// withoutFallbacks drops fallback hits when a specific rule explained the site, however
+// mildly: an aborted child explains its parent's failure better than "a user error" does.
 func withoutFallbacks(hits []Finding, table []*Rule) []Finding {
 	var specific []Finding
 	for _, f := range hits {
