@@ -158,7 +158,7 @@ func flyteOOM(s *Site) *Hit {
 	switch {
 	case memoryError:
 		h.Cause = causeMemoryError
-		h.Summary = fmt.Sprintf("%s ran out of memory (Python MemoryError)%s", where, flyteOnAttempts(n, total))
+		h.Summary = fmt.Sprintf("%s ran out of memory: Python MemoryError%s", where, flyteOnAttempts(n, total))
 		h.Detail = fmt.Sprintf("flytekit reported %s: %s", code, exc)
 		pc = flytePrimaryContainer(s)
 		if pc != nil {
@@ -285,7 +285,7 @@ fit the GPU, or the task needs a GPU with more memory.`,
 func flyteUserExceptionRule() *Rule {
 	return &Rule{
 		ID: "FD5101", Name: "user-exception", Title: "The task's code raised an exception",
-		Category: CatUserCode, Causes: []string{causeException, causeMissingModule}, Severity: Error, Requires: []string{"admin"},
+		Category: CatUserCode, Causes: []string{causeException, causeMissingModule}, Severity: Error, Requires: []string{"admin", "kube"},
 		Doc: `flytekit caught an exception from the task function (or from importing the task's module) and
 wrote it to error.pb as a ContainerError with origin USER and the traceback as the message
 ("Trace: ... Message: ValueError: ..."); the pod itself exits 0. Current flytekit uses code
@@ -1552,7 +1552,7 @@ func flyteExceptionLine(msg string) string {
 		return ""
 	}
 	m := ms[len(ms)-1]
-	if m[2] == "" {
+	if m[2] = strings.TrimSuffix(strings.TrimSpace(m[2]), ":"); m[2] == "" {
 		return m[1]
 	}
 	return m[1] + ": " + m[2]

@@ -17,9 +17,11 @@ func Markdown(table []*Rule) string {
 		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s |\n", r.ID, strings.ToLower(r.ID), r.Category,
 			strings.Join(r.Causes, ", "), r.Severity, r.Title)
 	}
+	// Docs quote Flyte texts such as USER:<ExceptionType>; Markdown would take those for HTML.
+	html := strings.NewReplacer("<", "&lt;", ">", "&gt;")
 	for _, r := range table {
 		fmt.Fprintf(&b, "\n## %s\n\n", r.ID)
-		b.WriteString(Explain(r))
+		b.WriteString(html.Replace(Explain(r)))
 	}
 	return b.String()
 }
