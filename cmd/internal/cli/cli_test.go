@@ -383,3 +383,51 @@ func TestFindingsInJSONAndDisable(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+// Each demo scenario prints the right category and cause first (issue: rule engine, done means).
+func TestDemoRootCauses(t *testing.T) {
+	want := map[string][]string{
+		"image-pull":         {"image-pull/image-not-found"},
+		"unschedulable":      {"resource-pending/untolerated-taint"},
+		"storage-permission": {"storage-permission/access-denied"},
+		"subworkflow":        {"out-of-memory/oom-killed"},
+		"dynamic-fanout":     {"user-code/exception", "storage-permission/access-denied", "interrupted/node-shutdown"},
+		"child-launchplan":   {"config-error/missing-secret"},
+		"array-node":         {"user-code/exception"},
+		"healthy":            nil,
+	}
+	for name, causes := range want {
+		t.Run(name, func(t *testing.T) {
+			f, out, errOut := testFactory(t, nil)
+			if code := run(f, "demo", name, "-o", "json"); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var rep struct {
+				Findings []struct {
+					Category  string `json:"category"`
+					Cause     string `json:"cause"`
+					Severity  string `json:"severity"`
+					RootCause bool   `json:"root_cause"`
+				} `json:"findings"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, fd := range rep.Findings {
+				if fd.RootCause {
+					if i >= len(causes) {
+						t.Errorf("root causes must come first; finding %d is one", i)
+					}
+					got = append(got, fd.Category+"/"+fd.Cause)
+				}
+				if causes == nil && fd.Severity == "error" {
+					t.Errorf("a healthy run has an error finding: %+v", fd)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(causes, ",") {
+				t.Errorf("root causes %v, want %v", got, causes)
+			}
+		})
+	}
+}
