@@ -153,7 +153,7 @@ func configMissingHit(s *Site, miss *configMissing, kind string) *Hit {
 	default:
 		h.Fixes = []Fix{{Action: fmt.Sprintf("create %s %s in namespace %s (the namespace the execution runs in); %s", kind, miss.Name, ns, then),
 			Commands: []string{fmt.Sprintf("kubectl create %s %s -n %s %s", create, miss.Name, ns, strings.Join(lits, " "))}},
-			{Action: fmt.Sprintf("or fix the reference: check the name the task (or its pod template) uses against what exists"),
+			{Action: "or fix the reference: check the name the task (or its pod template) uses against what exists",
 				Commands: []string{fmt.Sprintf("kubectl get %ss -n %s", kind, ns)}}}
 	}
 	return h

@@ -1013,8 +1013,7 @@ func storageBlamed(ex *evidence.Execution) map[string]bool {
 			out[f.bucket] = true
 		}
 	}
-	var visit func(ex *evidence.Execution)
-	visit = func(ex *evidence.Execution) {
+	visit := func(ex *evidence.Execution) {
 		add(ex.Error)
 		ex.Walk(func(path []evidence.Step) bool {
 			n := path[len(path)-1].Node
