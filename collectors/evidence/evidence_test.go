@@ -108,3 +108,25 @@ func TestPhaseGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestRecorder(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	r := NewRecorder("kube", t0)
+	endA := r.Begin("list pods", 1)
+	endB := r.Begin("list events", 3)
+	endB()
+	r.Begin("list pods", 2)()
+	endA()
+	r.Fail(CollectionError{Method: "list nodes", Target: "b", Code: "Forbidden"})
+	r.Fail(CollectionError{Method: "list events", Target: "a", Code: "Unavailable"})
+	rec := r.Record(StatusPartial, t0.Add(1500*time.Millisecond))
+	if rec.Calls["list pods"] != 2 || rec.Calls["list events"] != 1 || rec.PeakInFlight != 2 || rec.CriticalPath != 3 {
+		t.Fatalf("record = %+v", rec)
+	}
+	if rec.Duration.Std() != 1500*time.Millisecond || rec.Collector != "kube" || rec.Status != StatusPartial {
+		t.Fatalf("record = %+v", rec)
+	}
+	if len(rec.Errors) != 2 || rec.Errors[0].Target != "a" || r.Failures() != 2 {
+		t.Fatalf("errors not sorted by target: %+v", rec.Errors)
+	}
+}

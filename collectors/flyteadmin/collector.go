@@ -79,7 +79,6 @@ func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Resu
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r := c.newRun()
-	start := r.now()
 
 	var version, inputsURI, outputsURI string
 	r.wg.Go(func() { version = r.version(ctx) })
@@ -99,7 +98,7 @@ func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Resu
 	return &Result{
 		Execution: root,
 		Admin:     evidence.AdminInfo{Endpoint: c.Endpoint, Version: version},
-		Record:    r.record(start),
+		Record:    r.record(),
 	}, nil
 }
 
@@ -108,13 +107,7 @@ type run struct {
 	c     *Collector
 	slots *slots
 	wg    sync.WaitGroup
-
-	mu       sync.Mutex
-	calls    map[string]int
-	inFlight int
-	peak     int
-	critical int
-	errs     []evidence.CollectionError
+	rec   *evidence.Recorder
 }
 
 func (c *Collector) newRun() *run {
@@ -122,7 +115,9 @@ func (c *Collector) newRun() *run {
 	if n <= 0 {
 		n = DefaultMaxConcurrency
 	}
-	return &run{c: c, slots: newSlots(n), calls: map[string]int{}}
+	r := &run{c: c, slots: newSlots(n)}
+	r.rec = evidence.NewRecorder(Name, r.now())
+	return r
 }
 
 func (r *run) now() time.Time {
@@ -157,58 +152,23 @@ func call[T any](ctx context.Context, r *run, method string, depth int, fn func(
 		var zero T
 		return zero, err
 	}
-	r.mu.Lock()
-	r.calls[method]++
-	r.inFlight++
-	r.peak = max(r.peak, r.inFlight)
-	r.critical = max(r.critical, depth)
-	r.mu.Unlock()
-
+	end := r.rec.Begin(method, depth)
 	v, err := fn(ctx)
-
-	r.mu.Lock()
-	r.inFlight--
-	r.mu.Unlock()
+	end()
 	r.slots.release()
 	return v, err
 }
 
 func (r *run) fail(method, target string, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, evidence.CollectionError{
-		Method: method, Target: target, Code: status.Code(err).String(), Message: describe(err),
-	})
+	r.rec.Fail(evidence.CollectionError{Method: method, Target: target, Code: status.Code(err).String(), Message: describe(err)})
 }
 
-func (r *run) record(start time.Time) evidence.CollectorRecord {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+func (r *run) record() evidence.CollectorRecord {
 	st := evidence.StatusOK
-	if len(r.errs) > 0 {
+	if r.rec.Failures() > 0 {
 		st = evidence.StatusPartial
 	}
-	errs := append([]evidence.CollectionError(nil), r.errs...)
-	sort.SliceStable(errs, func(i, j int) bool {
-		if errs[i].Target != errs[j].Target {
-			return errs[i].Target < errs[j].Target
-		}
-		return errs[i].Method < errs[j].Method
-	})
-	calls := make(map[string]int, len(r.calls))
-	for k, v := range r.calls {
-		calls[k] = v
-	}
-	return evidence.CollectorRecord{
-		Collector:    Name,
-		Status:       st,
-		StartedAt:    start,
-		Duration:     evidence.Duration(r.now().Sub(start)),
-		Calls:        calls,
-		PeakInFlight: r.peak,
-		CriticalPath: r.critical,
-		Errors:       errs,
-	}
+	return r.rec.Record(st, r.now())
 }
 
 func (r *run) version(ctx context.Context) string {

@@ -98,7 +98,7 @@ func chainTimes(b *testing.B, path string, ex *evidence.Execution) (podsMS, even
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := &run{c: &Collector{Client: cs, Namespace: benchNS}, calls: map[string]int{}}
+	r := &run{c: &Collector{Client: cs, Namespace: benchNS}, rec: evidence.NewRecorder(Name, time.Now())}
 	execs := planFor(ex, benchNS, false).executions
 	median := func(fn func()) float64 {
 		var ds []time.Duration

@@ -74,15 +74,16 @@ type Collector struct {
 // namespace's quotas, limit ranges and the nodes. Failed calls are recorded in the record;
 // the returned Kube holds whatever could be read (nil when skipped or without client/namespace).
 func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
-	r := &run{c: c, calls: map[string]int{}}
+	r := &run{c: c}
 	start := r.now()
+	r.rec = evidence.NewRecorder(Name, start)
 	if ex == nil {
 		return nil, evidence.CollectorRecord{Collector: Name, Status: evidence.StatusSkipped, SkipReason: "no execution was read", StartedAt: start}
 	}
 	if c.Client == nil || c.Namespace == "" {
-		r.errs = append(r.errs, evidence.CollectionError{Method: callListPods, Target: "namespace " + c.Namespace,
+		r.rec.Fail(evidence.CollectionError{Method: callListPods, Target: "namespace " + c.Namespace,
 			Code: "Invalid", Message: "no Kubernetes client or namespace"})
-		return nil, r.record(start, evidence.StatusFailed)
+		return nil, r.rec.Record(evidence.StatusFailed, r.now())
 	}
 	k := &evidence.Kube{Context: c.Context, Server: c.Server, Namespace: c.Namespace, NamespaceSource: c.NamespaceSource}
 	p := planFor(ex, c.Namespace, c.NamespaceSource == SourceFlag)
@@ -152,22 +153,16 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 	switch {
 	case !pods.ok && !eventsOK:
 		status = evidence.StatusFailed
-	case len(r.errs) > 0:
+	case r.rec.Failures() > 0:
 		status = evidence.StatusPartial
 	}
-	return k, r.record(start, status)
+	return k, r.rec.Record(status, r.now())
 }
 
 // run is the state of one Collect call.
 type run struct {
-	c *Collector
-
-	mu       sync.Mutex
-	calls    map[string]int
-	inFlight int
-	peak     int
-	critical int
-	errs     []evidence.CollectionError
+	c   *Collector
+	rec *evidence.Recorder
 }
 
 func (r *run) now() time.Time {
@@ -193,44 +188,13 @@ func (r *run) maxLogs() int {
 
 // call counts one request. depth is the number of requests this one had to wait for, plus one.
 func (r *run) call(method string, depth int, fn func() error) error {
-	r.mu.Lock()
-	r.calls[method]++
-	r.inFlight++
-	r.peak = max(r.peak, r.inFlight)
-	r.critical = max(r.critical, depth)
-	r.mu.Unlock()
-	err := fn()
-	r.mu.Lock()
-	r.inFlight--
-	r.mu.Unlock()
-	return err
+	defer r.rec.Begin(method, depth)()
+	return fn()
 }
 
 func (r *run) fail(method, target string, err error) {
 	code, msg := classify(err)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errs = append(r.errs, evidence.CollectionError{Method: method, Target: target, Code: code, Message: "cannot " + method + ": " + msg})
-}
-
-func (r *run) record(start time.Time, status string) evidence.CollectorRecord {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	errs := append([]evidence.CollectionError(nil), r.errs...)
-	sort.SliceStable(errs, func(i, j int) bool {
-		if errs[i].Method != errs[j].Method {
-			return errs[i].Method < errs[j].Method
-		}
-		return errs[i].Target < errs[j].Target
-	})
-	calls := make(map[string]int, len(r.calls))
-	for k, v := range r.calls {
-		calls[k] = v
-	}
-	return evidence.CollectorRecord{
-		Collector: Name, Status: status, StartedAt: start, Duration: evidence.Duration(r.now().Sub(start)),
-		Calls: calls, PeakInFlight: r.peak, CriticalPath: r.critical, Errors: errs,
-	}
+	r.rec.Fail(evidence.CollectionError{Method: method, Target: target, Code: code, Message: "cannot " + method + ": " + msg})
 }
 
 // classify turns an error into a short code (the API's reason, e.g. "Forbidden") and the

@@ -63,14 +63,14 @@ type bucketState struct {
 // Collect probes every s3 path once and each bucket once. It never fails: denied or missing
 // paths are evidence; requests that got no answer are recorded as collection errors too.
 func (c *Collector) Collect(ctx context.Context, paths []evidence.StoragePath) (*evidence.Storage, evidence.CollectorRecord) {
-	r := &run{c: c, sem: make(chan struct{}, c.concurrency()), calls: map[string]int{}}
-	start := r.now()
+	r := &run{c: c, sem: make(chan struct{}, c.concurrency())}
+	r.rec = evidence.NewRecorder(Name, r.now())
 	st := &evidence.Storage{Identity: c.Identity, WriteProbe: c.WriteProbe}
 
 	targets, buckets := plan(paths, st)
 	if len(targets) == 0 {
-		rec := r.record(start)
-		rec.Status, rec.SkipReason = evidence.StatusSkipped, "no s3:// paths to probe"
+		rec := r.rec.Record(evidence.StatusSkipped, r.now())
+		rec.SkipReason = "no s3:// paths to probe"
 		return st, rec
 	}
 
@@ -115,7 +115,7 @@ func (c *Collector) Collect(ctx context.Context, paths []evidence.StoragePath) (
 			st.Probes = append(st.Probes, ps...)
 		}
 	}
-	return st, r.finish(start, st.Probes, ctx.Err())
+	return st, r.finish(st.Probes, ctx.Err())
 }
 
 // plan turns paths into targets (one per object or prefix) and the buckets they touch, in
@@ -183,12 +183,7 @@ func (c *Collector) probeTimeout() time.Duration {
 type run struct {
 	c   *Collector
 	sem chan struct{}
-
-	mu       sync.Mutex
-	calls    map[string]int
-	inFlight int
-	peak     int
-	critical int
+	rec *evidence.Recorder
 }
 
 func (r *run) now() time.Time {
@@ -219,17 +214,7 @@ func (r *run) call(ctx context.Context, method string, depth int, fn func(contex
 		return result{fail: failure{outcome: evidence.ProbeSkipped, code: networkCode(ctx.Err()), msg: "not run: " + ctx.Err().Error()}}
 	}
 	defer func() { <-r.sem }()
-	r.mu.Lock()
-	r.calls[method]++
-	r.inFlight++
-	r.peak = max(r.peak, r.inFlight)
-	r.critical = max(r.critical, depth)
-	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.inFlight--
-		r.mu.Unlock()
-	}()
+	defer r.rec.Begin(method, depth)()
 
 	pctx, cancel := context.WithTimeout(ctx, r.c.probeTimeout())
 	defer cancel()
@@ -513,8 +498,9 @@ func randomSuffix() string {
 
 // finish builds the record. Probes without an answer (network errors, timeouts, probes not run
 // because the run was interrupted) are collection errors; denials and absences are evidence.
-func (r *run) finish(start time.Time, probes []evidence.StorageProbe, ctxErr error) evidence.CollectorRecord {
-	rec := r.record(start)
+func (r *run) finish(probes []evidence.StorageProbe, ctxErr error) evidence.CollectorRecord {
+	// The probes' outcomes, not failed calls, decide errors and status here.
+	rec := r.rec.Record("", r.now())
 	answered, notRun := 0, 0
 	for _, p := range probes {
 		switch {
@@ -540,23 +526,6 @@ func (r *run) finish(start time.Time, probes []evidence.StorageProbe, ctxErr err
 		rec.Status = evidence.StatusPartial
 	}
 	return rec
-}
-
-func (r *run) record(start time.Time) evidence.CollectorRecord {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	calls := make(map[string]int, len(r.calls))
-	for k, v := range r.calls {
-		calls[k] = v
-	}
-	return evidence.CollectorRecord{
-		Collector:    Name,
-		StartedAt:    start,
-		Duration:     evidence.Duration(r.now().Sub(start)),
-		Calls:        calls,
-		PeakInFlight: r.peak,
-		CriticalPath: r.critical,
-	}
 }
 
 func probeTarget(p evidence.StorageProbe) string {
