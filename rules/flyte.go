@@ -168,8 +168,8 @@ func flyteOOM(s *Site) *Hit {
 		}
 		h.Fixes = flyteMemoryFixes(s, pc)
 		if m := flyteAllocRe.FindStringSubmatch(exc); m != nil && pc != nil {
-			cur, ok1 := flyteParseQuantity(firstNonEmpty(pc.Container.Limits["memory"], pc.Container.Requests["memory"]))
-			alloc, ok2 := flyteParseQuantity(m[1] + strings.TrimSuffix(m[2], "B"))
+			cur, ok1 := parseQuantity(firstNonEmpty(pc.Container.Limits["memory"], pc.Container.Requests["memory"]))
+			alloc, ok2 := parseQuantity(m[1] + strings.TrimSuffix(m[2], "B"))
 			if ok1 && ok2 && len(h.Fixes) > 0 {
 				next := flyteFormatBytes(math.Max(2*cur, cur+alloc))
 				h.Fixes[0] = Fix{Action: fmt.Sprintf("the task asked for %s %s more than its %s: raise its memory to about %s (request and limit), or allocate less at once",
@@ -1098,7 +1098,6 @@ var (
 	flyteArrayRangeRe    = regexp.MustCompile(`\[(\d+)(?:-(\d+))?\]`)
 	flyteLegacySubRe     = regexp.MustCompile(`(?s)^code:"([^"]*)" message:"(.*)"$`)
 	flyteVersionRe       = regexp.MustCompile(`v?(\d+)\.(\d+)\.(\d+)`)
-	flyteQuantityRe      = regexp.MustCompile(`^(\d+(?:\.\d+)?)([a-zA-Z]*)$`)
 	flyteAllocRe         = regexp.MustCompile(`Unable to allocate ([\d.]+) ([KMGT]i?B)`)
 	flyteSysCodeRe       = regexp.MustCompile(`\bSYSTEM:\w+`)
 	flyteErrorLineRe     = regexp.MustCompile(`(?i)^(?:fatal\b|error\b|.*\berror:|.*\bfailed\b|.*\bnot found\b|.*\bno such file\b|.*\bpermission denied\b)`)
@@ -1497,7 +1496,7 @@ func flyteMemoryFixes(s *Site, pc *PodContainer) []Fix {
 
 // flyteSuggestMem doubles a quantity ("2Gi" → "4Gi", "1536Mi" → "3Gi", "5242880Ki" → "10Gi").
 func flyteSuggestMem(q string) string {
-	b, ok := flyteParseQuantity(q)
+	b, ok := parseQuantity(q)
 	if !ok || b <= 0 {
 		return q
 	}
@@ -1505,7 +1504,7 @@ func flyteSuggestMem(q string) string {
 }
 
 func flyteHumanMem(q string) string {
-	b, ok := flyteParseQuantity(q)
+	b, ok := parseQuantity(q)
 	if !ok {
 		return q
 	}
@@ -1514,23 +1513,6 @@ func flyteHumanMem(q string) string {
 		return strconv.FormatFloat(math.Round(gi*10)/10, 'f', -1, 64) + "Gi"
 	}
 	return strconv.FormatFloat(math.Round(b/(1<<20)), 'f', -1, 64) + "Mi"
-}
-
-func flyteParseQuantity(q string) (float64, bool) {
-	m := flyteQuantityRe.FindStringSubmatch(strings.TrimSpace(q))
-	if m == nil {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
-		return 0, false
-	}
-	mult := map[string]float64{"": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
-		"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}[m[2]]
-	if mult == 0 {
-		return 0, false
-	}
-	return v * mult, true
 }
 
 // flyteFormatBytes rounds up to a whole Gi (or 256Mi steps below 1Gi).

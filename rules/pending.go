@@ -689,31 +689,6 @@ func pendingRank(resource string) int {
 // ---------------------------------------------------------------------------------------------
 // Quantities, requests, nodes, taints
 
-// pendingQuantity parses a Kubernetes quantity ("500m", "24Gi", "95551679124", "1e3").
-func pendingQuantity(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		return v, true
-	}
-	mult := map[string]float64{
-		"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "Pi": 1 << 50, "Ei": 1 << 60,
-		"n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
-	}
-	for _, n := range []int{2, 1} {
-		if len(s) > n {
-			if f, ok := mult[s[len(s)-n:]]; ok {
-				if v, err := strconv.ParseFloat(s[:len(s)-n], 64); err == nil {
-					return v * f, true
-				}
-			}
-		}
-	}
-	return 0, false
-}
-
 func pendingBytesLike(resource string) bool {
 	return resource == "memory" || resource == "ephemeral-storage" || strings.HasPrefix(resource, "hugepages-") || strings.HasPrefix(resource, "requests.memory") ||
 		strings.HasSuffix(resource, ".memory") || strings.HasSuffix(resource, "ephemeral-storage")
@@ -746,12 +721,12 @@ func pendingRequests(p *evidence.Pod) map[string]float64 {
 	get := func(c evidence.Container) map[string]float64 {
 		out := map[string]float64{}
 		for k, v := range c.Limits {
-			if q, ok := pendingQuantity(v); ok {
+			if q, ok := parseQuantity(v); ok {
 				out[k] = q
 			}
 		}
 		for k, v := range c.Requests {
-			if q, ok := pendingQuantity(v); ok {
+			if q, ok := parseQuantity(v); ok {
 				out[k] = q
 			}
 		}
@@ -784,7 +759,7 @@ func (p *pendingCtx) nodes() []evidence.NodeInfo {
 }
 
 func pendingAlloc(n evidence.NodeInfo, resource string) float64 {
-	v, _ := pendingQuantity(n.Allocatable[resource])
+	v, _ := parseQuantity(n.Allocatable[resource])
 	return v
 }
 
@@ -905,7 +880,7 @@ func pendingNodeLine(n evidence.NodeInfo, req map[string]float64, labelKeys []st
 	var alloc []string
 	for _, k := range keys {
 		v := orUnknown(n.Allocatable[k])
-		if q, ok := pendingQuantity(v); ok && pendingBytesLike(k) {
+		if q, ok := parseQuantity(v); ok && pendingBytesLike(k) {
 			if h := pendingShow(k, q); h != v {
 				v += " (" + h + ")"
 			}
@@ -1677,9 +1652,9 @@ func pendingQuotaSite(s *Site) *Hit {
 	// The resources that do not fit: at or above the hard limit when permanent, else used+requested above it.
 	var over, phrases []string
 	for _, r := range q.order {
-		req, ok1 := pendingQuantity(q.req[r])
-		lim, ok2 := pendingQuantity(q.lim[r])
-		used, _ := pendingQuantity(q.used[r])
+		req, ok1 := parseQuantity(q.req[r])
+		lim, ok2 := parseQuantity(q.lim[r])
+		used, _ := parseQuantity(q.used[r])
 		if !ok1 || !ok2 {
 			continue
 		}
@@ -1728,8 +1703,8 @@ func pendingQuotaSite(s *Site) *Hit {
 	var args []string
 	kind := "requests"
 	for _, r := range over {
-		lim, _ := pendingQuantity(q.lim[r])
-		used, _ := pendingQuantity(q.used[r])
+		lim, _ := parseQuantity(q.lim[r])
+		used, _ := parseQuantity(q.used[r])
 		room := lim
 		if !q.permanent {
 			room = lim - used
