@@ -19,8 +19,8 @@ wrapper is always kind USER, but its message keeps the real kind ("Last Error: S
 SYSTEM error inside it is left to the system-error fallback.`,
 		Fixes: []Fix{{Action: "read the error and the task's log for the exception, fix the code or its inputs, and relaunch"}},
 		Site: func(s *Site) *Hit {
-			code, msg, _ := s.Error()
-			if flyteEffectiveKind(s) != "USER" || s.Stuck || flyteChildAborted(s) {
+			code, msg, kind := s.Error()
+			if kind != "USER" || s.Stuck || flyteChildAborted(s) {
 				return nil // an aborted child is FD8102's warning, not a user error
 			}
 			line := fallbackLine(msg)
@@ -43,8 +43,8 @@ UNKNOWN with one "[indices]: message" line per distinct failure; the finding lis
 		Fixes: []Fix{{Action: "read the error; if it names a Flyte component, check that component's logs (flytepropeller, flyteadmin)",
 			Commands: []string{"kubectl logs -n flyte deploy/flytepropeller | grep EXECUTION"}}},
 		Site: func(s *Site) *Hit {
-			code, msg, _ := s.Error()
-			if flyteEffectiveKind(s) == "USER" || s.Stuck || (code == "" && msg == "") {
+			code, msg, kind := s.Error()
+			if kind == "USER" || s.Stuck || (code == "" && msg == "") {
 				return nil
 			}
 			if flyteSysRetriesRe.MatchString(msg) || contains([]string{"OffloadedInputsReadFailure", "MetadataPrefixCreationFailure", "BadSpecificationError"}, code) {

@@ -1074,7 +1074,6 @@ abort cause and principal are shown), so this is a warning, not an error.`,
 var (
 	// DemystifyFailure: "\r\n[<ctr>] terminated with exit code (137). Reason [OOMKilled]. Message: \n<tail>."
 	flyteTermRe          = regexp.MustCompile(`\[([^\[\]\r\n]+)\] terminated with exit code \((-?\d+)\)\. Reason \[([^\]\r\n]*)\]\. Message: ?\n?`)
-	flyteLastKindRe      = regexp.MustCompile(`currentAttempt done\. Last Error: ([A-Z]+)::`)
 	flyteUserCodeRe      = regexp.MustCompile(`^USER:([A-Za-z_][\w.]*)$`)
 	flyteExcLineRe       = regexp.MustCompile(`(?m)^[ \t]*((?:[A-Za-z_]\w*\.)*_?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Warning))(?:: (.*?))?[ \t]*$`)
 	flyteFrameRe         = regexp.MustCompile(`(?m)^[ \t]*File "([^"]+)", line (\d+), in (\S+)`)
@@ -1931,24 +1930,3 @@ func flyteDecisive(code, msg string) string {
 	return code
 }
 
-// flyteEffectiveKind is the kind of the error that really happened: Flyte's retry wrapper is
-// always kind USER, but its message keeps the last attempt's kind ("Last Error: SYSTEM::").
-func flyteEffectiveKind(s *Site) string {
-	var e *evidence.ExecutionError
-	if s.Node != nil && s.Node.Error != nil {
-		e = s.Node.Error
-	}
-	for i := len(s.Attempts) - 1; i >= 0 && e == nil; i-- {
-		e = s.Attempts[i].Error
-	}
-	if e == nil {
-		e = s.Execution.Error
-	}
-	if e == nil {
-		return ""
-	}
-	if m := flyteLastKindRe.FindStringSubmatch(e.Message); m != nil {
-		return m[1]
-	}
-	return e.Kind
-}

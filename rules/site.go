@@ -42,16 +42,16 @@ func (s *Site) Kube() *evidence.Kube {
 }
 
 // Error is the site's own error: the node's, else its last failed attempt's, else the
-// execution's, unwrapped from retry and node wrappers.
+// execution's, unwrapped from retry and node wrappers. kind is the kind of what really
+// happened: the retry wrapper is always USER, but keeps the last attempt's kind in its message
+// ("Last Error: SYSTEM::").
 func (s *Site) Error() (code, message, kind string) {
 	var e *evidence.ExecutionError
 	if s.Node != nil && s.Node.Error != nil {
 		e = s.Node.Error
 	}
-	if e == nil {
-		for i := len(s.Attempts) - 1; i >= 0 && e == nil; i-- {
-			e = s.Attempts[i].Error
-		}
+	for i := len(s.Attempts) - 1; i >= 0 && e == nil; i-- {
+		e = s.Attempts[i].Error
 	}
 	if e == nil {
 		e = s.Execution.Error
@@ -59,8 +59,12 @@ func (s *Site) Error() (code, message, kind string) {
 	if e == nil {
 		return "", "", ""
 	}
+	kind = e.Kind
+	if m := retryWrapper.FindStringSubmatch(e.Message); m != nil && m[1] != "" {
+		kind = m[1]
+	}
 	code, message = Unwrap(e.Code, e.Message)
-	return code, message, e.Kind
+	return code, message, kind
 }
 
 // Texts are every message the site has, for pattern matching: errors (unwrapped), reasons,
@@ -162,7 +166,7 @@ func (s *Site) Subject() Subject {
 }
 
 var (
-	retryWrapper = regexp.MustCompile(`(?s)^\[\d+/\d+\] currentAttempt done\. Last Error: [A-Z]*::(.*)$`)
+	retryWrapper = regexp.MustCompile(`(?s)^\[\d+/\d+\] currentAttempt done\. Last Error: ([A-Z]*)::(.*)$`)
 	nodeWrapper  = regexp.MustCompile(`(?s)^failed at Node\[[^\]]*\]\. [A-Za-z]+: (.*)$`)
 	wfWrapper    = regexp.MustCompile(`(?s)^Workflow\[[^\]]*\] failed\. [A-Za-z]+: (.*)$`)
 )
@@ -176,7 +180,7 @@ func Unwrap(code, message string) (string, string) {
 		changed = false
 		for _, re := range []*regexp.Regexp{retryWrapper, nodeWrapper, wfWrapper} {
 			if m := re.FindStringSubmatch(message); m != nil {
-				message, changed = m[1], true
+				message, changed = m[len(m)-1], true
 			}
 		}
 	}
