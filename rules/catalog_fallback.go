@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -74,7 +75,7 @@ UNKNOWN with one "[indices]: message" line per distinct failure; the finding lis
 
 // fallbackLine is the decisive line of an error no rule recognised.
 func fallbackLine(msg string) string {
-	return flyteClip(firstNonEmpty(flyteDecisive("", msg), firstLine(msg)), 400)
+	return flyteClip(cmp.Or(flyteDecisive("", msg), firstLine(msg)), 400)
 }
 
 // fallbackCode names the error in a summary: its code, or its first line when it has none.

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"sort"
@@ -237,7 +238,7 @@ func collectionRBACFixes(snap *evidence.Snapshot, g collectionGroup) []Fix {
 	if len(checks) > 0 {
 		fixes = append(fixes, Fix{Action: "confirm what flytedoctor's user may do", Commands: checks})
 	}
-	subject := "--user=" + firstNonEmpty(user, "YOUR-USER")
+	subject := "--user=" + cmp.Or(user, "YOUR-USER")
 	if sa := strings.TrimPrefix(user, "system:serviceaccount:"); sa != user {
 		subject = "--serviceaccount=" + sa
 	}
@@ -404,7 +405,7 @@ func collectionTaskRoleHits(snap *evidence.Snapshot) []Hit {
 		return nil
 	}
 	id := st.Identity
-	who := firstNonEmpty(id.ARN, "unknown")
+	who := cmp.Or(id.ARN, "unknown")
 	if who == "unknown" && id.Source != "" {
 		who = "credentials from " + id.Source
 	}
@@ -417,9 +418,9 @@ func collectionTaskRoleHits(snap *evidence.Snapshot) []Hit {
 	if strings.Contains(id.AssumeError, "AccessDenied") || strings.Contains(id.AssumeError, "not authorized") {
 		h.Cause = collectionForbidden
 		h.Summary = "flytedoctor was not allowed to assume the task's role: the storage probes ran as flytedoctor"
-		caller := firstNonEmpty(storageRoleFromPrincipal(id.ARN), who)
-		h.Fixes = []Fix{{Action: fmt.Sprintf("allow %s to assume %s (sts:AssumeRole in the role's trust policy), or rerun without --as-task-role and read the probes with that in mind", caller, firstNonEmpty(role, "the task's role")),
-			Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument", firstNonEmpty(storageRoleName(role), "ROLE_NAME"))}}}
+		caller := cmp.Or(storageRoleFromPrincipal(id.ARN), who)
+		h.Fixes = []Fix{{Action: fmt.Sprintf("allow %s to assume %s (sts:AssumeRole in the role's trust policy), or rerun without --as-task-role and read the probes with that in mind", caller, cmp.Or(role, "the task's role")),
+			Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument", cmp.Or(storageRoleName(role), "ROLE_NAME"))}}}
 		return []Hit{h}
 	}
 	info := Info

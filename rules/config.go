@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -46,7 +47,7 @@ func configFindMissing(s *Site, re *regexp.Regexp) *configMissing {
 			continue
 		}
 		if found == nil {
-			found = &configMissing{Name: firstNonEmpty(m[1], m[4]), Key: m[2], Namespace: m[3]}
+			found = &configMissing{Name: cmp.Or(m[1], m[4]), Key: m[2], Namespace: m[3]}
 			if v := configMountRe.FindStringSubmatch(t.Text); v != nil {
 				found.Volume = v[1]
 			}
@@ -98,7 +99,7 @@ func configFlyteInjected(p *evidence.Pod) bool {
 // configMissingHit builds the finding for a missing secret or config map.
 func configMissingHit(s *Site, miss *configMissing, kind string) *Hit {
 	p := pullPod(s, miss.Hits...)
-	ns := firstNonEmpty(miss.Namespace, pullNamespace(s, p))
+	ns := cmp.Or(miss.Namespace, pullNamespace(s, p))
 	pod := "the task's pod"
 	if sub := pullSubject(s, miss.Hits...); sub.Pod != "" {
 		pod = "pod " + sub.Pod
@@ -233,7 +234,7 @@ it missing.`,
 			if sa == "" {
 				// Without the message: a missing service account and a pod that never existed.
 				code, _, _ := s.Error()
-				want := firstNonEmpty(s.Execution.ServiceAccount, "default")
+				want := cmp.Or(s.Execution.ServiceAccount, "default")
 				if len(s.Pods) > 0 || !(code == "RuntimeFailure" || (s.Stuck && code == "")) {
 					return nil
 				}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
@@ -168,7 +169,7 @@ func flyteOOM(s *Site) *Hit {
 		}
 		h.Fixes = flyteMemoryFixes(s, pc)
 		if m := flyteAllocRe.FindStringSubmatch(exc); m != nil && pc != nil {
-			cur, ok1 := parseQuantity(firstNonEmpty(pc.Container.Limits["memory"], pc.Container.Requests["memory"]))
+			cur, ok1 := parseQuantity(cmp.Or(pc.Container.Limits["memory"], pc.Container.Requests["memory"]))
 			alloc, ok2 := parseQuantity(m[1] + strings.TrimSuffix(m[2], "B"))
 			if ok1 && ok2 && len(h.Fixes) > 0 {
 				next := flyteFormatBytes(math.Max(2*cur, cur+alloc))
@@ -408,7 +409,7 @@ Interrupted. Reason [StartError] / exit 128 means the container could not start 
 			case t.Reason == "StartError" || t.Reason == "ContainerCannotRun":
 				h.Cause = causeStartFailed
 				h.Summary = fmt.Sprintf("the container of %s could not start (exit code %d, %s)", where, t.Exit, t.Reason)
-				h.Detail = "the runtime said: " + flyteClip(firstNonEmpty(last, t.Tail), 300)
+				h.Detail = "the runtime said: " + flyteClip(cmp.Or(last, t.Tail), 300)
 				h.Fixes = []Fix{{Action: "make the image runnable by Flyte: flytekit installed and the task's command (pyflyte-fast-execute / pyflyte-execute) on PATH; do not override the image's command in a way that drops it"}}
 				if img := flyteImage(s, t); img != "" {
 					h.Fixes = append(h.Fixes, Fix{Action: "check the image's entrypoint and installed tools", Commands: []string{
@@ -473,8 +474,8 @@ timeout=T and retries=10 usually gets only two attempts before the node times ou
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("%s ran longer than its timeout", flyteWhere(s)),
-				Detail:   fmt.Sprintf("propeller: %s (code TimeoutExpired, kind USER, retryable)", firstNonEmpty(text, msg)),
-				Evidence: []string{firstNonEmpty(text, msg)},
+				Detail:   fmt.Sprintf("propeller: %s (code TimeoutExpired, kind USER, retryable)", cmp.Or(text, msg)),
+				Evidence: []string{cmp.Or(text, msg)},
 			}
 			if d != "" {
 				h.Summary += " of " + d
@@ -580,7 +581,7 @@ sub-execution. It is not propeller's deadline; the task's timeout= does not cove
 			if code != "USER:Timeout" {
 				return nil
 			}
-			line := firstNonEmpty(flyteExceptionLine(msg), flyteFirstLine(msg))
+			line := cmp.Or(flyteExceptionLine(msg), flyteFirstLine(msg))
 			return &Hit{
 				Summary:  fmt.Sprintf("%s timed out waiting inside its own code: %s", flyteWhere(s), flyteClip(line, 160)),
 				Detail:   "flytekit reported USER:Timeout: " + line,
@@ -682,8 +683,8 @@ garbage collector removing a finished pod before propeller read its final status
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("the pod of %s was deleted while it ran", flyteWhere(s)),
-				Detail:   "propeller: " + flyteFirstLine(firstNonEmpty(text, msg)) + " (code ResourceDeletedExternally, kind SYSTEM, retryable)",
-				Evidence: []string{firstNonEmpty(text, msg)},
+				Detail:   "propeller: " + flyteFirstLine(cmp.Or(text, msg)) + " (code ResourceDeletedExternally, kind SYSTEM, retryable)",
+				Evidence: []string{cmp.Or(text, msg)},
 			}
 			if pod != "" {
 				h.Summary = fmt.Sprintf("pod %s of %s was deleted while it ran", pod, flyteWhere(s))
@@ -719,8 +720,8 @@ and the pod garbage collector removed it).`,
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("the pod of %s was deleted before it finished", flyteWhere(s)),
-				Detail:   "propeller: " + flyteFirstLine(firstNonEmpty(text, msg)) + " (code UnexpectedObjectDeletion, kind SYSTEM, retryable)",
-				Evidence: []string{firstNonEmpty(text, msg)},
+				Detail:   "propeller: " + flyteFirstLine(cmp.Or(text, msg)) + " (code UnexpectedObjectDeletion, kind SYSTEM, retryable)",
+				Evidence: []string{cmp.Or(text, msg)},
 			}
 			if m != nil {
 				h.Summary = fmt.Sprintf("pod %s of %s was deleted before it finished", m[1], flyteWhere(s))
@@ -772,7 +773,7 @@ container was SIGKILLed, Interrupted (SYSTEM). Memory-pressure evictions are FD5
 			}
 			if m != nil && (m[2] != "" || m[4] != "") {
 				h.Cause = causeEphemeralStorage
-				limit := firstNonEmpty(m[2], m[4])
+				limit := cmp.Or(m[2], m[4])
 				h.Summary = fmt.Sprintf("%s was evicted for writing more local disk than its ephemeral-storage limit of %s", flyteWhere(s), limit)
 				h.Fixes = []Fix{{Action: fmt.Sprintf("raise the task's ephemeral-storage above %s, or write large files to the raw output prefix (FlyteFile/FlyteDirectory) instead of local disk", limit),
 					Commands: []string{fmt.Sprintf(`@task(requests=Resources(ephemeral_storage=%q), limits=Resources(ephemeral_storage=%q))`, flyteSuggestMem(limit), flyteSuggestMem(limit))}}}
@@ -881,8 +882,8 @@ wrote outputs somewhere else (a different raw output or metadata bucket than pro
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("%s ended without writing its outputs (%s)", flyteWhere(s), orUnknown(code)),
-				Detail:   fmt.Sprintf("propeller: %s", flyteFirstLine(firstNonEmpty(text, msg))),
-				Evidence: []string{firstNonEmpty(text, msg)},
+				Detail:   fmt.Sprintf("propeller: %s", flyteFirstLine(cmp.Or(text, msg))),
+				Evidence: []string{cmp.Or(text, msg)},
 			}
 			for _, pc := range s.Containers() {
 				st := pc.Container.State
@@ -930,7 +931,7 @@ version mismatch). A fallback: storage-permission rules explain an access-denied
 			switch cause {
 			case causeOffloadedInputs:
 				h.Fixes = []Fix{{Action: "give flytepropeller's storage identity s3:GetObject on flyteadmin's metadata prefix, and check both use the same metadata bucket"}}
-				if uri := firstNonEmpty(flyteS3URI(msg), s.Execution.InputsURI); strings.HasPrefix(uri, "s3://") {
+				if uri := cmp.Or(flyteS3URI(msg), s.Execution.InputsURI); strings.HasPrefix(uri, "s3://") {
 					bucket, key, _ := strings.Cut(strings.TrimPrefix(uri, "s3://"), "/")
 					h.Fixes = append(h.Fixes, Fix{Action: "check the object and the permission", Commands: []string{
 						fmt.Sprintf("aws s3api head-object --bucket %s --key %s", bucket, key),
@@ -1478,7 +1479,7 @@ func flyteMemoryFixes(s *Site, pc *PodContainer) []Fix {
 	if pc == nil {
 		return nil // the rule's defaults
 	}
-	cur := firstNonEmpty(pc.Container.Limits["memory"], pc.Container.Requests["memory"])
+	cur := cmp.Or(pc.Container.Limits["memory"], pc.Container.Requests["memory"])
 	if cur == "" {
 		return nil
 	}
@@ -1608,7 +1609,7 @@ func flyteNamespace(s *Site, p *evidence.Pod) string {
 	if p != nil && p.Namespace != "" {
 		return p.Namespace
 	}
-	return firstNonEmpty(s.Execution.Namespace, s.Kube().Namespace, s.Execution.ID.Project+"-"+s.Execution.ID.Domain)
+	return cmp.Or(s.Execution.Namespace, s.Kube().Namespace, s.Execution.ID.Project+"-"+s.Execution.ID.Domain)
 }
 
 func flyteDescribe(s *Site, p *evidence.Pod) string {
@@ -1623,7 +1624,7 @@ func flyteLogFix(s *Site) *Fix {
 	for i := len(s.Attempts) - 1; i >= 0; i-- {
 		for _, l := range s.Attempts[i].Logs {
 			if l.URI != "" {
-				return &Fix{Action: fmt.Sprintf("read the task's log (%s): %s", firstNonEmpty(l.Name, "log"), l.URI)}
+				return &Fix{Action: fmt.Sprintf("read the task's log (%s): %s", cmp.Or(l.Name, "log"), l.URI)}
 			}
 		}
 	}
@@ -1929,4 +1930,3 @@ func flyteDecisive(code, msg string) string {
 	}
 	return code
 }
-

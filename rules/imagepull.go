@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -330,7 +331,7 @@ func pullSubject(s *Site, texts ...pullText) Subject {
 	if sub.Pod == "" && len(s.Attempts) > 0 {
 		// The pod is gone; name the one the last attempt ran.
 		a := s.Attempts[len(s.Attempts)-1]
-		sub.Pod = firstNonEmpty(a.PodName, a.PrimaryPodName)
+		sub.Pod = cmp.Or(a.PodName, a.PrimaryPodName)
 	}
 	return sub
 }
@@ -432,7 +433,7 @@ registered task always produces the same reference.`,
 				m := pullInvalidRe.FindStringSubmatch(t.Text)
 				switch {
 				case m != nil:
-					bad = firstNonEmpty(bad, m[2], m[3])
+					bad = cmp.Or(bad, m[2], m[3])
 				case strings.Contains(t.Source, "InvalidImageName"):
 				default:
 					continue
@@ -665,7 +666,7 @@ missing route cannot.`,
 			img := pullImage(s, hits...)
 			reg := pullRegistry(img)
 			if m := registryHost.FindStringSubmatch(hits[0].Text); m != nil {
-				reg = firstNonEmpty(m[1], m[2], m[3], reg)
+				reg = cmp.Or(m[1], m[2], m[3], reg)
 			}
 			what, fix := "could not connect to", "check the route, security groups, NAT or VPC endpoints and proxy settings between the nodes and the registry"
 			switch t := strings.ToLower(hits[0].Text); {

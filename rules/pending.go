@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
@@ -246,7 +247,7 @@ func pendingLoad(s *Site) *pendingCtx {
 		p.timedOut = 1
 	}
 	p.pod = pendingPod(s, p.last)
-	p.podName = firstNonEmpty(p.last.PrimaryPodName, p.last.PodName)
+	p.podName = cmp.Or(p.last.PrimaryPodName, p.last.PodName)
 	if p.pod != nil {
 		p.podName = p.pod.Name
 	}
@@ -367,7 +368,7 @@ func pendingNamespace(s *Site) string {
 	if s.Snapshot.Kube != nil {
 		ns = s.Snapshot.Kube.Namespace
 	}
-	return firstNonEmpty(ns, s.Execution.Namespace, "NAMESPACE")
+	return cmp.Or(ns, s.Execution.Namespace, "NAMESPACE")
 }
 
 // eventsFix points at the pod's events: describe while the pod exists, else the events, which

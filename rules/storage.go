@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"sort"
@@ -113,7 +114,7 @@ func storageClassify(text string) *storageFailure {
 			f.scheme, f.bucket, f.key = m[1], m[2], strings.TrimRight(m[3], ".:;")
 		}
 		if m := storageOp.FindStringSubmatch(text); m != nil {
-			f.op = firstNonEmpty(m[1], m[2])
+			f.op = cmp.Or(m[1], m[2])
 		}
 		if m := storageNotAuthorized.FindStringSubmatch(text); m != nil {
 			f.principal, f.action = m[1], m[2]
@@ -263,14 +264,14 @@ type storageTaskIdentity struct {
 
 func storageTaskWho(s *Site) storageTaskIdentity {
 	var id storageTaskIdentity
-	id.namespace = firstNonEmpty(s.Kube().Namespace, s.Execution.Namespace)
+	id.namespace = cmp.Or(s.Kube().Namespace, s.Execution.Namespace)
 	for _, name := range s.podNames() {
 		if sa := s.Pods[name].Spec.ServiceAccount; sa != "" {
 			id.serviceAccount = sa
 			break
 		}
 	}
-	id.serviceAccount = firstNonEmpty(id.serviceAccount, s.Execution.ServiceAccount, "default")
+	id.serviceAccount = cmp.Or(id.serviceAccount, s.Execution.ServiceAccount, "default")
 	for _, sa := range s.Kube().ServiceAccounts {
 		if sa.Name != id.serviceAccount {
 			continue
@@ -631,7 +632,7 @@ func storagePod(s *Site) string {
 		return p
 	}
 	for i := len(s.Attempts) - 1; i >= 0; i-- {
-		if n := firstNonEmpty(s.Attempts[i].PodName, s.Attempts[i].PrimaryPodName); n != "" {
+		if n := cmp.Or(s.Attempts[i].PodName, s.Attempts[i].PrimaryPodName); n != "" {
 			return n
 		}
 	}
@@ -666,14 +667,14 @@ func storageBucketRegion(snap *evidence.Snapshot, bucket string) string {
 }
 
 func storageFixes(s *Site, f *storageFailure, who storageTaskIdentity) []Fix {
-	role := firstNonEmpty(who.role, storageRolePlacehold)
+	role := cmp.Or(who.role, storageRolePlacehold)
 	exec := s.Snapshot.Target.String()
 	reprobe := Fix{Action: "re-probe the execution's paths as the task's role (needs sts:AssumeRole on it)",
 		Commands: []string{"flytedoctor --as-task-role " + exec}}
 	if f.actor != "task" {
 		role = "<" + f.actor + "-role-arn>"
 	}
-	bucket := firstNonEmpty(f.bucket, "BUCKET")
+	bucket := cmp.Or(f.bucket, "BUCKET")
 	action, resource := storageIAMAction(f)
 	simulate := Fix{Action: fmt.Sprintf("check what %s may do on the object", role),
 		Commands: []string{fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names %s --resource-arns %s", role, action, resource)}}
@@ -699,7 +700,7 @@ func storageFixes(s *Site, f *storageFailure, who storageTaskIdentity) []Fix {
 				simulate, grant,
 			}
 		case f.scheme == "gs":
-			gsa := firstNonEmpty(who.gcpSA, "GSA_EMAIL")
+			gsa := cmp.Or(who.gcpSA, "GSA_EMAIL")
 			if m := storageGCPPrincipal.FindStringSubmatch(f.text); m != nil {
 				gsa = m[1]
 			}
@@ -722,7 +723,7 @@ func storageFixes(s *Site, f *storageFailure, who storageTaskIdentity) []Fix {
 			{Action: "fix the bucket in Flyte's storage config (storage.container, the raw output prefix) or in the path the task was given, then relaunch"},
 		}
 	case storageNoSuchKey:
-		fixes := []Fix{{Action: "check whether the object exists", Commands: []string{fmt.Sprintf("aws s3api head-object --bucket %s --key %s", bucket, firstNonEmpty(f.key, "KEY"))}}}
+		fixes := []Fix{{Action: "check whether the object exists", Commands: []string{fmt.Sprintf("aws s3api head-object --bucket %s --key %s", bucket, cmp.Or(f.key, "KEY"))}}}
 		if strings.HasPrefix(storageWhat(f.key), "the fast-registered") {
 			fixes = append(fixes, Fix{Action: "register the code again (pyflyte register, or pyflyte run --remote) and relaunch; check for a lifecycle rule that expires the upload prefix"})
 		} else {
@@ -748,7 +749,7 @@ func storageFixes(s *Site, f *storageFailure, who storageTaskIdentity) []Fix {
 		return fixes
 	case storageNoCreds:
 		if strings.Contains(f.text, "AssumeRoleWithWebIdentity") || strings.Contains(f.text, "InvalidIdentityToken") || strings.Contains(f.text, "WebIdentityErr") {
-			name := firstNonEmpty(storageRoleName(role), "ROLE_NAME")
+			name := cmp.Or(storageRoleName(role), "ROLE_NAME")
 			return []Fix{
 				{Action: fmt.Sprintf("let service account %s/%s assume %s: its trust policy must allow sts:AssumeRoleWithWebIdentity from the cluster's OIDC provider with sub system:serviceaccount:%s:%s", who.namespace, who.serviceAccount, role, who.namespace, who.serviceAccount),
 					Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument", name)}},
@@ -763,7 +764,7 @@ func storageFixes(s *Site, f *storageFailure, who storageTaskIdentity) []Fix {
 		}
 	case storageWrongRegion:
 		region := "the bucket's region"
-		if r := firstNonEmpty(storageRegionFromText(f.text), storageBucketRegion(s.Snapshot, f.bucket)); r != "" {
+		if r := cmp.Or(storageRegionFromText(f.text), storageBucketRegion(s.Snapshot, f.bucket)); r != "" {
 			region = r
 		}
 		return []Fix{{Action: fmt.Sprintf("configure the task's S3 client for %s (AWS_REGION / AWS_DEFAULT_REGION in plugins.k8s.default-env-vars; storage.connection.region for Flyte's own services)", region),
@@ -1114,7 +1115,7 @@ func storageBucketChecks(snap *evidence.Snapshot) []Hit {
 			h.Cause = storageInvalidCreds
 		}
 		h.Summary = fmt.Sprintf("the object store rejected flytedoctor's own credentials (%s): the storage probes say nothing about the task", p.ErrorCode)
-		h.Detail = fmt.Sprintf("HeadBucket on %s answered %s to %s", strings.Join(buckets, ", "), p.ErrorCode, firstNonEmpty(probeWho, "flytedoctor"))
+		h.Detail = fmt.Sprintf("HeadBucket on %s answered %s to %s", strings.Join(buckets, ", "), p.ErrorCode, cmp.Or(probeWho, "flytedoctor"))
 		h.Fixes = []Fix{{Action: "refresh flytedoctor's credentials (aws sso login, a new session token, or the machine's clock for RequestTimeTooSkewed) and rerun",
 			Commands: []string{"aws sts get-caller-identity"}}}
 		if p.ErrorCode == "RequestTimeTooSkewed" {

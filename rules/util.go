@@ -5,15 +5,6 @@ import (
 	"strings"
 )
 
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func orUnknown(s string) string {
 	if s == "" {
 		return "(unknown)"

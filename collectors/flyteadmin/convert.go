@@ -1,6 +1,7 @@
 package flyteadmin
 
 import (
+	"cmp"
 	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -89,8 +90,8 @@ func convertExecution(x *admin.Execution) *evidence.Execution {
 	}
 	// The deprecated auth_role still carries the role on executions launched by old clients.
 	runAs := spec.GetSecurityContext().GetRunAs()
-	ex.IAMRole = firstNonEmpty(runAs.GetIamRole(), spec.GetAuthRole().GetAssumableIamRole())
-	ex.ServiceAccount = firstNonEmpty(runAs.GetK8SServiceAccount(), spec.GetAuthRole().GetKubernetesServiceAccount())
+	ex.IAMRole = cmp.Or(runAs.GetIamRole(), spec.GetAuthRole().GetAssumableIamRole())
+	ex.ServiceAccount = cmp.Or(runAs.GetK8SServiceAccount(), spec.GetAuthRole().GetKubernetesServiceAccount())
 	if am := closure.GetAbortMetadata(); am != nil {
 		ex.AbortCause, ex.AbortPrincipal = am.GetCause(), am.GetPrincipal()
 	} else {
@@ -209,13 +210,4 @@ func convertPods(lc *core.LogContext) []evidence.PodLogContext {
 		})
 	}
 	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,7 +140,7 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
-	if r := firstNonEmpty(o.Region, conn.Region); r != "" {
+	if r := cmp.Or(o.Region, conn.Region); r != "" {
 		opts = append(opts, config.WithRegion(r))
 	}
 	if o.HTTPClient != nil {
@@ -177,9 +178,9 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 		return nil, fmt.Errorf("AWS credentials: %s", oneLine(err.Error()))
 	}
 
-	profile := firstNonEmpty(o.Profile, getenv("AWS_PROFILE"), "default")
+	profile := cmp.Or(o.Profile, getenv("AWS_PROFILE"), "default")
 	cl := &Clients{Identity: evidence.StorageIdentity{Source: sourceName(creds.Source, useConn, profile), Region: cfg.Region}}
-	endpoint := firstNonEmpty(o.Endpoint, connEndpoint(conn))
+	endpoint := cmp.Or(o.Endpoint, connEndpoint(conn))
 	cl.S3 = newS3(cfg, endpoint, &cl.Identity)
 	switch {
 	case useConn:
@@ -272,15 +273,6 @@ func sourceName(src string, fromConn bool, profile string) string {
 		return "profile:" + profile
 	}
 	return src
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,6 +1,7 @@
 package s3
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -326,7 +327,7 @@ func (r *run) probeBucket(ctx context.Context, bucket string) ([]evidence.Storag
 
 	var s bucketState
 	s.missing = head.ErrorCode == "NoSuchBucket" || loc.ErrorCode == "NoSuchBucket"
-	region := firstNonEmpty(head.Region, loc.Region)
+	region := cmp.Or(head.Region, loc.Region)
 	mine := r.c.Identity.Region
 	if region != "" && mine != "" && region != mine {
 		msg := fmt.Sprintf("bucket is in %s, requests were signed for %s", region, mine)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -168,7 +169,7 @@ func (o *diagnoseOptions) loadConfig(f *Factory) (*flyteconfig.Config, error) {
 }
 
 func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
-	project, domain := firstSet(o.Project, cfg.Project), firstSet(o.Domain, cfg.Domain)
+	project, domain := cmp.Or(o.Project, cfg.Project), cmp.Or(o.Domain, cfg.Domain)
 	id, err := execarg.Parse(o.Execution, project, domain)
 	if err != nil {
 		return &usageError{err}
@@ -255,13 +256,4 @@ func render(f *Factory, o *diagnoseOptions, r *report.Report) error {
 	}
 	style := report.NewStyle(f.IO.ColorEnabled(o.NoColor, f.Getenv))
 	return report.WriteText(f.IO.Out, r, report.TextOptions{Style: style})
-}
-
-func firstSet(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
