@@ -433,8 +433,8 @@ func TestGeneratedNameIsFlytes(t *testing.T) {
 		{20, []string{"xxxxxxxxxxxxxxxxxxxxxxxx"}, "fuaa3aji"},
 		{50, []string{"fdf98e4ed2b524dc3bf7", "get-flyte-id-task", "0"}, "fdf98e4ed2b524dc3bf7-get-flyte-id-task-0"},
 	} {
-		if got := uniqueID(tc.max, tc.parts...); got != tc.want {
-			t.Errorf("uniqueID(%d, %q) = %q, want %q", tc.max, tc.parts, got, tc.want)
+		if got := UniqueID(tc.max, tc.parts...); got != tc.want {
+			t.Errorf("UniqueID(%d, %q) = %q, want %q", tc.max, tc.parts, got, tc.want)
 		}
 	}
 	if got := generatedName("nightly-training-run-2026-11-20-full", "n1-0-dn12-0-n0", "2"); len(got) != 8 || got[0] != 'f' {
@@ -444,8 +444,8 @@ func TestGeneratedNameIsFlytes(t *testing.T) {
 
 func TestSanitizeLabelIsPropellers(t *testing.T) {
 	for in, want := range map[string]string{"n0": "n0", "My_Node.1": "my-node-1", "-x-": "x"} {
-		if got := sanitizeLabel(in); got != want {
-			t.Errorf("sanitizeLabel(%q) = %q, want %q", in, got, want)
+		if got := SanitizeLabel(in); got != want {
+			t.Errorf("SanitizeLabel(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

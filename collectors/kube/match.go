@@ -30,10 +30,11 @@ const (
 var flyteEncoding = base32.NewEncoding(flyteBase32).WithPadding(base32.NoPadding)
 
 // generatedName is the name Flyte gives a task attempt's pod.
-func generatedName(parts ...string) string { return uniqueID(generatedNameMax, parts...) }
+func generatedName(parts ...string) string { return UniqueID(generatedNameMax, parts...) }
 
-// uniqueID is flyteplugins' FixedLengthUniqueIDForParts with the default 32-bit hash.
-func uniqueID(maxLen int, parts ...string) string {
+// UniqueID is flyteplugins' FixedLengthUniqueIDForParts with the default 32-bit hash: the parts
+// joined by "-", or "f" + base32(fnv32a) when longer than maxLen. Pod names and unique node ids.
+func UniqueID(maxLen int, parts ...string) string {
 	var b strings.Builder
 	for i, p := range parts {
 		if i > 0 && b.Len() > 0 {
@@ -52,8 +53,8 @@ func uniqueID(maxLen int, parts ...string) string {
 
 var invalidLabelChars = regexp.MustCompile(`[^-a-z0-9]+`)
 
-// sanitizeLabel is flytepropeller's SanitizeLabelValue, used for the node-id label.
-func sanitizeLabel(s string) string {
+// SanitizeLabel is flytepropeller's SanitizeLabelValue, used for the node-id and other labels.
+func SanitizeLabel(s string) string {
 	s = invalidLabelChars.ReplaceAllString(strings.ToLower(s), "-")
 	if len(s) > validation.DNS1123LabelMaxLength {
 		s = s[:validation.DNS1123LabelMaxLength]
@@ -141,7 +142,7 @@ func planFor(root *evidence.Execution, ns string, anyNamespace bool) *plan {
 		if spec == "" {
 			spec = n.ID
 		}
-		key := [2]string{st.Execution.ID.Name, sanitizeLabel(spec)}
+		key := [2]string{st.Execution.ID.Name, SanitizeLabel(spec)}
 		p.byLabel[key] = append(p.byLabel[key], candidate{exec: st.Execution.ID, node: n})
 		open := !evidence.Succeeded(n.Phase)
 		for _, a := range n.Attempts {

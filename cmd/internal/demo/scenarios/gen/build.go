@@ -5,6 +5,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"hash/fnv"
 	"strconv"
 	"strings"
@@ -75,31 +76,16 @@ func execID(name string) *core.WorkflowExecutionIdentifier {
 	return &core.WorkflowExecutionIdentifier{Project: project, Domain: domain, Name: name}
 }
 
-// fixedID is pluginmachinery/encoding.FixedLengthUniqueIDForParts: parts joined by '-', or
-// "f" + base32(fnv) when longer than max.
-func fixedID(max int, fnv64 bool, parts ...string) string {
-	var b strings.Builder
-	for i, p := range parts {
-		if i > 0 && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		b.WriteString(p)
-	}
-	s := b.String()
-	if len(s) <= max {
+// childExecName is propeller's GetChildWorkflowExecutionIDV2: the FixedLengthUniqueIDForParts
+// scheme with a 64-bit hash, so a hashed name is "f" + 13 characters.
+func childExecName(parts ...string) string {
+	s := strings.Join(parts, "-")
+	if len(s) <= 20 {
 		return s
 	}
-	var sum []byte
-	if fnv64 {
-		h := fnv.New64a()
-		h.Write([]byte(s))
-		sum = h.Sum(nil)
-	} else {
-		h := fnv.New32a()
-		h.Write([]byte(s))
-		sum = h.Sum(nil)
-	}
-	return "f" + base32.NewEncoding("abcdefghijklmnopqrstuvwxyz123456").WithPadding(base32.NoPadding).EncodeToString(sum)
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return "f" + base32.NewEncoding("abcdefghijklmnopqrstuvwxyz123456").WithPadding(base32.NoPadding).EncodeToString(h.Sum(nil))
 }
 
 // uniqueID is nodes/common.GenerateUniqueID for a child of parentUniqueID at parent attempt 0.
@@ -107,12 +93,12 @@ func uniqueID(parentUniqueID, nodeID string) string {
 	if parentUniqueID == "" {
 		return nodeID
 	}
-	return fixedID(20, false, parentUniqueID, "0", nodeID)
+	return kube.UniqueID(20, parentUniqueID, "0", nodeID)
 }
 
 // podName is the task's generated name (taskexec_context.go, IDMaxLength 50).
 func podName(exec, nodeUniqueID string, retry uint32) string {
-	return fixedID(50, false, exec, nodeUniqueID, strconv.Itoa(int(retry)))
+	return kube.UniqueID(50, exec, nodeUniqueID, strconv.Itoa(int(retry)))
 }
 
 func containerID(pod string) string {

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,11 +58,11 @@ func TestFixedID(t *testing.T) {
 		{50, []string{"al2j8c22ppzrgd924jqk", "n0", "0"}, "al2j8c22ppzrgd924jqk-n0-0"},
 		{20, []string{"", "", "n0"}, "n0"},
 	} {
-		if got := fixedID(tc.max, false, tc.parts...); got != tc.want {
-			t.Errorf("fixedID(%v) = %s, want %s", tc.parts, got, tc.want)
+		if got := kube.UniqueID(tc.max, tc.parts...); got != tc.want {
+			t.Errorf("UniqueID(%v) = %s, want %s", tc.parts, got, tc.want)
 		}
 	}
-	if got := fixedID(20, true, "h3vz8qk5tn2wr9xm4bdf", "n0", "0"); len(got) != 14 || got[0] != 'f' {
+	if got := childExecName("h3vz8qk5tn2wr9xm4bdf", "n0", "0"); len(got) != 14 || got[0] != 'f' {
 		t.Errorf("hashed child name %q, want f + 13 chars", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"hash/fnv"
 	"slices"
 	"strconv"
@@ -195,27 +196,6 @@ func clusterNodes() []*corev1.Node {
 	return out
 }
 
-// sanitizeLabel is flytepropeller's utils.SanitizeLabelValue: runs of characters outside
-// [-a-z0-9] become one '-', then at most 63 characters, trimmed of '-'.
-func sanitizeLabel(s string) string {
-	var b strings.Builder
-	run := false
-	for _, r := range strings.ToLower(s) {
-		if r == '-' || ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
-			b.WriteRune(r)
-			run = false
-		} else if !run {
-			b.WriteByte('-')
-			run = true
-		}
-	}
-	s = b.String()
-	if len(s) > 63 {
-		s = s[:63]
-	}
-	return strings.Trim(s, "-")
-}
-
 // shardKey is the FlyteWorkflow's shard-key label: fnv32a(execution name) % 32.
 func shardKey(exec string) string {
 	h := fnv.New32a()
@@ -291,8 +271,8 @@ func (c *cluster) pod(ref podRef, o podOpts) *corev1.Pod {
 	wf := ref.exec.GetClosure().GetWorkflowId().GetName()
 	labels := map[string]string{
 		"execution-id": exec, "project": project, "domain": domain,
-		"workflow-name": sanitizeLabel(wf), "shard-key": shardKey(exec),
-		"node-id": sanitizeLabel(ref.specID), "task-name": sanitizeLabel(ref.task),
+		"workflow-name": kube.SanitizeLabel(wf), "shard-key": shardKey(exec),
+		"node-id": kube.SanitizeLabel(ref.specID), "task-name": kube.SanitizeLabel(ref.task),
 		"interruptible": strconv.FormatBool(o.interruptible),
 	}
 	for k, v := range ref.exec.GetSpec().GetLabels().GetValues() {

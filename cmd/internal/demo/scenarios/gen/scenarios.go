@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"strings"
 	"time"
 
@@ -361,7 +362,7 @@ func childLaunchPlan() Built {
 	const parentName = "h3vz8qk5tn2wr9xm4bdf"
 	f := &fakeadmin.Fixture{}
 	t0 := at("2026-08-14T13:05:44.120Z")
-	childName := fixedID(20, true, parentName, "n0", "0") // GetChildWorkflowExecutionIDV2
+	childName := childExecName(parentName, "n0", "0") // GetChildWorkflowExecutionIDV2
 	childPod := podName(childName, "n0", 0)
 	secretErr := &core.ExecutionError{
 		Code:    "ContainersNotReady|CreateContainerConfigError",
@@ -473,7 +474,7 @@ func arrayNode() Built {
 			phase = core.TaskExecution_ABORTED
 		}
 		resources = append(resources, &event.ExternalResourceInfo{
-			ExternalId:   fmt.Sprintf("%s-n%d-%d", fixedID(50, false, name, arr.uniqueID, "0"), i, 0),
+			ExternalId:   fmt.Sprintf("%s-n%d-%d", kube.UniqueID(50, name, arr.uniqueID, "0"), i, 0),
 			Index:        uint32(i),
 			RetryAttempt: 0,
 			Phase:        phase,
