@@ -72,27 +72,16 @@ func (s *Server) Start(ctx context.Context) (addr string, stop func(), err error
 	}
 	gs := grpc.NewServer(s.opts.ServerOptions...)
 	s.Register(gs)
-	done := make(chan struct{})
 	served := make(chan struct{})
 	go func() {
 		defer close(served)
 		_ = gs.Serve(lis) // returns once stopped
 	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			close(done)
-			gs.Stop()
-			<-served
-		})
-	}
-	go func() {
-		select {
-		case <-ctx.Done():
-			stop()
-		case <-done:
-		}
-	}()
+	stop = sync.OnceFunc(func() {
+		gs.Stop()
+		<-served
+	})
+	context.AfterFunc(ctx, stop)
 	return lis.Addr().String(), stop, nil
 }
 

@@ -61,22 +61,11 @@ func (s *Server) Start(ctx context.Context) (endpoint string, stop func(), err e
 		defer close(served)
 		_ = hs.Serve(lis) // returns once closed
 	}()
-	done := make(chan struct{})
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			close(done)
-			_ = hs.Close()
-			<-served
-		})
-	}
-	go func() {
-		select {
-		case <-ctx.Done():
-			stop()
-		case <-done:
-		}
-	}()
+	stop = sync.OnceFunc(func() {
+		_ = hs.Close()
+		<-served
+	})
+	context.AfterFunc(ctx, stop)
 	return "http://" + lis.Addr().String(), stop, nil
 }
 
