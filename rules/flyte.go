@@ -232,8 +232,8 @@ what the task really uses prevents it.`,
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("%s was evicted because its node ran low on memory", flyteWhere(s)),
-				Detail:   "kubelet: " + flyteFirstLine(text),
-				Evidence: []string{flyteFirstLine(text)},
+				Detail:   "kubelet: " + firstLine(text),
+				Evidence: []string{firstLine(text)},
 			}
 			if m := flyteEvictUsageRe.FindStringSubmatch(text); m != nil {
 				h.Summary += fmt.Sprintf(" (it used %s against a request of %s)", flyteHumanMem(m[2]), m[3])
@@ -542,8 +542,8 @@ before it.`,
 				h.Evidence = append(h.Evidence, fmt.Sprintf("node %s: phase TIMED_OUT", s.Node.ID))
 			}
 			if code != "" {
-				parts = append(parts, fmt.Sprintf("workflow error %s: %s (kind USER, not retried)", code, flyteFirstLine(msg)))
-				h.Evidence = append(h.Evidence, "Admin error "+code+": "+flyteFirstLine(msg))
+				parts = append(parts, fmt.Sprintf("workflow error %s: %s (kind USER, not retried)", code, firstLine(msg)))
+				h.Evidence = append(h.Evidence, "Admin error "+code+": "+firstLine(msg))
 			}
 			if len(parts) == 0 {
 				parts = append(parts, text)
@@ -581,7 +581,7 @@ sub-execution. It is not propeller's deadline; the task's timeout= does not cove
 			if code != "USER:Timeout" {
 				return nil
 			}
-			line := cmp.Or(flyteExceptionLine(msg), flyteFirstLine(msg))
+			line := cmp.Or(flyteExceptionLine(msg), firstLine(msg))
 			return &Hit{
 				Summary:  fmt.Sprintf("%s timed out waiting inside its own code: %s", flyteWhere(s), flyteClip(line, 160)),
 				Detail:   "flytekit reported USER:Timeout: " + line,
@@ -683,7 +683,7 @@ garbage collector removing a finished pod before propeller read its final status
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("the pod of %s was deleted while it ran", flyteWhere(s)),
-				Detail:   "propeller: " + flyteFirstLine(cmp.Or(text, msg)) + " (code ResourceDeletedExternally, kind SYSTEM, retryable)",
+				Detail:   "propeller: " + firstLine(cmp.Or(text, msg)) + " (code ResourceDeletedExternally, kind SYSTEM, retryable)",
 				Evidence: []string{cmp.Or(text, msg)},
 			}
 			if pod != "" {
@@ -720,7 +720,7 @@ and the pod garbage collector removed it).`,
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("the pod of %s was deleted before it finished", flyteWhere(s)),
-				Detail:   "propeller: " + flyteFirstLine(cmp.Or(text, msg)) + " (code UnexpectedObjectDeletion, kind SYSTEM, retryable)",
+				Detail:   "propeller: " + firstLine(cmp.Or(text, msg)) + " (code UnexpectedObjectDeletion, kind SYSTEM, retryable)",
 				Evidence: []string{cmp.Or(text, msg)},
 			}
 			if m != nil {
@@ -765,8 +765,8 @@ container was SIGKILLed, Interrupted (SYSTEM). Memory-pressure evictions are FD5
 			}
 			h := &Hit{Cause: causeEvicted, Summary: fmt.Sprintf("%s was evicted by the kubelet", flyteWhere(s))}
 			if text != "" {
-				h.Detail = "kubelet: " + flyteFirstLine(text)
-				h.Evidence = append(h.Evidence, flyteFirstLine(text))
+				h.Detail = "kubelet: " + firstLine(text)
+				h.Evidence = append(h.Evidence, firstLine(text))
 			} else {
 				h.Detail = "pod reason Evicted"
 				h.Evidence = append(h.Evidence, "pod "+evictedPod+": reason Evicted")
@@ -837,7 +837,7 @@ away or the container was killed from outside (kubectl delete --grace-period=0, 
 			} else if t != nil {
 				h.Evidence = append(h.Evidence, t.line())
 			} else {
-				h.Evidence = append(h.Evidence, "Admin error Interrupted: "+flyteFirstLine(msg))
+				h.Evidence = append(h.Evidence, "Admin error Interrupted: "+firstLine(msg))
 			}
 			h.Detail = "Flyte code Interrupted (kind SYSTEM, retryable: system retry budget)" + flyteVersionNote(s, code)
 			if t != nil && !flyteSignalExit(t.Exit) && t.Exit != 0 {
@@ -882,7 +882,7 @@ wrote outputs somewhere else (a different raw output or metadata bucket than pro
 			}
 			h := &Hit{
 				Summary:  fmt.Sprintf("%s ended without writing its outputs (%s)", flyteWhere(s), orUnknown(code)),
-				Detail:   fmt.Sprintf("propeller: %s", flyteFirstLine(cmp.Or(text, msg))),
+				Detail:   fmt.Sprintf("propeller: %s", firstLine(cmp.Or(text, msg))),
 				Evidence: []string{cmp.Or(text, msg)},
 			}
 			for _, pc := range s.Containers() {
@@ -926,7 +926,7 @@ version mismatch). A fallback: storage-permission rules explain an access-denied
 				return nil
 			}
 			h := &Hit{Cause: cause, Summary: "the workflow failed to start: " + what,
-				Detail: fmt.Sprintf("%s (kind SYSTEM): %s", code, flyteFirstLine(msg)), Evidence: []string{code + ": " + msg}}
+				Detail: fmt.Sprintf("%s (kind SYSTEM): %s", code, firstLine(msg)), Evidence: []string{code + ": " + msg}}
 			grep := "kubectl logs -n flyte deploy/flytepropeller | grep " + s.Execution.ID.Name
 			switch cause {
 			case causeOffloadedInputs:
@@ -975,7 +975,7 @@ or a storage error. A fallback: when another rule recognises the last message, t
 			if m != nil {
 				h.Summary += fmt.Sprintf(" (%s/%s attempts)", m[1], m[2])
 			}
-			h.Detail = flyteFirstLine(msg)
+			h.Detail = firstLine(msg)
 			grep := "kubectl logs -n flyte deploy/flytepropeller | grep " + s.Execution.ID.Name
 			h.Fixes = []Fix{{Action: "read flytepropeller's log for the execution", Commands: []string{grep}}}
 			if strings.Contains(last, "EventRecordingFailed") || strings.Contains(last, "failed to record") {
@@ -1060,7 +1060,7 @@ abort cause and principal are shown), so this is a warning, not an error.`,
 			if child != nil && child.AbortCause != "" {
 				h.Summary += ": " + flyteClip(child.AbortCause, 200)
 			}
-			h.Detail = fmt.Sprintf("the parent node failed with %s: %s", orUnknown(code), flyteFirstLine(msg))
+			h.Detail = fmt.Sprintf("the parent node failed with %s: %s", orUnknown(code), firstLine(msg))
 			id := s.Execution.ID
 			h.Fixes = []Fix{{Action: "relaunch the parent (recover reuses the nodes that finished) if the child was aborted by mistake",
 				Commands: []string{fmt.Sprintf("flytectl create execution -p %s -d %s --recover %s", id.Project, id.Domain, id.Name)}}}
@@ -1195,7 +1195,7 @@ func flyteTermSummary(msg string) string {
 	}
 	ts := flyteTermsIn(msg)
 	if len(ts) == 0 {
-		return flyteFirstLine(msg)
+		return firstLine(msg)
 	}
 	return ts[len(ts)-1].line()
 }
@@ -1368,10 +1368,10 @@ func flyteShutdownEvidence(s *Site) (cause string, ev []string, node string) {
 		}
 	}
 	if t, _ := s.Find(flyteShutdownTextRe); t != "" {
-		return causeNodeShutdown, []string{flyteFirstLine(t)}, ""
+		return causeNodeShutdown, []string{firstLine(t)}, ""
 	}
 	if t, _ := s.Find(flytePreemptTextRe); t != "" {
-		return causePreempted, []string{flyteFirstLine(t)}, ""
+		return causePreempted, []string{firstLine(t)}, ""
 	}
 	return "", nil, ""
 }
@@ -1558,7 +1558,7 @@ func flyteLineMatching(msg string, re *regexp.Regexp) string {
 			return strings.TrimSpace(l)
 		}
 	}
-	return flyteFirstLine(msg)
+	return firstLine(msg)
 }
 
 // flyteTailLine is the telling line of a log tail: the last exception or error line, else the
@@ -1575,8 +1575,6 @@ func flyteTailLine(tail string) string {
 	}
 	return flyteLastLine(tail)
 }
-
-func flyteFirstLine(s string) string { return strings.TrimSpace(firstLine(s)) }
 
 func flyteLastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")

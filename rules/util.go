@@ -12,12 +12,13 @@ func orUnknown(s string) string {
 	return s
 }
 
+// firstLine is the first line of s, trimmed (Flyte's pod messages use "\r\n").
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+		s = s[:i]
 	}
-	return s
+	return strings.TrimSpace(s)
 }
 
 // parseQuantity parses a Kubernetes quantity ("500m", "24Gi", "95551679124", "1e3"); "K" is
