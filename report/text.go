@@ -102,7 +102,7 @@ func (t *textWriter) errorField(label string, e *evidence.ExecutionError) {
 }
 
 func (t *textWriter) errorFieldAt(indent, label string, e *evidence.ExecutionError, trimmed bool) {
-	head := strings.TrimSpace(strings.Join(nonEmpty(e.Kind, e.Code), "  "))
+	head := errorHead(e)
 	msg := t.clip(strings.TrimRight(e.Message, "\n"))
 	if trimmed {
 		msg += "\n" + t.s.Dim("(message trimmed by Flyte Admin's list call; the full node could not be read)")
@@ -133,7 +133,7 @@ func (t *textWriter) tree(ex *evidence.Execution) {
 	show := func(n *evidence.Node) bool { return !evidence.Succeeded(n.Phase) }
 	title := "Unfinished nodes"
 	if len(ex.FailurePaths()) > 0 {
-		show = failedOrAboveFailure
+		show = (*evidence.Node).HasFailure
 		title = "Failing path"
 	}
 	roots := filterNodes(ex.Nodes, show)
@@ -142,25 +142,6 @@ func (t *textWriter) tree(ex *evidence.Execution) {
 	}
 	t.printf("\n%s\n", t.s.Bold(title))
 	t.nodes(roots, "  ", show)
-}
-
-func failedOrAboveFailure(n *evidence.Node) bool {
-	if evidence.Failed(n.Phase) {
-		return true
-	}
-	for _, c := range n.Children {
-		if failedOrAboveFailure(c) {
-			return true
-		}
-	}
-	if c := n.ChildExecution; c != nil {
-		for _, cn := range c.Nodes {
-			if failedOrAboveFailure(cn) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func filterNodes(nodes []*evidence.Node, keep func(*evidence.Node) bool) []*evidence.Node {
@@ -215,12 +196,7 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		}
 		kids = append(kids, item{attempt: a})
 	}
-	var children []*evidence.Node
-	if c := n.ChildExecution; c != nil {
-		children = filterNodes(c.Nodes, show)
-	} else {
-		children = filterNodes(n.Children, show)
-	}
+	children := filterNodes(n.Below(), show)
 	for _, c := range children {
 		kids = append(kids, item{node: c})
 	}
@@ -322,7 +298,7 @@ func (t *textWriter) attempt(a, prev *evidence.TaskAttempt, first, rest string) 
 	ind := rest + "  "
 	switch {
 	case sameAttemptError(a, prev):
-		t.fieldAt(ind, "error", strings.TrimSpace(strings.Join(nonEmpty(a.Error.Kind, a.Error.Code), "  "))+
+		t.fieldAt(ind, "error", errorHead(a.Error)+
 			t.s.Dim(fmt.Sprintf(" (same as attempt %d)", prev.RetryAttempt)))
 	case a.Error != nil:
 		t.errorFieldAt(ind, "error", a.Error, false)
@@ -443,14 +419,13 @@ func sameError(a, b *evidence.ExecutionError) bool {
 	return b != nil && a.Code == b.Code && a.Message == b.Message
 }
 
-func nonEmpty(s ...string) []string {
-	var out []string
-	for _, v := range s {
-		if v != "" && v != "UNKNOWN" {
-			out = append(out, v)
-		}
+// errorHead is "KIND  CODE", leaving out an UNKNOWN kind (array-node summaries carry one).
+func errorHead(e *evidence.ExecutionError) string {
+	kind := e.Kind
+	if kind == "UNKNOWN" {
+		kind = ""
 	}
-	return out
+	return joinNonEmpty("  ", kind, e.Code)
 }
 
 func roundDuration(d time.Duration) string {

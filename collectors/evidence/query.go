@@ -1,5 +1,7 @@
 package evidence
 
+import "slices"
+
 // Phase groups shared by collectors, rules and reports. Phases are Flyte's enum names.
 
 // Succeeded reports whether a node phase needs no diagnosis: the work is done or was not needed.
@@ -65,19 +67,20 @@ func (e *Execution) FailurePaths() [][]Step {
 }
 
 func (n *Node) hasFailedDescendant() bool {
-	for _, c := range n.Children {
-		if Failed(c.Phase) {
-			return true
-		}
+	return slices.ContainsFunc(n.Below(), func(c *Node) bool { return Failed(c.Phase) })
+}
+
+// Below returns the nodes directly under n: its children, then its child execution's nodes.
+func (n *Node) Below() []*Node {
+	if n.ChildExecution == nil {
+		return n.Children
 	}
-	if c := n.ChildExecution; c != nil {
-		for _, cn := range c.Nodes {
-			if Failed(cn.Phase) {
-				return true
-			}
-		}
-	}
-	return false
+	return append(n.Children[:len(n.Children):len(n.Children)], n.ChildExecution.Nodes...)
+}
+
+// HasFailure reports whether n or any node below it failed.
+func (n *Node) HasFailure() bool {
+	return Failed(n.Phase) || slices.ContainsFunc(n.Below(), (*Node).HasFailure)
 }
 
 // LastAttempt returns the task attempt with the highest retry number, or nil.
