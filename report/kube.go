@@ -82,32 +82,8 @@ func nonEmptyAll(s ...string) []string {
 	return out
 }
 
-// podNames lists the pods an attempt ran in: the generated name, log-context pods and failed
-// array subtasks.
-func podNames(a *evidence.TaskAttempt) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(n string) {
-		if n != "" && !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	add(a.PodName)
-	add(a.PrimaryPodName)
-	for _, p := range a.Pods {
-		add(p.PodName)
-	}
-	for _, r := range a.ExternalResources {
-		if evidence.Failed(r.Phase) {
-			add(r.ExternalID)
-		}
-	}
-	return out
-}
-
 func (t *textWriter) pods(ind string, a *evidence.TaskAttempt) {
-	for _, name := range podNames(a) {
+	for _, name := range a.PodNames() {
 		p := t.k.pods[name]
 		if p == nil {
 			if t.k.missing[name] {

@@ -237,18 +237,8 @@ func newSite(snap *evidence.Snapshot, path []evidence.Step, stuck bool) *Site {
 	sort.SliceStable(s.Attempts, func(i, j int) bool { return s.Attempts[i].RetryAttempt < s.Attempts[j].RetryAttempt })
 	names := map[string]bool{}
 	for _, a := range s.Attempts {
-		for _, n := range []string{a.PodName, a.PrimaryPodName} {
-			if n != "" {
-				names[n] = true
-			}
-		}
-		for _, p := range a.Pods {
-			names[p.PodName] = true
-		}
-		for _, r := range a.ExternalResources {
-			if !evidence.Succeeded(r.Phase) {
-				names[r.ExternalID] = true
-			}
+		for _, n := range a.PodNames() {
+			names[n] = true
 		}
 	}
 	if k := snap.Kube; k != nil {

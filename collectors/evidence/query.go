@@ -93,3 +93,25 @@ func (n *Node) LastAttempt() *TaskAttempt {
 	}
 	return last
 }
+
+// PodNames are the pods an attempt ran in: its generated name, its log-context pods and the
+// pods of array subtasks that did not succeed. Order is stable and names are unique.
+func (a *TaskAttempt) PodNames() []string {
+	var out []string
+	add := func(n string) {
+		if n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	add(a.PodName)
+	add(a.PrimaryPodName)
+	for _, p := range a.Pods {
+		add(p.PodName)
+	}
+	for _, r := range a.ExternalResources {
+		if !Succeeded(r.Phase) {
+			add(r.ExternalID)
+		}
+	}
+	return out
+}
