@@ -47,7 +47,7 @@ unit:
 ## bench: the Admin collector against the fake Admin with 10 ms per call, the Kubernetes
 ## collector against the real apiserver, and the binary's peak RSS.
 bench:
-	$(call with_stack,$(GO) test -p 1 -run '^$$' -bench . -benchtime 5x -benchmem ./collectors/flyteadmin/ ./collectors/kube/ ./collectors/s3/ ./cmd/flytedoctor/)
+	$(call with_stack,$(GO) test -p 1 -run '^$$' -bench . -benchtime 5x -benchmem ./collectors/flyteadmin/ ./collectors/kube/ ./collectors/s3/ ./rules/ ./cmd/flytedoctor/)
 
 tools:
 	@mkdir -p $(TOOLBIN)

@@ -107,7 +107,7 @@ func TestTableIsValid(t *testing.T) {
 	}
 }
 
-func loadSnapshot(t *testing.T, path string) *evidence.Snapshot {
+func loadSnapshot(t testing.TB, path string) *evidence.Snapshot {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -1714,6 +1714,18 @@ type flyteSub struct {
 // flyteArraySubs parses the array node's error summary; ok is false when the site is not an
 // array node with such a summary.
 func flyteArraySubs(s *Site) ([]flyteSub, bool) {
+	type subs struct {
+		list []flyteSub
+		ok   bool
+	}
+	v := siteOnce(s, "array-subtasks", func() subs {
+		l, ok := flyteReadArraySubs(s)
+		return subs{l, ok}
+	})
+	return v.list, v.ok
+}
+
+func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 	if s.Node == nil {
 		return nil, false
 	}

@@ -77,6 +77,7 @@ type pullText struct {
 	Event  *evidence.Event
 	// Admin is true for Flyte's own error and reasons.
 	Admin bool
+	cause string // pullCause(Text), read once
 }
 
 func (t pullText) line() string { return t.Source + ": " + t.Text }
@@ -84,6 +85,10 @@ func (t pullText) line() string { return t.Source + ": " + t.Text }
 // pullTexts lists the site's messages like Site.Texts, each with its source: Admin's errors and
 // reasons, pod and container states, then events (warnings first).
 func pullTexts(s *Site) []pullText {
+	return siteOnce(s, "pull-texts", func() []pullText { return pullRead(s) })
+}
+
+func pullRead(s *Site) []pullText {
 	var out []pullText
 	seen := map[string]bool{}
 	add := func(t pullText) {
@@ -92,6 +97,7 @@ func pullTexts(s *Site) []pullText {
 			return
 		}
 		seen[t.Text] = true
+		t.cause = pullCause(t.Text)
 		out = append(out, t)
 	}
 	if code, m, _ := s.Error(); m != "" {
@@ -141,7 +147,7 @@ func pullEventSource(e *evidence.Event) string {
 func pullFind(s *Site, cause string) []pullText {
 	var out []pullText
 	for _, t := range pullTexts(s) {
-		if pullCause(t.Text) == cause {
+		if t.cause == cause {
 			out = append(out, t)
 		}
 	}
@@ -178,7 +184,7 @@ func pullFailing(s *Site) bool {
 		}
 	}
 	for _, t := range pullTexts(s) {
-		if pullCause(t.Text) != "" {
+		if t.cause != "" {
 			return true
 		}
 	}
@@ -191,7 +197,7 @@ func pullUnexplained(s *Site) bool {
 		return false
 	}
 	for _, t := range pullTexts(s) {
-		if pullCause(t.Text) != "" || execFormatRe.MatchString(t.Text) || pullInvalidRe.MatchString(t.Text) {
+		if t.cause != "" || execFormatRe.MatchString(t.Text) || pullInvalidRe.MatchString(t.Text) {
 			return false
 		}
 	}

@@ -231,6 +231,10 @@ type pendingCtx struct {
 }
 
 func pendingLoad(s *Site) *pendingCtx {
+	return siteOnce(s, "pending", func() *pendingCtx { return pendingRead(s) })
+}
+
+func pendingRead(s *Site) *pendingCtx {
 	if s.Node == nil || len(s.Attempts) == 0 {
 		return nil
 	}
@@ -1012,6 +1016,10 @@ type pendingDiag struct {
 // request no node can ever hold; a taint or selector that excludes exactly the nodes that would
 // fit; else the Insufficient resource that covers most nodes; else the exclusion that does.
 func pendingDiagnose(p *pendingCtx) *pendingDiag {
+	return siteOnce(p.s, "pending-diagnosis", func() *pendingDiag { return pendingDiagnoseOnce(p) })
+}
+
+func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
 	d := &pendingDiag{Req: pendingRequests(p.pod), Nodes: p.nodes()}
 	rs := p.sched.Reasons
 	find := func(kind string) *pendingReason {

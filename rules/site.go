@@ -31,6 +31,24 @@ type Site struct {
 	Stuck bool
 	// Now is when the snapshot was taken.
 	Now time.Time
+
+	memo map[string]any // see siteOnce
+}
+
+// siteOnce computes a per-site value the first time a rule asks for it. A rule family shares
+// one reading of the site (its texts, the storage failure, the scheduling diagnosis, the image
+// pull messages), which should run once per site, not once per rule of the family. Callers
+// must not modify what it returns.
+func siteOnce[T any](s *Site, key string, compute func() T) T {
+	if v, ok := s.memo[key]; ok {
+		return v.(T)
+	}
+	if s.memo == nil {
+		s.memo = map[string]any{}
+	}
+	v := compute()
+	s.memo[key] = v
+	return v
 }
 
 // Kube returns the Kubernetes evidence, or an empty one.
@@ -69,7 +87,9 @@ func (s *Site) Error() (code, message, kind string) {
 
 // Texts are every message the site has, for pattern matching: errors (unwrapped), reasons,
 // container states, pod conditions and event messages.
-func (s *Site) Texts() []string {
+func (s *Site) Texts() []string { return siteOnce(s, "texts", s.texts) }
+
+func (s *Site) texts() []string {
 	var out []string
 	add := func(t string) {
 		if t = strings.TrimSpace(t); t != "" {

@@ -193,6 +193,10 @@ func storageLineAt(text string, at int) string {
 // latest first); then, when the pod died before flytekit could write error.pb (no USER:/SYSTEM:
 // code from error.pb, and not a SIGKILL or OOM), the pods' termination messages and log tails.
 func storageFind(s *Site) *storageFailure {
+	return siteOnce(s, "storage", func() *storageFailure { return storageRead(s) })
+}
+
+func storageRead(s *Site) *storageFailure {
 	if s.Stuck {
 		return nil
 	}
