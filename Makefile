@@ -47,6 +47,7 @@ unit:
 ## bench: the Admin collector against the fake Admin with 10 ms per call, the Kubernetes
 ## collector against the real apiserver, and the binary's peak RSS.
 bench:
+	@scripts/apt-install.sh time
 	$(call with_stack,$(GO) test -p 1 -run '^$$' -bench . -benchtime 5x -benchmem ./collectors/flyteadmin/ ./collectors/kube/ ./collectors/s3/ ./rules/ ./cmd/flytedoctor/)
 
 tools:
