@@ -8,11 +8,9 @@ TOOLBIN      := $(CACHE)/bin
 VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS      := -X github.com/flytedoctor/flytedoctor/cmd/internal/cli.version=$(VERSION)
 
-PROTOC_GEN_GO_VERSION      := v1.36.12
-PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
-STATICCHECK_VERSION        := v0.8.2
+STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test unit bench proto proto-check lint demo tools clean stack-up stack-down
+.PHONY: all build test unit bench lint demo clean stack-up stack-down
 
 all: build
 
@@ -22,14 +20,14 @@ build:
 STACK_DIR    ?= /tmp/flytedoctor-stack
 export STACK_DIR
 
-## test: everything CI runs: generated code is fresh, vet, then all tests, with a real
+## test: everything CI runs: vet, then all tests, with a real
 ## kube-apiserver+etcd and a real S3 server (versitygw) started here and stopped after.
 # with_stack runs a command with the stack's environment and stops the stack afterwards.
 with_stack = scripts/stack/stack-up.sh kube s3 >/dev/null && \
 	set -a && . "$(STACK_DIR)/env.sh" && set +a && \
 	{ $(1); rc=$$?; scripts/stack/stack-down.sh >/dev/null 2>&1 || true; exit $$rc; }
 
-test: proto-check
+test:
 	$(GO) vet ./...
 	$(call with_stack,$(GO) test -count=1 ./...)
 
@@ -49,28 +47,6 @@ unit:
 bench:
 	@scripts/apt-install.sh time
 	$(call with_stack,$(GO) test -p 1 -run '^$$' -bench . -benchtime 5x -benchmem ./collectors/flyteadmin/ ./collectors/kube/ ./collectors/s3/ ./rules/ ./cmd/flytedoctor/)
-
-tools:
-	@mkdir -p $(TOOLBIN)
-	@test -x $(TOOLBIN)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) || \
-	  (GOBIN=$(TOOLBIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION) && \
-	   mv $(TOOLBIN)/protoc-gen-go $(TOOLBIN)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION))
-	@test -x $(TOOLBIN)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION) || \
-	  (GOBIN=$(TOOLBIN) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION) && \
-	   mv $(TOOLBIN)/protoc-gen-go-grpc $(TOOLBIN)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION))
-	@command -v protoc >/dev/null || scripts/apt-install.sh protobuf-compiler
-
-## proto: regenerate collectors/flyteadmin/idl/gen from collectors/flyteadmin/idl/protos.
-proto: tools
-	PROTOC_GEN_GO=$(TOOLBIN)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
-	PROTOC_GEN_GO_GRPC=$(TOOLBIN)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION) \
-	  scripts/proto-gen.sh collectors/flyteadmin/idl/gen
-
-## proto-check: fail when the committed generated code is stale.
-proto-check: tools
-	PROTOC_GEN_GO=$(TOOLBIN)/protoc-gen-go-$(PROTOC_GEN_GO_VERSION) \
-	PROTOC_GEN_GO_GRPC=$(TOOLBIN)/protoc-gen-go-grpc-$(PROTOC_GEN_GO_GRPC_VERSION) \
-	  scripts/proto-check.sh
 
 lint:
 	@test -x $(TOOLBIN)/staticcheck-$(STATICCHECK_VERSION) || \

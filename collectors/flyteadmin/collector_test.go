@@ -14,7 +14,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
 
 func nodeIDs(nodes []*evidence.Node) []string {

@@ -8,9 +8,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/event"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/event"
 )
 
 // Conversions from Admin's protos to evidence. Enums become their proto names.

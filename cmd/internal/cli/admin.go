@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/service"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 )
 

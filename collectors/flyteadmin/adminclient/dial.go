@@ -18,7 +18,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/service"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 )
 

@@ -3,8 +3,8 @@ package fakeadmin
 import (
 	"strings"
 
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
 
 // Column values as admin stores them: phases and error kinds as enum names, times from the

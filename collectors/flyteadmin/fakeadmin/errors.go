@@ -7,7 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
 
 // Texts below are flyteadmin v1.16.8's (manager/impl/shared/errors.go, repositories/errors,

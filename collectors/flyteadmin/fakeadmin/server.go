@@ -11,9 +11,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/service"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
 
 // Options tune a Server. The zero value serves the fixture with no latency and no faults.

@@ -7,9 +7,9 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/event"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/event"
 )
 
 // Synthetic builds a failed execution flytesnacks/development/<name> of about n nodes, for

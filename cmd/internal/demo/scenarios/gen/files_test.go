@@ -18,7 +18,7 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/demo/s3stub"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
 
 // attempt is what Admin says about the pod of one task attempt or array subtask.

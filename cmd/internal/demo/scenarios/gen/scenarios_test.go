@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/admin"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/idl/gen/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
 
 type expectation struct {
