@@ -4,8 +4,8 @@ import (
 	"context"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
 
 // dialAdmin connects to the Flyte Admin of cfg. Dial sends nothing, so its errors are about

@@ -20,11 +20,11 @@ import (
 	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/event"
-	"github.com/flytedoctor/flytedoctor/collectors/kube"
-	"github.com/flytedoctor/flytedoctor/collectors/s3"
 )
 
 // testFactory returns production wiring (real gRPC dialing) with test streams and an

@@ -17,9 +17,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
-	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 )
 
 // cfg is the default admin section pointed at addr, plaintext.
