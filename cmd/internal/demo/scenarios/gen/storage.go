@@ -1,5 +1,7 @@
 package gen
 
+//lint:file-ignore SA1019 flyteadmin v1.16 still fills the deprecated URI fields (inputs/outputs UrlBlob, output_uri, auth_role, abort_cause) and older servers fill only them
+
 import (
 	"hash/fnv"
 	"slices"
