@@ -73,6 +73,8 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
+	cmd.ValidArgsFunction = completeScenarios
+	_ = cmd.RegisterFlagCompletionFunc("output", fixedValues(outputFormats))
 	return cmd
 }
 
