@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
+	"github.com/flytedoctor/flytedoctor/internal/testnet"
 )
 
 // BenchmarkPeakRSS runs the real binary against a fake Admin serving a 10,000-node execution
@@ -42,7 +43,9 @@ func BenchmarkPeakRSS(b *testing.B) {
 		for _, format := range []string{"text", "json"} {
 			cmd := exec.Command(gnuTime, "-f", "%M %U %S", "-o", stats, bin, "--admin-endpoint", addr, "--insecure",
 				"--fail-on", "never", "-o", format, "flytesnacks/development/rss10000")
-			cmd.Env = []string{"HOME=" + b.TempDir()} // no user config, no colour
+			// No user config, no colour; no instance-metadata probe, and the trap for anything
+			// else that would leave the machine.
+			cmd.Env = append(testnet.Env(), "HOME="+b.TempDir())
 			if out, err := cmd.CombinedOutput(); err != nil {
 				b.Fatalf("flytedoctor -o %s: %v\n%s", format, err, out)
 			}

@@ -3,7 +3,6 @@ package kube
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -45,22 +44,7 @@ type ClusterInfo struct {
 
 // NewClient builds a client from kubeconfig loading rules. It does not contact the server.
 func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
-	getenv := o.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
-	rules := &clientcmd.ClientConfigLoadingRules{}
-	switch {
-	case o.Kubeconfig != "":
-		rules.ExplicitPath = o.Kubeconfig
-	case getenv(clientcmd.RecommendedConfigPathEnvVar) != "":
-		rules.Precedence = dedupe(filepath.SplitList(getenv(clientcmd.RecommendedConfigPathEnvVar)))
-	default:
-		if home := homeDir(getenv); home != "" {
-			rules.Precedence = []string{filepath.Join(home, clientcmd.RecommendedHomeDir, clientcmd.RecommendedFileName)}
-		}
-	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context})
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loadingRules(o), &clientcmd.ConfigOverrides{CurrentContext: o.Context})
 	cfg, err := cc.ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {

@@ -13,8 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/internal/testnet"
 )
 
 // awsEnv are the variables the SDK's default chain reads.
@@ -24,6 +28,16 @@ var awsEnv = []string{
 	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
 	"AWS_EC2_METADATA_DISABLED", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_STS",
 	"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+}
+
+// sdkClient is the SDK's HTTP client dialing through a testnet guard and no proxy: a request
+// beyond 127.0.0.1 (instance metadata, STS, S3 on AWS) fails the test instead of leaving.
+func sdkClient(t *testing.T) aws.HTTPClient {
+	g := testnet.New(t)
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.Proxy = nil
+		tr.DialContext = g.DialContext
+	})
 }
 
 // cleanEnv gives a test a machine without AWS configuration: no variables, no ~/.aws files,
@@ -43,7 +57,7 @@ func cleanEnv(t *testing.T) string {
 func TestNewClientsNoCredentials(t *testing.T) {
 	cleanEnv(t)
 	start := time.Now()
-	_, err := NewClients(context.Background(), ClientOptions{})
+	_, err := NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t)})
 	if !errors.Is(err, ErrNoCredentials) {
 		t.Fatalf("err = %v, want ErrNoCredentials", err)
 	}
@@ -54,7 +68,7 @@ func TestNewClientsNoCredentials(t *testing.T) {
 
 func TestNewClientsMissingProfileIsAnError(t *testing.T) {
 	cleanEnv(t)
-	_, err := NewClients(context.Background(), ClientOptions{Profile: "nope"})
+	_, err := NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Profile: "nope"})
 	if err == nil || errors.Is(err, ErrNoCredentials) || strings.ContainsAny(err.Error(), "\n") || !strings.Contains(err.Error(), "nope") {
 		t.Fatalf("err = %v", err)
 	}
@@ -67,7 +81,7 @@ func TestNewClientsProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("AWS_PROFILE", "dev")
-	cl, err := NewClients(context.Background(), ClientOptions{Region: "eu-west-1"})
+	cl, err := NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Region: "eu-west-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +104,7 @@ func TestNewClientsConnectionAccessKey(t *testing.T) {
 	f := newFakeS3(t)
 	f.buckets["my-s3-bucket"] = "us-west-2"
 	host := strings.TrimPrefix(f.srv.URL, "http://")
-	cl, err := NewClients(context.Background(), ClientOptions{AssumeTaskRole: true, AsTaskRole: "arn:aws:iam::1:role/x",
+	cl, err := NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), AssumeTaskRole: true, AsTaskRole: "arn:aws:iam::1:role/x",
 		Connection: flyteconfig.Connection{Endpoint: host, AuthType: "accesskey", AccessKey: "minio", SecretKey: "miniostorage", Region: "us-west-2", DisableSSL: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +129,7 @@ func TestNewClientsEndpointPrecedence(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDENV")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
 	t.Setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
-	cl, err := NewClients(context.Background(), ClientOptions{})
+	cl, err := NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,18 +141,18 @@ func TestNewClientsEndpointPrecedence(t *testing.T) {
 		t.Errorf("STS beside a custom endpoint: %+v", cl.Identity)
 	}
 	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-	if cl, err = NewClients(context.Background(), ClientOptions{}); err != nil || cl.STS == nil {
+	if cl, err = NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t)}); err != nil || cl.STS == nil {
 		t.Errorf("AWS_ENDPOINT_URL also serves STS: %+v %v", cl, err)
 	}
 	t.Setenv("AWS_ENDPOINT_URL", "")
-	if cl, err = NewClients(context.Background(), ClientOptions{Endpoint: "https://bucket.vpce-1a2b.s3.us-east-1.vpce.amazonaws.com"}); err != nil || cl.STS == nil {
+	if cl, err = NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Endpoint: "https://bucket.vpce-1a2b.s3.us-east-1.vpce.amazonaws.com"}); err != nil || cl.STS == nil {
 		t.Errorf("an AWS VPC endpoint keeps STS: %+v %v", cl, err)
 	}
-	cl, err = NewClients(context.Background(), ClientOptions{Connection: flyteconfig.Connection{Endpoint: "https://minio.example.com"}})
+	cl, err = NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Connection: flyteconfig.Connection{Endpoint: "https://minio.example.com"}})
 	if err != nil || cl.Identity.Endpoint != "https://minio.example.com" || cl.Identity.Source != "env" {
 		t.Errorf("storage.connection endpoint with iam auth: %+v %v", cl.Identity, err)
 	}
-	cl, err = NewClients(context.Background(), ClientOptions{Endpoint: "http://127.0.0.1:10", Connection: flyteconfig.Connection{Endpoint: "https://minio.example.com"}})
+	cl, err = NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Endpoint: "http://127.0.0.1:10", Connection: flyteconfig.Connection{Endpoint: "https://minio.example.com"}})
 	if err != nil || cl.Identity.Endpoint != "http://127.0.0.1:10" {
 		t.Errorf("--s3-endpoint: %+v %v", cl.Identity, err)
 	}
@@ -154,7 +168,7 @@ func TestNewClientsAssumeTaskRole(t *testing.T) {
 	f := newFakeS3(t)
 	f.buckets["b"] = "us-east-1"
 	role := "arn:aws:iam::123456789012:role/flyte-task"
-	cl, err := NewClients(context.Background(), ClientOptions{Endpoint: f.srv.URL, AssumeTaskRole: true, AsTaskRole: role})
+	cl, err := NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Endpoint: f.srv.URL, AssumeTaskRole: true, AsTaskRole: role})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +188,7 @@ func TestNewClientsAssumeTaskRole(t *testing.T) {
 
 	// A role the caller may not assume: recorded, and the probes run as the caller.
 	s.denyRole = true
-	cl, err = NewClients(context.Background(), ClientOptions{Endpoint: f.srv.URL, AssumeTaskRole: true, AsTaskRole: role + "-2"})
+	cl, err = NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Endpoint: f.srv.URL, AssumeTaskRole: true, AsTaskRole: role + "-2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +198,7 @@ func TestNewClientsAssumeTaskRole(t *testing.T) {
 	}
 
 	// --as-task-role on an execution without a role.
-	cl, err = NewClients(context.Background(), ClientOptions{Endpoint: f.srv.URL, AssumeTaskRole: true})
+	cl, err = NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Endpoint: f.srv.URL, AssumeTaskRole: true})
 	if err != nil || !strings.Contains(cl.Identity.AssumeError, "names no IAM role") {
 		t.Errorf("identity = %+v %v", cl.Identity, err)
 	}
@@ -225,7 +239,7 @@ func TestNewClientsInstanceMetadata(t *testing.T) {
 	}))
 	defer imds.Close()
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
-	cl, err := NewClients(context.Background(), ClientOptions{Region: "us-east-1"})
+	cl, err := NewClients(context.Background(), ClientOptions{HTTPClient: sdkClient(t), Region: "us-east-1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/internal/testnet"
 )
 
 // Integration tests against the real S3 server of scripts/stack (versitygw, path-style, users
@@ -67,11 +68,12 @@ type recorder struct {
 	reqs   []string // "METHOD /path?query" (+ " Action=X" for STS form posts)
 	before func(*http.Request)
 	after  func(*http.Request)
+	guard  *testnet.Guard
 }
 
 func newRecorder(t *testing.T) *recorder {
-	r := &recorder{}
-	upstream := &http.Transport{Proxy: nil}
+	r := &recorder{guard: testnet.New(t)}
+	upstream := &http.Transport{Proxy: nil, DialContext: r.guard.DialContext}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, in *http.Request) {
 		line := in.Method + " " + in.URL.EscapedPath() + "?" + in.URL.RawQuery
 		body, _ := io.ReadAll(in.Body)
@@ -117,7 +119,10 @@ func newRecorder(t *testing.T) *recorder {
 // client is an SDK HTTP client that sends everything through the recorder.
 func (r *recorder) client() aws.HTTPClient {
 	u, _ := url.Parse(r.srv.URL)
-	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.Proxy = http.ProxyURL(u) })
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.Proxy = http.ProxyURL(u)
+		tr.DialContext = r.guard.DialContext
+	})
 }
 
 func (r *recorder) requests() []string {

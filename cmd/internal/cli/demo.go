@@ -3,8 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
+	"github.com/flytedoctor/flytedoctor/internal/loopback"
 )
 
 func newCmdDemo(f *Factory) *cobra.Command {
@@ -73,6 +77,8 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
+	cmd.ValidArgsFunction = completeScenarios
+	_ = cmd.RegisterFlagCompletionFunc("output", fixedValues(outputFormats))
 	return cmd
 }
 
@@ -136,7 +142,18 @@ func demoFactory(ctx context.Context, f *Factory, s demo.Scenario) (*Factory, fu
 	df.StorageClients = func(ctx context.Context, o s3.ClientOptions) (*s3.Clients, error) {
 		o.Profile, o.Endpoint = "", ""
 		o.Connection = flyteconfig.Connection{Endpoint: endpoint, AuthType: "accesskey", AccessKey: "demo", SecretKey: "demo", Region: "us-east-1"}
+		o.HTTPClient = demoHTTPClient()
 		return s3.NewClients(ctx, o)
 	}
 	return &df, stop, nil
+}
+
+// demoHTTPClient is the SDK's HTTP client dialing loopback only, without a proxy: whatever the
+// user's AWS configuration names (endpoints, instance metadata), the demo reaches its stub alone.
+func demoHTTPClient() *awshttp.BuildableClient {
+	var d loopback.Dialer
+	return awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.Proxy = nil
+		tr.DialContext = d.DialContext
+	})
 }

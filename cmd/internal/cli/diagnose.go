@@ -100,6 +100,9 @@ func newCmdDiagnose(f *Factory, use string) *cobra.Command {
   # The evidence as JSON, against a local sandbox without TLS
   flytedoctor --admin-endpoint localhost:30080 --insecure -o json flytesnacks/development/a4t8tqkzr9xw2bnl5mfd`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if err := suggestCommand(cmd, args); err != nil {
+				return err
+			}
 			if len(args) > 1 {
 				return usagef("expected one execution, got %d arguments; accepted forms: %s", len(args), execarg.Forms)
 			}
@@ -125,6 +128,7 @@ func newCmdDiagnose(f *Factory, use string) *cobra.Command {
 		},
 	}
 	o.addFlags(cmd)
+	registerDiagnoseCompletions(f, cmd)
 	return cmd
 }
 

@@ -94,13 +94,20 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 	root.Version = f.Version
 	root.SilenceUsage = true
 	root.SilenceErrors = true
+	root.SuggestionsMinimumDistance = 2 // cobra sets it only on its own unknown-command path
+	// Our own completion command (completion.go) says how to install the script and makes a
+	// wrong shell a usage error. Arguments and flags without a completion of their own complete
+	// nothing: an execution id or a duration is not a file name.
 	root.CompletionOptions.DisableDefaultCmd = true
+	noFiles := cobra.ShellCompDirectiveNoFileComp
+	root.CompletionOptions.DefaultShellCompDirective = &noFiles
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newCmdDiagnose(f, "diagnose EXECUTION"),
 		newCmdDemo(f),
 		newCmdRules(f),
 		newCmdVersion(f),
+		newCmdCompletion(f),
 	)
 	var all func(c *cobra.Command)
 	all = func(c *cobra.Command) {

@@ -34,6 +34,12 @@ func newCmdRules(f *Factory) *cobra.Command {
 		Use:     "explain ID",
 		Short:   "Explain one rule: why it fires, what it means in Flyte, how to fix it",
 		Example: "  flytedoctor rules explain FD1001",
+		ValidArgsFunction: func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return ruleIDs(toComplete, nil), cobra.ShellCompDirectiveNoFileComp
+		},
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("rules explain takes one rule ID, e.g. FD1001")

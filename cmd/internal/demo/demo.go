@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"strings"
@@ -66,11 +67,26 @@ func Scenarios() ([]Scenario, error) {
 	return out, nil
 }
 
+// Entry names a scenario without its data.
+type Entry struct{ Name, Title string }
+
+// Index lists the scenarios shipped in this build in demo order, without decoding them: shell
+// completion asks for it on every Tab.
+func Index() []Entry {
+	var out []Entry
+	for _, t := range titles {
+		if _, err := fs.Stat(files, path.Join("scenarios", t.name+".json")); err == nil {
+			out = append(out, Entry{Name: t.name, Title: t.title})
+		}
+	}
+	return out
+}
+
 // Names lists the scenario names, for flag help and errors.
 func Names() string {
 	var n []string
-	for _, t := range titles {
-		n = append(n, t.name)
+	for _, e := range Index() {
+		n = append(n, e.Name)
 	}
 	return strings.Join(n, ", ")
 }

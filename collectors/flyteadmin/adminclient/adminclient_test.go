@@ -18,6 +18,7 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/internal/testnet"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
@@ -37,6 +38,9 @@ func dial(t *testing.T, o adminclient.Options) *adminclient.Conn {
 	}
 	if o.Getenv == nil {
 		o.Getenv = func(string) string { return "" }
+	}
+	if o.HTTPClient == nil { // token endpoint calls; the gRPC side is covered by TestMain's trap
+		o.HTTPClient = testnet.New(t).HTTPClient()
 	}
 	c, err := adminclient.Dial(context.Background(), o)
 	if err != nil {

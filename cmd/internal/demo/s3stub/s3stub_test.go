@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/demo/s3stub"
+	"github.com/flytedoctor/flytedoctor/internal/testnet"
 )
 
 func testSpec() s3stub.Spec {
@@ -61,6 +62,7 @@ func client(t *testing.T) *s3.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", ""),
 		BaseEndpoint: aws.String(endpoint),
 		UsePathStyle: true,
+		HTTPClient:   testnet.New(t).HTTPClient(),
 	})
 }
 
