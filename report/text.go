@@ -141,7 +141,7 @@ func (t *textWriter) tree(ex *evidence.Execution) {
 		return
 	}
 	t.printf("\n%s\n", t.s.Bold(title))
-	t.nodes(roots, "  ", show)
+	t.nodes(ex, roots, "  ", show)
 }
 
 func filterNodes(nodes []*evidence.Node, keep func(*evidence.Node) bool) []*evidence.Node {
@@ -156,21 +156,24 @@ func filterNodes(nodes []*evidence.Node, keep func(*evidence.Node) bool) []*evid
 
 type item struct {
 	node    *evidence.Node
+	ex      *evidence.Execution // the execution node belongs to
 	attempt *evidence.TaskAttempt
 }
 
-func (t *textWriter) nodes(nodes []*evidence.Node, indent string, show func(*evidence.Node) bool) {
+// nodes prints nodes of execution ex.
+func (t *textWriter) nodes(ex *evidence.Execution, nodes []*evidence.Node, indent string, show func(*evidence.Node) bool) {
 	for i, n := range nodes {
 		last := i == len(nodes)-1
 		branch, next := "├─ ", "│  "
 		if last {
 			branch, next = "└─ ", "   "
 		}
-		t.node(n, indent+branch, indent+next, show)
+		t.node(ex, n, indent+branch, indent+next, show)
 	}
 }
 
-func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evidence.Node) bool) {
+// node prints n, a node of execution ex, and what is below it.
+func (t *textWriter) node(ex *evidence.Execution, n *evidence.Node, first, rest string, show func(*evidence.Node) bool) {
 	name := n.ID
 	if n.SpecNodeID != "" && n.SpecNodeID != n.ID {
 		name += t.s.Dim(" (" + n.SpecNodeID + ")")
@@ -197,8 +200,13 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		kids = append(kids, item{attempt: a})
 	}
 	children := filterNodes(n.Below(), show)
-	for _, c := range children {
-		kids = append(kids, item{node: c})
+	for _, c := range filterNodes(n.Children, show) {
+		kids = append(kids, item{node: c, ex: ex})
+	}
+	if ce := n.ChildExecution; ce != nil {
+		for _, c := range filterNodes(ce.Nodes, show) {
+			kids = append(kids, item{node: c, ex: ce})
+		}
 	}
 	if e := t.ownError(n, children); e != nil {
 		bar := "   "
@@ -207,7 +215,7 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		}
 		t.errorFieldAt(rest+bar, "error", e, n.ErrorTrimmed)
 	}
-	if lines := t.k.failedProbes(n.ID); len(lines) > 0 {
+	if lines := t.k.failedProbes(ex.ID, n.ID); len(lines) > 0 {
 		bar := "   "
 		if len(kids) > 0 {
 			bar = "│  "
@@ -229,7 +237,7 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		if k.attempt != nil {
 			t.attempt(k.attempt, previousAttempt(kids[:i]), rest+branch, rest+next)
 		} else {
-			t.node(k.node, rest+branch, rest+next, show)
+			t.node(k.ex, k.node, rest+branch, rest+next, show)
 		}
 	}
 }
