@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -362,10 +363,27 @@ func (t *textWriter) collection(snap *evidence.Snapshot) {
 			t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: skipped: %s", rec.Collector, rec.SkipReason)))
 			continue
 		}
-		t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: %s, %d calls in %s (%s)", rec.Collector, rec.Status,
-			rec.TotalCalls(), roundDuration(rec.Duration.Std()), callSummary(rec.Calls))))
+		counted := rec.Attempts != nil
+		t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: %s, %s in %s (%s)", rec.Collector, rec.Status,
+			evidence.CountText(rec.TotalCalls(), rec.TotalAttempts(), counted), roundDuration(rec.Duration.Std()), callSummary(rec))))
+		notSent := map[string]int{}
+		var codes []string
 		for _, e := range rec.Errors {
-			t.printf("  %s %s %s: %s\n", t.s.Phase("FAILED"), e.Method, e.Target, e.Message)
+			if e.NotSent {
+				notSent[e.Method]++
+				if !slices.Contains(codes, e.Code) {
+					codes = append(codes, e.Code)
+				}
+				continue
+			}
+			msg := e.Message
+			if e.Attempts > 1 {
+				msg += t.s.Dim(fmt.Sprintf(" (%d attempts)", e.Attempts))
+			}
+			t.printf("  %s %s %s: %s\n", t.s.Phase("FAILED"), e.Method, e.Target, msg)
+		}
+		if len(notSent) > 0 {
+			t.printf("  %s %s: the run ended first (%s)\n", t.s.warnText("NOT SENT"), methodCounts(notSent, nil), strings.Join(codes, ", "))
 		}
 		if id := t.k.identity; id != "" && rec.Collector == "s3" {
 			t.printf("  %s\n", t.s.Dim("identity "+id))
@@ -373,7 +391,12 @@ func (t *textWriter) collection(snap *evidence.Snapshot) {
 	}
 }
 
-func callSummary(calls map[string]int) string {
+// callSummary lists the calls by method, with their attempts where those differ.
+func callSummary(rec evidence.CollectorRecord) string { return methodCounts(rec.Calls, rec.Attempts) }
+
+// methodCounts is "GetExecution 1, ListNodeExecutions 1 (5 attempts)", sorted by method;
+// attempts, when counted (non-nil), are shown where they differ from the calls.
+func methodCounts(calls, attempts map[string]int) string {
 	keys := make([]string, 0, len(calls))
 	for k := range calls {
 		keys = append(keys, k)
@@ -381,7 +404,15 @@ func callSummary(calls map[string]int) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, calls[k]))
+		p := fmt.Sprintf("%s %d", k, calls[k])
+		if n, ok := attempts[k]; ok && n != calls[k] {
+			unit := "attempts"
+			if n == 1 {
+				unit = "attempt"
+			}
+			p += fmt.Sprintf(" (%d %s)", n, unit)
+		}
+		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -3,6 +3,7 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
 
 // Client defaults.
@@ -96,6 +99,9 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	// API deprecation warnings would otherwise go to stderr through klog, mid-report.
 	cfg.WarningHandler = rest.NoWarnings{}
+	// Innermost wrapper: every request client-go sends, its own retries included, is one attempt
+	// of the collector's call (credential plugins and auth wrap around it).
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return attemptCounter{rt} })
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
@@ -122,3 +128,14 @@ func dedupe(paths []string) []string {
 	}
 	return out
 }
+
+// attemptCounter counts each request as an attempt of the call in its context.
+type attemptCounter struct{ next http.RoundTripper }
+
+func (a attemptCounter) RoundTrip(req *http.Request) (*http.Response, error) {
+	evidence.CountAttempt(req.Context())
+	return a.next.RoundTrip(req)
+}
+
+// WrappedRoundTripper lets client-go's connection handling (CloseIdleConnections) see through.
+func (a attemptCounter) WrappedRoundTripper() http.RoundTripper { return a.next }
