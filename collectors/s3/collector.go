@@ -129,7 +129,7 @@ func plan(paths []evidence.StoragePath, st *evidence.Storage) ([]target, []strin
 		l, ok := parseURI(p.URI)
 		if p.Reason != "" || !ok || !l.s3() || l.bucket == "" {
 			if p.Reason == "" {
-				p.Reason = ReasonSchemeNotProbed
+				p.Reason = SchemeNotProbed(l.scheme)
 				if !ok || l.bucket == "" {
 					p.Reason = "not an s3 URI"
 				}

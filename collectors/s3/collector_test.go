@@ -43,7 +43,7 @@ func TestCollectReadOnlyRedirectAndMissing(t *testing.T) {
 		prefixPath("s3://flyte-data/metadata/propeller/p-d-e/n1/data/0", evidence.PurposeNodeOutputs),
 		prefixPath("s3://eu-bucket/data", evidence.PurposeRawOutputPrefix),
 		objPath("s3://gone/metadata/x/inputs.pb", evidence.PurposeNodeInputs),
-		{URI: "gs://g/x", Purpose: evidence.PurposeRawOutputPrefix, Reason: ReasonSchemeNotProbed},
+		{URI: "gs://g/x", Purpose: evidence.PurposeRawOutputPrefix, Reason: SchemeNotProbed("gs")},
 	})
 	checkLines(t, probeLines(st), []string{
 		"HeadBucket flyte-data/ ok  200 region=us-east-1",
@@ -240,7 +240,7 @@ func TestCollectCancelledBeforeStart(t *testing.T) {
 func TestCollectNoPaths(t *testing.T) {
 	c := &Collector{}
 	st, rec := c.Collect(context.Background(), []evidence.StoragePath{{URI: "gs://g/x", Purpose: evidence.PurposeRawOutputPrefix}})
-	if rec.Status != evidence.StatusSkipped || rec.SkipReason == "" || len(st.Unprobed) != 1 || st.Unprobed[0].Reason != ReasonSchemeNotProbed {
+	if rec.Status != evidence.StatusSkipped || rec.SkipReason == "" || len(st.Unprobed) != 1 || st.Unprobed[0].Reason != SchemeNotProbed("gs") {
 		t.Errorf("got %+v %+v", st, rec)
 	}
 }

@@ -68,6 +68,53 @@ func (r jsonReport) finding(id string) string {
 	return ""
 }
 
+// A live run records the paths it does not probe, as the storage evidence of a fixture does,
+// and the "not probed" finding fires; with nothing on s3:// no AWS credentials are looked for.
+func TestLiveRunRecordsUnprobedPaths(t *testing.T) {
+	addr, _ := startFixture(t, gcsExecution(false), fakeadmin.Options{})
+	f, out, errOut := testFactory(t, nil)
+	f.StorageClients = func(context.Context, s3.ClientOptions) (*s3.Clients, error) {
+		t.Error("AWS clients built for an execution with nothing on s3://")
+		return nil, s3.ErrNoCredentials
+	}
+	if code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube", "-o", "json", "flytesnacks/development/gcsrun"); code != ExitErrors {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep jsonReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	st := rep.Storage
+	if st == nil || len(st.Probes) != 0 || len(st.Unprobed) != 6 {
+		t.Fatalf("storage = %+v", st)
+	}
+	for _, p := range st.Unprobed {
+		if !strings.HasPrefix(p.URI, "gs://acme-flyte-gcp/") || p.Reason != "scheme gs:// is not probed" || p.Purpose == "" {
+			t.Errorf("unprobed %+v", p)
+		}
+	}
+	if rec := rep.Collection[2]; rec.Collector != "s3" || rec.Status != evidence.StatusSkipped || rec.SkipReason != "no s3:// paths to probe" {
+		t.Errorf("s3 record = %+v", rec)
+	}
+	if got := rep.finding("FD9004"); got != "the execution's data is on gs://, which flytedoctor does not probe" {
+		t.Errorf("FD9004 = %q; findings %+v", got, rep.Findings)
+	}
+
+	// Some paths on s3:// but no AWS credentials: the gs:// ones are still recorded.
+	addr, _ = startFixture(t, gcsExecution(true), fakeadmin.Options{})
+	f, out, errOut = testFactory(t, nil)
+	if code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube", "-o", "json", "flytesnacks/development/gcsrun"); code != ExitErrors {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	rep = jsonReport{}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Storage == nil || len(rep.Storage.Unprobed) != 4 || !strings.HasPrefix(rep.Collection[2].SkipReason, "no AWS credentials") {
+		t.Errorf("storage %+v, s3 record %+v", rep.Storage, rep.Collection[2])
+	}
+}
+
 // FD9002, the collection line and the evidence count Admin's retried call the same way, and
 // the attempts are what the server saw.
 func TestAdminRetriesCountedOneWay(t *testing.T) {
