@@ -3,7 +3,6 @@ package kube
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -11,8 +10,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-
-	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
 
 // Client defaults.
@@ -101,7 +98,7 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 	cfg.WarningHandler = rest.NoWarnings{}
 	// Innermost wrapper: every request client-go sends, its own retries included, is one attempt
 	// of the collector's call (credential plugins and auth wrap around it).
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return attemptCounter{rt} })
+	cfg.Wrap(countAttempts)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
@@ -128,14 +125,3 @@ func dedupe(paths []string) []string {
 	}
 	return out
 }
-
-// attemptCounter counts each request as an attempt of the call in its context.
-type attemptCounter struct{ next http.RoundTripper }
-
-func (a attemptCounter) RoundTrip(req *http.Request) (*http.Response, error) {
-	evidence.CountAttempt(req.Context())
-	return a.next.RoundTrip(req)
-}
-
-// WrappedRoundTripper lets client-go's connection handling (CloseIdleConnections) see through.
-func (a attemptCounter) WrappedRoundTripper() http.RoundTripper { return a.next }
