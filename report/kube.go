@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -12,48 +11,17 @@ import (
 // maxEvents caps the events printed under one pod; -o json has them all.
 const maxEvents = 5
 
-// kubeIndex looks up the Kubernetes and storage evidence of a task attempt or node.
+// kubeIndex looks up the Kubernetes and storage evidence of a task attempt or node, through
+// the same association index the rules use.
 type kubeIndex struct {
-	pods     map[string]*evidence.Pod
-	missing  map[string]bool
-	events   map[string][]evidence.Event // by pod name, warnings first, then latest first
-	probes   map[string][]evidence.StorageProbe
+	x        *evidence.Index
 	identity string
 	now      time.Time
 }
 
 func newKubeIndex(snap *evidence.Snapshot) kubeIndex {
-	k := kubeIndex{pods: map[string]*evidence.Pod{}, missing: map[string]bool{}, events: map[string][]evidence.Event{},
-		probes: map[string][]evidence.StorageProbe{}, now: snap.CollectedAt}
-	if kb := snap.Kube; kb != nil {
-		for i := range kb.Pods {
-			k.pods[kb.Pods[i].Name] = &kb.Pods[i]
-		}
-		for _, m := range kb.MissingPods {
-			k.missing[m.Name] = true
-		}
-		for _, e := range kb.Events {
-			if e.Kind == "Pod" {
-				k.events[e.Name] = append(k.events[e.Name], e)
-			}
-		}
-		for name, evs := range k.events {
-			// Warnings say what went wrong; within each type, latest first.
-			sort.SliceStable(evs, func(i, j int) bool {
-				if wi, wj := evs[i].Type == "Warning", evs[j].Type == "Warning"; wi != wj {
-					return wi
-				}
-				return evs[i].LastTime.After(evs[j].LastTime)
-			})
-			k.events[name] = evs
-		}
-	}
+	k := kubeIndex{x: evidence.NewIndex(snap), now: snap.CollectedAt}
 	if st := snap.Storage; st != nil {
-		for _, p := range st.Probes {
-			if p.Outcome != "ok" && p.Outcome != "skipped" && p.Path.Node != nil {
-				k.probes[p.Path.Node.NodeID] = append(k.probes[p.Path.Node.NodeID], p)
-			}
-		}
 		id := st.Identity
 		who := id.ARN
 		if who == "" {
@@ -83,12 +51,10 @@ func nonEmptyAll(s ...string) []string {
 }
 
 func (t *textWriter) pods(ind string, a *evidence.TaskAttempt) {
-	for _, name := range a.PodNames() {
-		p := t.k.pods[name]
+	for _, ap := range t.k.x.AttemptPods(a) {
+		p := ap.Pod
 		if p == nil {
-			if t.k.missing[name] {
-				t.fieldAt(ind, "pod", name+t.s.Dim("  no longer exists (Flyte deletes finished pods)"))
-			}
+			t.fieldAt(ind, "pod", ap.Name+t.s.Dim("  no longer exists (Flyte deletes finished pods)"))
 			continue
 		}
 		var b strings.Builder
@@ -116,7 +82,7 @@ func (t *textWriter) pods(ind string, a *evidence.TaskAttempt) {
 			}
 		}
 		t.fieldAt(ind, "pod", b.String())
-		if evs := t.k.events[name]; len(evs) > 0 {
+		if evs := t.k.x.PodEvents(p.Name); len(evs) > 0 {
 			t.fieldAt(ind, "events", t.eventLines(evs))
 		}
 	}
@@ -165,9 +131,13 @@ func (t *textWriter) eventLines(evs []evidence.Event) string {
 	return strings.Join(lines, "\n")
 }
 
-func (k kubeIndex) failedProbes(nodeID string) []string {
+// failedProbes describes the probes of node nodeID of execution ex that did not succeed.
+func (k kubeIndex) failedProbes(ex evidence.ExecutionID, nodeID string) []string {
 	var out []string
-	for _, p := range k.probes[nodeID] {
+	for _, p := range k.x.NodeProbes(ex, nodeID) {
+		if p.Outcome == evidence.ProbeOK || p.Outcome == evidence.ProbeSkipped {
+			continue
+		}
 		what := "s3://" + p.Bucket
 		if p.Key != "" {
 			what += "/" + p.Key

@@ -2,11 +2,14 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules"
 )
 
 func imagePullWithKube() *evidence.Snapshot {
@@ -57,5 +60,50 @@ func TestWriteTextPodsEventsAndStorage(t *testing.T) {
 	}
 	if strings.Contains(out, "not ours") {
 		t.Error("another pod's event is shown")
+	}
+}
+
+// A parent execution and its child both have a node n0, with different storage probes: each
+// shows under its own node, and the rules' site for the child's n0 saw the same probes.
+func TestWriteTextProbesUnderTheirOwnExecutionsNode(t *testing.T) {
+	b, err := os.ReadFile("../rules/testdata/cases/FD3008/fires-child-execution-same-node-id/snapshot.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap evidence.Snapshot
+	if err := json.Unmarshal(b, &snap); err != nil {
+		t.Fatal(err)
+	}
+	res := rules.Run(&snap, rules.Table(), rules.Config{})
+	var out bytes.Buffer
+	if err := WriteText(&out, &Report{Snapshot: &snap, Findings: res.Findings}, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "child-same-node-id.txt", out.Bytes())
+
+	// The storage lines under each n0 of the tree, by the execution that owns it.
+	text := out.String()
+	tree := text[strings.Index(text, "Failing path"):]
+	parentAt, childAt := strings.Index(tree, "n0  launchplan"), strings.Index(tree, "n0  task")
+	if parentAt < 0 || childAt < parentAt {
+		t.Fatalf("tree:\n%s", tree)
+	}
+	underParent, underChild := tree[parentAt:childAt], tree[childAt:]
+	parentKey := "flytesnacks-development-q4nz7xw2kt9mv5rp8bdc/n0/data/inputs.pb: NoSuchKey (HTTP 404)"
+	childKey := "flytesnacks-development-p7xk2mv9tq4wz8rn3bdh/n0/data/inputs.pb: AccessDenied (HTTP 403)"
+	if !strings.Contains(underParent, parentKey) || strings.Contains(underParent, "p7xk2mv9tq4wz8rn3bdh/n0/") {
+		t.Errorf("parent n0 shows other probes than its own:\n%s", underParent)
+	}
+	if !strings.Contains(underChild, childKey) || strings.Contains(underChild, "q4nz7xw2kt9mv5rp8bdc/n0/") {
+		t.Errorf("child n0 shows other probes than its own:\n%s", underChild)
+	}
+
+	// The root cause is the child's n0, and its evidence has the child's probes only.
+	if len(res.Findings) == 0 || !res.Findings[0].RootCause || res.Findings[0].Subject.Execution != "flytesnacks/development/p7xk2mv9tq4wz8rn3bdh" {
+		t.Fatalf("findings = %+v", res.Findings)
+	}
+	ev := strings.Join(res.Findings[0].Evidence, "\n")
+	if !strings.Contains(ev, "p7xk2mv9tq4wz8rn3bdh/n0/data/inputs.pb (node-inputs): denied") || strings.Contains(ev, "q4nz7xw2kt9mv5rp8bdc/n0/") {
+		t.Errorf("the rules' site saw other probes than the child n0's:\n%s", ev)
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -141,7 +142,7 @@ func (t *textWriter) tree(ex *evidence.Execution) {
 		return
 	}
 	t.printf("\n%s\n", t.s.Bold(title))
-	t.nodes(roots, "  ", show)
+	t.nodes(ex, roots, "  ", show)
 }
 
 func filterNodes(nodes []*evidence.Node, keep func(*evidence.Node) bool) []*evidence.Node {
@@ -156,21 +157,24 @@ func filterNodes(nodes []*evidence.Node, keep func(*evidence.Node) bool) []*evid
 
 type item struct {
 	node    *evidence.Node
+	ex      *evidence.Execution // the execution node belongs to
 	attempt *evidence.TaskAttempt
 }
 
-func (t *textWriter) nodes(nodes []*evidence.Node, indent string, show func(*evidence.Node) bool) {
+// nodes prints nodes of execution ex.
+func (t *textWriter) nodes(ex *evidence.Execution, nodes []*evidence.Node, indent string, show func(*evidence.Node) bool) {
 	for i, n := range nodes {
 		last := i == len(nodes)-1
 		branch, next := "├─ ", "│  "
 		if last {
 			branch, next = "└─ ", "   "
 		}
-		t.node(n, indent+branch, indent+next, show)
+		t.node(ex, n, indent+branch, indent+next, show)
 	}
 }
 
-func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evidence.Node) bool) {
+// node prints n, a node of execution ex, and what is below it.
+func (t *textWriter) node(ex *evidence.Execution, n *evidence.Node, first, rest string, show func(*evidence.Node) bool) {
 	name := n.ID
 	if n.SpecNodeID != "" && n.SpecNodeID != n.ID {
 		name += t.s.Dim(" (" + n.SpecNodeID + ")")
@@ -197,8 +201,13 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		kids = append(kids, item{attempt: a})
 	}
 	children := filterNodes(n.Below(), show)
-	for _, c := range children {
-		kids = append(kids, item{node: c})
+	for _, c := range filterNodes(n.Children, show) {
+		kids = append(kids, item{node: c, ex: ex})
+	}
+	if ce := n.ChildExecution; ce != nil {
+		for _, c := range filterNodes(ce.Nodes, show) {
+			kids = append(kids, item{node: c, ex: ce})
+		}
 	}
 	if e := t.ownError(n, children); e != nil {
 		bar := "   "
@@ -207,7 +216,7 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		}
 		t.errorFieldAt(rest+bar, "error", e, n.ErrorTrimmed)
 	}
-	if lines := t.k.failedProbes(n.ID); len(lines) > 0 {
+	if lines := t.k.failedProbes(ex.ID, n.ID); len(lines) > 0 {
 		bar := "   "
 		if len(kids) > 0 {
 			bar = "│  "
@@ -229,7 +238,7 @@ func (t *textWriter) node(n *evidence.Node, first, rest string, show func(*evide
 		if k.attempt != nil {
 			t.attempt(k.attempt, previousAttempt(kids[:i]), rest+branch, rest+next)
 		} else {
-			t.node(k.node, rest+branch, rest+next, show)
+			t.node(k.ex, k.node, rest+branch, rest+next, show)
 		}
 	}
 }
@@ -354,10 +363,27 @@ func (t *textWriter) collection(snap *evidence.Snapshot) {
 			t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: skipped: %s", rec.Collector, rec.SkipReason)))
 			continue
 		}
-		t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: %s, %d calls in %s (%s)", rec.Collector, rec.Status,
-			rec.TotalCalls(), roundDuration(rec.Duration.Std()), callSummary(rec.Calls))))
+		counted := rec.Attempts != nil
+		t.printf("%s\n", t.s.Dim(fmt.Sprintf("%s: %s, %s in %s (%s)", rec.Collector, rec.Status,
+			evidence.CountText(rec.TotalCalls(), rec.TotalAttempts(), counted), roundDuration(rec.Duration.Std()), callSummary(rec))))
+		notSent := map[string]int{}
+		var codes []string
 		for _, e := range rec.Errors {
-			t.printf("  %s %s %s: %s\n", t.s.Phase("FAILED"), e.Method, e.Target, e.Message)
+			if e.NotSent {
+				notSent[e.Method]++
+				if !slices.Contains(codes, e.Code) {
+					codes = append(codes, e.Code)
+				}
+				continue
+			}
+			msg := e.Message
+			if e.Attempts > 1 {
+				msg += t.s.Dim(fmt.Sprintf(" (%d attempts)", e.Attempts))
+			}
+			t.printf("  %s %s %s: %s\n", t.s.Phase("FAILED"), e.Method, e.Target, msg)
+		}
+		if len(notSent) > 0 {
+			t.printf("  %s %s: the run ended first (%s)\n", t.s.warnText("NOT SENT"), methodCounts(notSent, nil), strings.Join(codes, ", "))
 		}
 		if id := t.k.identity; id != "" && rec.Collector == "s3" {
 			t.printf("  %s\n", t.s.Dim("identity "+id))
@@ -365,7 +391,12 @@ func (t *textWriter) collection(snap *evidence.Snapshot) {
 	}
 }
 
-func callSummary(calls map[string]int) string {
+// callSummary lists the calls by method, with their attempts where those differ.
+func callSummary(rec evidence.CollectorRecord) string { return methodCounts(rec.Calls, rec.Attempts) }
+
+// methodCounts is "GetExecution 1, ListNodeExecutions 1 (5 attempts)", sorted by method;
+// attempts, when counted (non-nil), are shown where they differ from the calls.
+func methodCounts(calls, attempts map[string]int) string {
 	keys := make([]string, 0, len(calls))
 	for k := range calls {
 		keys = append(keys, k)
@@ -373,7 +404,15 @@ func callSummary(calls map[string]int) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %d", k, calls[k]))
+		p := fmt.Sprintf("%s %d", k, calls[k])
+		if n, ok := attempts[k]; ok && n != calls[k] {
+			unit := "attempts"
+			if n == 1 {
+				unit = "attempt"
+			}
+			p += fmt.Sprintf(" (%d %s)", n, unit)
+		}
+		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
 }

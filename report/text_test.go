@@ -135,3 +135,37 @@ func TestWriteTextFindingsFirst(t *testing.T) {
 		}
 	}
 }
+
+// The collection lines count calls and attempts as the record does, and say where they differ.
+func TestWriteTextCollectionCallsAndAttempts(t *testing.T) {
+	snap := nestedFailure()
+	snap.Collection = []evidence.CollectorRecord{
+		{Collector: "flyteadmin", Status: evidence.StatusPartial, Duration: evidence.Duration(1600 * time.Millisecond),
+			Calls:    map[string]int{"GetExecution": 1, "ListNodeExecutions": 2},
+			Attempts: map[string]int{"GetExecution": 1, "ListNodeExecutions": 6},
+			Errors: []evidence.CollectionError{
+				{Method: "ListNodeExecutions", Target: "p/d/x node n1", Code: "Unavailable", Message: "Unavailable: reset", Attempts: 5},
+				{Method: "ListTaskExecutions", Target: "p/d/x node n2", Code: "DeadlineExceeded", Message: "timed out (raise --timeout)", NotSent: true},
+				{Method: "ListTaskExecutions", Target: "p/d/x node n3", Code: "DeadlineExceeded", Message: "timed out (raise --timeout)", NotSent: true},
+			}},
+		{Collector: "kube", Status: evidence.StatusOK, Duration: evidence.Duration(time.Second), Calls: map[string]int{"list pods": 1, "list events": 1}},
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, &Report{Snapshot: snap}, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"flyteadmin: partial, 3 calls, 7 attempts in 1.6s (GetExecution 1, ListNodeExecutions 2 (6 attempts))\n",
+		"  FAILED ListNodeExecutions p/d/x node n1: Unavailable: reset (5 attempts)\n",
+		"  NOT SENT ListTaskExecutions 2: the run ended first (DeadlineExceeded)\n",
+		"kube: ok, 2 calls in 1s (list events 1, list pods 1)\n", // attempts not counted: calls only
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "node n2") {
+		t.Error("calls not sent are listed one by one")
+	}
+}

@@ -129,6 +129,12 @@ func collectionDescribe(g collectionGroup) (calls, codes, loses string, evidence
 		if !strings.HasPrefix(msg, e.Code+": ") {
 			msg = e.Code + ": " + msg
 		}
+		switch {
+		case e.NotSent:
+			msg += " (not sent)"
+		case e.Attempts > 1:
+			msg += fmt.Sprintf(" (%d attempts)", e.Attempts)
+		}
 		evidenceLines = append(evidenceLines, fmt.Sprintf("%s %s on %s: %s", g.rec.Collector, e.Method, orUnknown(e.Target), msg))
 	}
 	if len(evidenceLines) > 8 {
@@ -141,11 +147,45 @@ func collectionSubject(snap *evidence.Snapshot) Subject {
 	return Subject{Execution: snap.Target.String()}
 }
 
-func collectionCalls(n int) string {
-	if n == 1 {
-		return "1 call"
+// collectionCount counts a group's failed calls the way the collection record counts calls
+// and attempts ("1 call, 5 attempts"). Calls never sent (the run ended while they waited) are
+// not among the record's calls: notSent counts them apart.
+func collectionCount(g collectionGroup) (sent int, count string, notSent int) {
+	attempts := 0
+	for _, e := range g.errs {
+		if e.NotSent {
+			notSent++
+			continue
+		}
+		sent++
+		attempts += e.Attempts
 	}
-	return fmt.Sprintf("%d calls", n)
+	return sent, evidence.CountText(sent, attempts, g.rec.Attempts != nil), notSent
+}
+
+// collectionNoAnswer is the summary of calls that got no answer from service: "X did not
+// answer ListNodeExecutions (Unavailable, 1 call, 5 attempts)", then the calls never sent.
+func collectionNoAnswer(service string, g collectionGroup, codes string) string {
+	sent, count, notSent := collectionCount(g)
+	var answered, unsent []string
+	for _, e := range g.errs {
+		l := &answered
+		if e.NotSent {
+			l = &unsent
+		}
+		if !contains(*l, e.Method) {
+			*l = append(*l, e.Method)
+		}
+	}
+	unsentCount := evidence.CountText(notSent, 0, false)
+	if sent == 0 {
+		return fmt.Sprintf("%s: %s not sent before the run ended (%s, %s)", service, strings.Join(unsent, ", "), codes, unsentCount)
+	}
+	s := fmt.Sprintf("%s did not answer %s (%s, %s)", service, strings.Join(answered, ", "), codes, count)
+	if notSent > 0 {
+		s += fmt.Sprintf("; %s not sent before the run ended (%s)", strings.Join(unsent, ", "), unsentCount)
+	}
+	return s
 }
 
 func collectionDetail(g collectionGroup, loses string) string {
@@ -173,7 +213,8 @@ func collectionForbiddenHits(snap *evidence.Snapshot) []Hit {
 			h.Fixes = collectionRBACFixes(snap, g)
 		case collectionAdmin:
 			id := snap.Target
-			h.Summary = fmt.Sprintf("Flyte Admin refused %s (%s, %s)", calls, codes, collectionCalls(len(g.errs)))
+			_, count, _ := collectionCount(g)
+			h.Summary = fmt.Sprintf("Flyte Admin refused %s (%s, %s)", calls, codes, count)
 			action := fmt.Sprintf("ask a Flyte administrator for read access to project %s, domain %s, then rerun", id.Project, id.Domain)
 			if strings.Contains(codes, "Unauthenticated") {
 				action = "log in to Flyte Admin again (check admin.authType and the cached token of your config.yaml), then rerun"
@@ -264,7 +305,7 @@ func collectionUnreachableHits(snap *evidence.Snapshot) []Hit {
 			if snap.Admin != nil && snap.Admin.Endpoint != "" {
 				endpoint += " at " + snap.Admin.Endpoint
 			}
-			h.Summary = fmt.Sprintf("%s did not answer %s (%s, %s)", endpoint, calls, codes, collectionCalls(len(g.errs)))
+			h.Summary = collectionNoAnswer(endpoint, g, codes)
 			id := snap.Target
 			h.Fixes = []Fix{{Action: "check that " + endpoint + " is reachable from here (VPN, port-forward, DNS) and rerun",
 				Commands: []string{fmt.Sprintf("flytectl get execution -p %s -d %s %s", id.Project, id.Domain, id.Name)}}}
@@ -273,10 +314,10 @@ func collectionUnreachableHits(snap *evidence.Snapshot) []Hit {
 			if snap.Kube != nil && snap.Kube.Server != "" {
 				server += " at " + snap.Kube.Server
 			}
-			h.Summary = fmt.Sprintf("%s did not answer %s (%s)", server, calls, codes)
+			h.Summary = collectionNoAnswer(server, g, codes)
 			h.Fixes = []Fix{{Action: "check that " + server + " is reachable and rerun", Commands: []string{collectionKubectl(snap) + " get --raw /readyz"}}}
 		case collectionS3:
-			h.Summary = fmt.Sprintf("the object store did not answer %s (%s)", collectionCalls(len(g.errs)), codes)
+			h.Summary = collectionNoAnswer("the object store", g, codes)
 			endpoint := ""
 			if snap.Storage != nil {
 				endpoint = snap.Storage.Identity.Endpoint
@@ -450,7 +491,10 @@ uses; without its flytedoctor-nodes role the report still has pods, events and q
 		Doc: `Calls to Flyte Admin, the Kubernetes API or the object store got no answer: gRPC Unavailable or
 DeadlineExceeded, connection refused, DNS or TLS errors, timeouts. The collector kept what it had
 (status partial) or nothing (failed). Cause "unreachable". A denied or missing storage path is
-not one of these: it is evidence, reported by the storage-permission rules.`,
+not one of these: it is evidence, reported by the storage-permission rules. Calls are counted as
+the collection record counts them: one per request the collector made, however often the client
+retried it, with the attempts that went on the wire where they differ ("1 call, 5 attempts");
+calls the run ended before sending are counted apart.`,
 		Fixes:  []Fix{{Action: "check the network path to the service (VPN, port-forward, proxy) and rerun; raise --timeout for slow calls"}},
 		Global: collectionUnreachableHits,
 	}, {

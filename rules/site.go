@@ -215,9 +215,10 @@ func sites(snap *evidence.Snapshot) []*Site {
 	if ex == nil {
 		return nil
 	}
+	x := evidence.NewIndex(snap)
 	var out []*Site
 	for _, p := range ex.FailurePaths() {
-		out = append(out, newSite(snap, p, false))
+		out = append(out, newSite(snap, x, p, false))
 	}
 	if len(out) == 0 && !evidence.Succeeded(ex.Phase) && !evidence.Failed(ex.Phase) && ex.Phase != "ABORTED" {
 		ex.Walk(func(path []evidence.Step) bool {
@@ -226,7 +227,7 @@ func sites(snap *evidence.Snapshot) []*Site {
 				return false
 			}
 			if a := n.LastAttempt(); a != nil && waiting(a.Phase) {
-				out = append(out, newSite(snap, path, true))
+				out = append(out, newSite(snap, x, path, true))
 			}
 			return true
 		})
@@ -245,7 +246,7 @@ func waiting(taskPhase string) bool {
 	return false
 }
 
-func newSite(snap *evidence.Snapshot, path []evidence.Step, stuck bool) *Site {
+func newSite(snap *evidence.Snapshot, x *evidence.Index, path []evidence.Step, stuck bool) *Site {
 	last := path[len(path)-1]
 	s := &Site{Snapshot: snap, Execution: last.Execution, Path: path, Node: last.Node, Stuck: stuck,
 		Pods: map[string]*evidence.Pod{}, Missing: map[string]bool{}, Now: snap.CollectedAt}
@@ -255,41 +256,21 @@ func newSite(snap *evidence.Snapshot, path []evidence.Step, stuck bool) *Site {
 		}
 	}
 	sort.SliceStable(s.Attempts, func(i, j int) bool { return s.Attempts[i].RetryAttempt < s.Attempts[j].RetryAttempt })
-	names := map[string]bool{}
+	var names []string
 	for _, a := range s.Attempts {
-		for _, n := range a.PodNames() {
-			names[n] = true
-		}
-	}
-	if k := snap.Kube; k != nil {
-		for i := range k.Pods {
-			if names[k.Pods[i].Name] {
-				s.Pods[k.Pods[i].Name] = &k.Pods[i]
-			}
-		}
-		for _, m := range k.MissingPods {
-			if names[m.Name] {
-				s.Missing[m.Name] = true
-			}
-		}
-		for _, e := range k.Events {
-			if e.Kind == "Pod" && (s.Pods[e.Name] != nil || s.Missing[e.Name]) {
-				s.Events = append(s.Events, e)
-			}
-		}
-		sort.SliceStable(s.Events, func(i, j int) bool {
-			if wi, wj := s.Events[i].Type == "Warning", s.Events[j].Type == "Warning"; wi != wj {
-				return wi
-			}
-			return s.Events[i].LastTime.After(s.Events[j].LastTime)
-		})
-	}
-	if st := snap.Storage; st != nil {
-		for _, p := range st.Probes {
-			if n := p.Path.Node; n != nil && n.NodeID == last.Node.ID && n.Execution == last.Execution.ID {
-				s.Probes = append(s.Probes, p)
+		for _, p := range x.AttemptPods(a) {
+			switch {
+			case s.Pods[p.Name] != nil || s.Missing[p.Name]:
+			case p.Pod != nil:
+				s.Pods[p.Name] = p.Pod
+				names = append(names, p.Name)
+			default:
+				s.Missing[p.Name] = true
+				names = append(names, p.Name)
 			}
 		}
 	}
+	s.Events = x.PodEvents(names...)
+	s.Probes = x.NodeProbes(last.Execution.ID, last.Node.ID)
 	return s
 }

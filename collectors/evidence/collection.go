@@ -1,6 +1,9 @@
 package evidence
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Collector statuses.
 const (
@@ -17,8 +20,13 @@ type CollectorRecord struct {
 	SkipReason string    `json:"skip_reason,omitempty"`
 	StartedAt  time.Time `json:"started_at,omitzero"`
 	Duration   Duration  `json:"duration"`
-	// Calls counts remote calls by method (e.g. "ListNodeExecutions").
+	// Calls counts remote calls by method (e.g. "ListNodeExecutions"): the logical requests the
+	// collector made, each once however often it was retried.
 	Calls map[string]int `json:"calls,omitempty"`
+	// Attempts counts, by method, the requests that went on the wire for those calls, client
+	// retries included; absent when the transport did not count them. A call that never reached
+	// the wire (its credentials failed first, say) has none.
+	Attempts map[string]int `json:"attempts,omitempty"`
 	// PeakInFlight is the largest number of calls that were in flight at once.
 	PeakInFlight int `json:"peak_in_flight,omitempty"`
 	// CriticalPath is the longest chain of calls that had to wait for each other.
@@ -27,9 +35,14 @@ type CollectorRecord struct {
 }
 
 // TotalCalls sums Calls.
-func (r CollectorRecord) TotalCalls() int {
+func (r CollectorRecord) TotalCalls() int { return sum(r.Calls) }
+
+// TotalAttempts sums Attempts; 0 when they were not counted.
+func (r CollectorRecord) TotalAttempts() int { return sum(r.Attempts) }
+
+func sum(m map[string]int) int {
 	n := 0
-	for _, c := range r.Calls {
+	for _, c := range m {
 		n += c
 	}
 	return n
@@ -43,4 +56,27 @@ type CollectionError struct {
 	// Code is the gRPC status code name (e.g. "Unavailable") or another short classification.
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Attempts is how many requests the failed call sent, retries included; 0 when they were
+	// not counted.
+	Attempts int `json:"attempts,omitempty"`
+	// NotSent is true for a call the collector never made because the run ended first
+	// (--timeout, Ctrl-C) while it waited its turn; it is not one of Calls.
+	NotSent bool `json:"not_sent,omitempty"`
+}
+
+// CountText says how many calls and attempts, the one way reports and findings say it:
+// "1 call", "3 calls", and "1 call, 5 attempts" when the attempts were counted and differ.
+func CountText(calls, attempts int, counted bool) string {
+	s := plural(calls, "call")
+	if counted && attempts != calls {
+		s += ", " + plural(attempts, "attempt")
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
 }

@@ -1,14 +1,22 @@
 package evidence
 
 import (
+	"context"
 	"maps"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Recorder accounts for a collector's remote calls while it runs — counts by method, calls in
-// flight, the longest chain of dependent calls, failed calls — and turns into its
+// Calls and attempts are counted one way by every collector. A call is one logical request
+// the collector made (one ListNodeExecutions, one HeadObject); its attempts are the requests
+// that went on the wire for it, retries by the client (gRPC retry interceptor, the AWS SDK's
+// retryer, client-go) included. Calls are counted by the collector; attempts by the transport,
+// which finds the call in the request's context (CountAttempt).
+
+// Recorder accounts for a collector's remote calls while it runs — counts by method, attempts,
+// calls in flight, the longest chain of dependent calls, failed calls — and turns into its
 // CollectorRecord. It is safe for concurrent use.
 type Recorder struct {
 	collector string
@@ -16,6 +24,8 @@ type Recorder struct {
 
 	mu       sync.Mutex
 	calls    map[string]int
+	attempts map[string]int
+	counted  bool // some transport counted an attempt: Attempts are known
 	inFlight int
 	peak     int
 	critical int
@@ -24,23 +34,62 @@ type Recorder struct {
 
 // NewRecorder starts the record of one collector run.
 func NewRecorder(collector string, start time.Time) *Recorder {
-	return &Recorder{collector: collector, start: start, calls: map[string]int{}}
+	return &Recorder{collector: collector, start: start, calls: map[string]int{}, attempts: map[string]int{}}
 }
 
-// Begin counts a call to method; depth is the number of calls it had to wait for, plus one.
-// Call the returned func when the call is over.
-func (r *Recorder) Begin(method string, depth int) (end func()) {
+// Call is one logical request in progress.
+type Call struct {
+	rec      *Recorder
+	method   string
+	attempts atomic.Int64
+	ended    atomic.Bool
+}
+
+type callKey struct{}
+
+// Start counts a call to method; depth is the number of calls it had to wait for, plus one.
+// The returned context carries the call, so that the transport can count its attempts; send
+// the request with it and End the call when it is over.
+func (r *Recorder) Start(ctx context.Context, method string, depth int) (context.Context, *Call) {
 	r.mu.Lock()
 	r.calls[method]++
 	r.inFlight++
 	r.peak = max(r.peak, r.inFlight)
 	r.critical = max(r.critical, depth)
 	r.mu.Unlock()
-	return func() {
-		r.mu.Lock()
-		r.inFlight--
-		r.mu.Unlock()
+	c := &Call{rec: r, method: method}
+	return context.WithValue(ctx, callKey{}, c), c
+}
+
+// Begin is Start for a call whose attempts are not counted. Call the returned func when the
+// call is over.
+func (r *Recorder) Begin(method string, depth int) (end func()) {
+	_, c := r.Start(context.Background(), method, depth)
+	return c.End
+}
+
+// CountAttempt tells the call that ctx carries, if any, that one request went on the wire for
+// it. Transports call it once per attempt; it is cheap and safe for concurrent use.
+func CountAttempt(ctx context.Context) {
+	if c, ok := ctx.Value(callKey{}).(*Call); ok {
+		c.attempts.Add(1)
 	}
+}
+
+// Attempts is the number of requests sent for the call so far.
+func (c *Call) Attempts() int { return int(c.attempts.Load()) }
+
+// End ends the call and adds its attempts to the record. Later calls of End do nothing.
+func (c *Call) End() {
+	if c.ended.Swap(true) {
+		return
+	}
+	r, n := c.rec, c.Attempts()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inFlight--
+	r.attempts[c.method] += n
+	r.counted = r.counted || n > 0
 }
 
 // Fail records a call that failed while collection went on.
@@ -58,6 +107,7 @@ func (r *Recorder) Failures() int {
 }
 
 // Record returns the collector's record at now, errors sorted by target then method.
+// Attempts are there only when a transport counted them.
 func (r *Recorder) Record(status string, now time.Time) CollectorRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -68,8 +118,15 @@ func (r *Recorder) Record(status string, now time.Time) CollectorRecord {
 		}
 		return errs[i].Method < errs[j].Method
 	})
-	return CollectorRecord{
+	rec := CollectorRecord{
 		Collector: r.collector, Status: status, StartedAt: r.start, Duration: Duration(now.Sub(r.start)),
 		Calls: maps.Clone(r.calls), PeakInFlight: r.peak, CriticalPath: r.critical, Errors: errs,
 	}
+	if r.counted {
+		rec.Attempts = map[string]int{}
+		for m := range r.calls {
+			rec.Attempts[m] = r.attempts[m]
+		}
+	}
+	return rec
 }

@@ -55,6 +55,9 @@ type StorageProbe struct {
 	Region     string   `json:"region,omitempty"` // bucket region, when learned
 	Message    string   `json:"message,omitempty"`
 	Latency    Duration `json:"latency"`
+	// Attempts is how many requests the SDK sent for Operation, retries included; 0 when not
+	// counted (or not sent).
+	Attempts int `json:"attempts,omitempty"`
 	// ConfirmedBy names the request that supplied ErrorCode when the first one could not: a HEAD
 	// error has no body, so its 4xx is confirmed with a one-byte GetObject or a ListObjectsV2.
 	ConfirmedBy string `json:"confirmed_by,omitempty"`

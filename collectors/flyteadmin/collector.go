@@ -85,7 +85,7 @@ func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Resu
 	var version, inputsURI, outputsURI string
 	r.wg.Go(func() { version = r.version(ctx) })
 	r.wg.Go(func() { inputsURI, outputsURI = r.executionData(ctx, id) })
-	root, err := r.collectExecution(ctx, id, 0, 0)
+	root, _, err := r.collectExecution(ctx, id, 0, 0)
 	if err != nil {
 		cancel() // the calls started beside GetExecution are moot now
 		r.wg.Wait()
@@ -144,25 +144,55 @@ func (r *run) maxChildDepth() int {
 }
 
 // call runs one RPC under the concurrency bound. depth is the number of calls this one had to
-// wait for, plus one; the largest depth is the critical path of the collection.
-func call[T any](ctx context.Context, r *run, method string, depth int, fn func(context.Context) (T, error)) (T, error) {
+// wait for, plus one; the largest depth is the critical path of the collection. The returned
+// Call (nil when the run ended before a slot was free, so nothing was sent) has the attempts the
+// retry interceptor made.
+func call[T any](ctx context.Context, r *run, method string, depth int, fn func(context.Context) (T, error)) (T, *evidence.Call, error) {
 	prio := prioLeaf
 	if method == "ListNodeExecutions" || method == "GetExecution" {
 		prio = prioFanout
 	}
+	var zero T
 	if err := r.slots.acquire(ctx, prio); err != nil {
-		var zero T
-		return zero, err
+		return zero, nil, err
 	}
-	end := r.rec.Begin(method, depth)
-	v, err := fn(ctx)
-	end()
+	if err := ended(ctx); err != nil { // the slot came as the run ended: nothing is sent
+		r.slots.release()
+		return zero, nil, err
+	}
+	cctx, c := r.rec.Start(ctx, method, depth)
+	v, err := fn(cctx)
+	c.End()
 	r.slots.release()
-	return v, err
+	return v, c, err
 }
 
-func (r *run) fail(method, target string, err error) {
-	r.rec.Fail(evidence.CollectionError{Method: method, Target: target, Code: status.Code(err).String(), Message: describe(err)})
+// fail records a failed call; c is the call, nil when it was never sent.
+func (r *run) fail(method, target string, err error, c *evidence.Call) {
+	e := evidence.CollectionError{Method: method, Target: target, Code: status.Code(err).String(), Message: describe(err)}
+	if c != nil {
+		e.Attempts = c.Attempts()
+	} else if runEnded(err) {
+		e.NotSent, e.Code = true, status.FromContextError(err).Code().String()
+	}
+	r.rec.Fail(e)
+}
+
+// ended is the context's error, or DeadlineExceeded once its deadline has passed: gRPC's own
+// deadline timer can fire before the context's, and then a call would fail without being sent.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+// runEnded reports whether err is the run's context ending.
+func runEnded(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 func (r *run) record() evidence.CollectorRecord {
@@ -174,13 +204,13 @@ func (r *run) record() evidence.CollectorRecord {
 }
 
 func (r *run) version(ctx context.Context) string {
-	resp, err := call(ctx, r, "GetVersion", 1, func(ctx context.Context) (*admin.GetVersionResponse, error) {
+	resp, c, err := call(ctx, r, "GetVersion", 1, func(ctx context.Context) (*admin.GetVersionResponse, error) {
 		return r.c.API.GetVersion(ctx, &admin.GetVersionRequest{})
 	})
 	if err != nil {
 		// Old or locked-down servers may not answer; the version is a nicety, not evidence of a failure.
-		if c := status.Code(err); c != codes.Unimplemented && c != codes.PermissionDenied {
-			r.fail("GetVersion", r.c.Endpoint, err)
+		if code := status.Code(err); code != codes.Unimplemented && code != codes.PermissionDenied {
+			r.fail("GetVersion", r.c.Endpoint, err, c)
 		}
 		return ""
 	}
@@ -190,32 +220,33 @@ func (r *run) version(ctx context.Context) string {
 // collectExecution reads an execution and its top-level nodes, expanding what did not succeed.
 // GetExecution and the node list do not depend on each other, so both start at once. depth is
 // the depth of the call that led here; nesting counts child-execution hops.
-func (r *run) collectExecution(ctx context.Context, id evidence.ExecutionID, depth, nesting int) (*evidence.Execution, error) {
+// The returned Call is GetExecution's.
+func (r *run) collectExecution(ctx context.Context, id evidence.ExecutionID, depth, nesting int) (*evidence.Execution, *evidence.Call, error) {
 	var nodes []*evidence.Node
 	var listed bool
 	var lists sync.WaitGroup
 	lists.Go(func() { nodes, listed = r.listNodes(ctx, id, "", depth, nesting) })
-	ex, err := call(ctx, r, "GetExecution", depth+1, func(ctx context.Context) (*admin.Execution, error) {
+	ex, c, err := call(ctx, r, "GetExecution", depth+1, func(ctx context.Context) (*admin.Execution, error) {
 		return r.c.API.GetExecution(ctx, &admin.WorkflowExecutionGetRequest{Id: toWorkflowExecutionID(id)})
 	})
 	lists.Wait()
 	if err != nil {
-		return nil, err
+		return nil, c, err
 	}
 	out := convertExecution(ex)
 	if listed || len(nodes) > 0 {
 		out.Nodes = nodes
 	}
-	return out, nil
+	return out, c, nil
 }
 
 func (r *run) executionData(ctx context.Context, id evidence.ExecutionID) (inputs, outputs string) {
-	resp, err := call(ctx, r, "GetExecutionData", 1, func(ctx context.Context) (*admin.WorkflowExecutionGetDataResponse, error) {
+	resp, c, err := call(ctx, r, "GetExecutionData", 1, func(ctx context.Context) (*admin.WorkflowExecutionGetDataResponse, error) {
 		return r.c.API.GetExecutionData(ctx, &admin.WorkflowExecutionGetDataRequest{Id: toWorkflowExecutionID(id)})
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			r.fail("GetExecutionData", id.String(), err)
+			r.fail("GetExecutionData", id.String(), err, c)
 		}
 		return "", ""
 	}
@@ -241,11 +272,11 @@ func (r *run) listNodes(ctx context.Context, exID evidence.ExecutionID, parentID
 			UniqueParentId:      parentID,
 		}
 		depth++
-		resp, err := call(ctx, r, "ListNodeExecutions", depth, func(ctx context.Context) (*admin.NodeExecutionList, error) {
+		resp, c, err := call(ctx, r, "ListNodeExecutions", depth, func(ctx context.Context) (*admin.NodeExecutionList, error) {
 			return r.c.API.ListNodeExecutions(ctx, req)
 		})
 		if err != nil {
-			r.fail("ListNodeExecutions", target, err)
+			r.fail("ListNodeExecutions", target, err, c)
 			return nodes, false
 		}
 		for _, ne := range resp.GetNodeExecutions() {
@@ -299,13 +330,13 @@ func (r *run) expand(ctx context.Context, exID evidence.ExecutionID, n *evidence
 	if child := n.ChildExecutionID; child != nil {
 		if nesting+1 > r.maxChildDepth() {
 			r.fail("GetExecution", child.String(), status.Errorf(codes.OutOfRange,
-				"child execution not followed: deeper than %d launch-plan levels", r.maxChildDepth()))
+				"child execution not followed: deeper than %d launch-plan levels", r.maxChildDepth()), nil)
 			return
 		}
 		r.wg.Go(func() {
-			cex, err := r.collectExecution(ctx, *child, depth, nesting+1)
+			cex, c, err := r.collectExecution(ctx, *child, depth, nesting+1)
 			if err != nil {
-				r.fail("GetExecution", child.String(), err)
+				r.fail("GetExecution", child.String(), err, c)
 				return
 			}
 			n.ChildExecution = cex
@@ -314,14 +345,14 @@ func (r *run) expand(ctx context.Context, exID evidence.ExecutionID, n *evidence
 }
 
 func (r *run) fullNodeError(ctx context.Context, exID evidence.ExecutionID, n *evidence.Node, depth int) {
-	full, err := call(ctx, r, "GetNodeExecution", depth+1, func(ctx context.Context) (*admin.NodeExecution, error) {
+	full, c, err := call(ctx, r, "GetNodeExecution", depth+1, func(ctx context.Context) (*admin.NodeExecution, error) {
 		return r.c.API.GetNodeExecution(ctx, &admin.NodeExecutionGetRequest{Id: &core.NodeExecutionIdentifier{
 			NodeId: n.ID, ExecutionId: toWorkflowExecutionID(exID),
 		}})
 	})
 	if err != nil {
 		n.ErrorTrimmed = true
-		r.fail("GetNodeExecution", exID.String()+" node "+n.ID, err)
+		r.fail("GetNodeExecution", exID.String()+" node "+n.ID, err, c)
 		return
 	}
 	if e := convertError(full.GetClosure().GetError()); e != nil {
@@ -349,11 +380,11 @@ func (r *run) listTasks(ctx context.Context, exID evidence.ExecutionID, n *evide
 			SortBy:          &admin.Sort{Key: "id", Direction: admin.Sort_ASCENDING},
 		}
 		depth++
-		resp, err := call(ctx, r, "ListTaskExecutions", depth, func(ctx context.Context) (*admin.TaskExecutionList, error) {
+		resp, c, err := call(ctx, r, "ListTaskExecutions", depth, func(ctx context.Context) (*admin.TaskExecutionList, error) {
 			return r.c.API.ListTaskExecutions(ctx, req)
 		})
 		if err != nil {
-			r.fail("ListTaskExecutions", target, err)
+			r.fail("ListTaskExecutions", target, err, c)
 			break
 		}
 		for _, te := range resp.GetTaskExecutions() {

@@ -80,6 +80,9 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 	cfg.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	// API deprecation warnings would otherwise go to stderr through klog, mid-report.
 	cfg.WarningHandler = rest.NoWarnings{}
+	// Innermost wrapper: every request client-go sends, its own retries included, is one attempt
+	// of the collector's call (credential plugins and auth wrap around it).
+	cfg.Wrap(countAttempts)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)

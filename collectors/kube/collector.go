@@ -186,15 +186,20 @@ func (r *run) maxLogs() int {
 	return r.c.MaxLogs
 }
 
-// call counts one request. depth is the number of requests this one had to wait for, plus one.
-func (r *run) call(method string, depth int, fn func() error) error {
-	defer r.rec.Begin(method, depth)()
-	return fn()
+// call counts one request, sent by fn with the context it is given (so that the client's
+// transport counts its attempts). depth is the number of requests this one had to wait for,
+// plus one. It returns the attempts made, retries by client-go included.
+func (r *run) call(ctx context.Context, method string, depth int, fn func(ctx context.Context) error) (int, error) {
+	cctx, c := r.rec.Start(ctx, method, depth)
+	defer c.End()
+	err := fn(cctx)
+	return c.Attempts(), err
 }
 
-func (r *run) fail(method, target string, err error) {
+// fail records a failed call and the attempts it made.
+func (r *run) fail(method, target string, err error, attempts int) {
 	code, msg := classify(err)
-	r.rec.Fail(evidence.CollectionError{Method: method, Target: target, Code: code, Message: "cannot " + method + ": " + msg})
+	r.rec.Fail(evidence.CollectionError{Method: method, Target: target, Code: code, Message: "cannot " + method + ": " + msg, Attempts: attempts})
 }
 
 // classify turns an error into a short code (the API's reason, e.g. "Forbidden") and the
@@ -240,13 +245,13 @@ func (r *run) pages(ctx context.Context, method, target string, depth int,
 	for {
 		depth++
 		var next string
-		err := r.call(method, depth, func() error {
+		attempts, err := r.call(ctx, method, depth, func(ctx context.Context) error {
 			var err error
 			next, err = page(ctx, metav1.ListOptions{Limit: r.pageSize(), Continue: token})
 			return err
 		})
 		if err != nil {
-			r.fail(method, target, err)
+			r.fail(method, target, err, attempts)
 			return depth, false
 		}
 		if next == "" || next == token {
@@ -273,7 +278,7 @@ func (r *run) listPods(ctx context.Context, executions []string) podList {
 		names := executions[i:min(i+namesPerSelector, len(executions))]
 		req, err := labels.NewRequirement(LabelExecutionID, selection.In, names)
 		if err != nil {
-			r.fail(callListPods, "namespace "+ns, err)
+			r.fail(callListPods, "namespace "+ns, err, 0)
 			res.ok = false
 			continue
 		}
@@ -469,7 +474,7 @@ func (r *run) serviceAccounts(ctx context.Context, names []string, depth int) []
 	for i, name := range names {
 		wg.Go(func() {
 			var sa *corev1.ServiceAccount
-			err := r.call(callGetSA, depth+1, func() error {
+			attempts, err := r.call(ctx, callGetSA, depth+1, func(ctx context.Context) error {
 				var err error
 				sa, err = r.c.Client.CoreV1().ServiceAccounts(ns).Get(ctx, name, metav1.GetOptions{})
 				return err
@@ -480,7 +485,7 @@ func (r *run) serviceAccounts(ctx context.Context, names []string, depth int) []
 			case apierrors.IsNotFound(err):
 				out[i], found[i] = evidence.ServiceAccount{Name: name, NotFound: true}, true
 			default:
-				r.fail(callGetSA, "serviceaccount "+ns+"/"+name, err)
+				r.fail(callGetSA, "serviceaccount "+ns+"/"+name, err, attempts)
 			}
 		})
 	}

@@ -83,7 +83,7 @@ func (r *run) readLogs(ctx context.Context, targets []logTarget, depth int) []ev
 			defer func() { <-sem }()
 			opts := &corev1.PodLogOptions{Container: t.container, Previous: t.previous, TailLines: &lines, LimitBytes: &limit}
 			var body []byte
-			err := r.call(callGetLog, depth+1, func() error {
+			attempts, err := r.call(ctx, callGetLog, depth+1, func(ctx context.Context) error {
 				var err error
 				body, err = r.c.Client.CoreV1().Pods(r.c.Namespace).GetLogs(t.pod, opts).DoRaw(ctx)
 				return err
@@ -93,7 +93,7 @@ func (r *run) readLogs(ctx context.Context, targets []logTarget, depth int) []ev
 				if t.previous {
 					target += " (previous)"
 				}
-				r.fail(callGetLog, target, err)
+				r.fail(callGetLog, target, err, attempts)
 				return
 			}
 			out[i] = &evidence.ContainerLog{Pod: t.pod, Container: t.container, Previous: t.previous, Text: string(body),

@@ -129,7 +129,7 @@ func plan(paths []evidence.StoragePath, st *evidence.Storage) ([]target, []strin
 		l, ok := parseURI(p.URI)
 		if p.Reason != "" || !ok || !l.s3() || l.bucket == "" {
 			if p.Reason == "" {
-				p.Reason = ReasonSchemeNotProbed
+				p.Reason = SchemeNotProbed(l.scheme)
 				if !ok || l.bucket == "" {
 					p.Reason = "not an s3 URI"
 				}
@@ -196,32 +196,40 @@ func (r *run) now() time.Time {
 
 // result is one request's answer.
 type result struct {
-	ok      bool
-	status  int
-	fail    failure
-	reqID   string
-	latency time.Duration
+	ok       bool
+	status   int
+	fail     failure
+	reqID    string
+	latency  time.Duration
+	attempts int // requests the SDK sent, retries included
 }
 
 // call runs one request under the concurrency bound and the per-probe timeout. depth is the
 // number of requests this one waited for, plus one.
 func (r *run) call(ctx context.Context, method string, depth int, fn func(context.Context) (middleware.Metadata, error)) result {
-	if err := ctx.Err(); err != nil {
+	notRun := func(err error) result {
 		return result{fail: failure{outcome: evidence.ProbeSkipped, code: networkCode(err), msg: "not run: " + err.Error()}}
+	}
+	if err := ended(ctx); err != nil {
+		return notRun(err)
 	}
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
-		return result{fail: failure{outcome: evidence.ProbeSkipped, code: networkCode(ctx.Err()), msg: "not run: " + ctx.Err().Error()}}
+		return notRun(ctx.Err())
 	}
 	defer func() { <-r.sem }()
-	defer r.rec.Begin(method, depth)()
+	if err := ended(ctx); err != nil { // the turn came as the run ended: nothing is sent
+		return notRun(err)
+	}
+	cctx, c := r.rec.Start(ctx, method, depth)
+	defer c.End()
 
-	pctx, cancel := context.WithTimeout(ctx, r.c.probeTimeout())
+	pctx, cancel := context.WithTimeout(cctx, r.c.probeTimeout())
 	defer cancel()
 	t0 := r.now()
 	md, err := fn(pctx)
-	res := result{latency: r.now().Sub(t0)}
+	res := result{latency: r.now().Sub(t0), attempts: c.Attempts()}
 	if err != nil {
 		res.fail = classify(err)
 		res.reqID = res.fail.reqID
@@ -235,9 +243,22 @@ func (r *run) call(ctx context.Context, method string, depth int, fn func(contex
 	return res
 }
 
+// ended is the context's error, or DeadlineExceeded once its deadline has passed (the
+// context's timer may not have fired yet).
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 func (res result) fill(p *evidence.StorageProbe) {
 	p.Latency += evidence.Duration(res.latency)
 	p.RequestID = res.reqID
+	p.Attempts = res.attempts
 	if res.ok {
 		p.Outcome, p.HTTPStatus = evidence.ProbeOK, res.status
 		return
@@ -248,11 +269,24 @@ func (res result) fill(p *evidence.StorageProbe) {
 	}
 }
 
-func withRegion(region string) []func(*awss3.Options) {
-	if region == "" {
-		return nil
+// reqOpts are a request's options: its signing region, if any, and the attempt counter.
+func reqOpts(region string) []func(*awss3.Options) {
+	opts := []func(*awss3.Options){awss3.WithAPIOptions(countAttempts)}
+	if region != "" {
+		opts = append(opts, func(o *awss3.Options) { o.Region = region })
 	}
-	return []func(*awss3.Options){func(o *awss3.Options) { o.Region = region }}
+	return opts
+}
+
+// countAttempts adds a middleware that counts every request the SDK sends, retries included,
+// for the call in the request's context (evidence.CountAttempt). The retry middleware runs the
+// rest of the finalize step once per attempt, so the end of that step sees each one.
+func countAttempts(st *middleware.Stack) error {
+	return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("flytedoctor.CountAttempt",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			evidence.CountAttempt(ctx)
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
 }
 
 // identity asks STS who the credentials belong to; "unknown" when it cannot say.
@@ -268,7 +302,7 @@ func (r *run) identity(ctx context.Context) evidence.StorageIdentity {
 	var out *sts.GetCallerIdentityOutput
 	res := r.call(ctx, "GetCallerIdentity", 1, func(ctx context.Context) (middleware.Metadata, error) {
 		var err error
-		out, err = r.c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		out, err = r.c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, sts.WithAPIOptions(countAttempts))
 		if err != nil {
 			return middleware.Metadata{}, err
 		}
@@ -293,7 +327,7 @@ func (r *run) probeBucket(ctx context.Context, bucket string) ([]evidence.Storag
 		var out *awss3.HeadBucketOutput
 		res := r.call(ctx, "HeadBucket", 1, func(ctx context.Context) (middleware.Metadata, error) {
 			var err error
-			out, err = r.c.S3.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String(bucket)})
+			out, err = r.c.S3.HeadBucket(ctx, &awss3.HeadBucketInput{Bucket: aws.String(bucket)}, reqOpts("")...)
 			if err != nil {
 				return middleware.Metadata{}, err
 			}
@@ -305,14 +339,14 @@ func (r *run) probeBucket(ctx context.Context, bucket string) ([]evidence.Storag
 			return
 		}
 		if headNeedsBody(head.HTTPStatus) {
-			r.confirmList(ctx, &head, bucket, "", 2, nil)
+			r.confirmList(ctx, &head, bucket, "", 2, reqOpts(""))
 		}
 	})
 	wg.Go(func() {
 		var out *awss3.GetBucketLocationOutput
 		res := r.call(ctx, "GetBucketLocation", 1, func(ctx context.Context) (middleware.Metadata, error) {
 			var err error
-			out, err = r.c.S3.GetBucketLocation(ctx, &awss3.GetBucketLocationInput{Bucket: aws.String(bucket)})
+			out, err = r.c.S3.GetBucketLocation(ctx, &awss3.GetBucketLocationInput{Bucket: aws.String(bucket)}, reqOpts("")...)
 			if err != nil {
 				return middleware.Metadata{}, err
 			}
@@ -372,7 +406,7 @@ func (r *run) probePath(ctx context.Context, t target, b bucketState) evidence.S
 		p.Message = "bucket " + t.loc.bucket + " does not exist"
 		return p
 	}
-	opts := withRegion(b.region)
+	opts := reqOpts(b.region)
 	if t.kind == evidence.PathPrefix {
 		r.list(ctx, &p, t.loc.bucket, t.prefix, 2, opts)
 		return p
@@ -461,7 +495,7 @@ func (r *run) writeProbe(ctx context.Context, t target, b bucketState) []evidenc
 		put.Message = "bucket " + t.loc.bucket + " does not exist"
 		return []evidence.StorageProbe{put}
 	}
-	opts := withRegion(b.region)
+	opts := reqOpts(b.region)
 	res := r.call(ctx, "PutObject", 2, func(ctx context.Context) (middleware.Metadata, error) {
 		out, err := r.c.S3.PutObject(ctx, &awss3.PutObjectInput{Bucket: aws.String(t.loc.bucket), Key: aws.String(key),
 			Body: strings.NewReader(""), ContentLength: aws.Int64(0)}, opts...)
@@ -497,25 +531,24 @@ func randomSuffix() string {
 	return hex.EncodeToString(b)
 }
 
-// finish builds the record. Probes without an answer (network errors, timeouts, probes not run
-// because the run was interrupted) are collection errors; denials and absences are evidence.
+// finish builds the record. Probes without an answer (network errors, timeouts) are collection
+// errors, and so are probes not sent because the run was interrupted (NotSent: they are not
+// among the calls); denials and absences are evidence.
 func (r *run) finish(probes []evidence.StorageProbe, ctxErr error) evidence.CollectorRecord {
 	// The probes' outcomes, not failed calls, decide errors and status here.
 	rec := r.rec.Record("", r.now())
-	answered, notRun := 0, 0
+	answered := 0
 	for _, p := range probes {
 		switch {
 		case p.Outcome == evidence.ProbeError:
-			rec.Errors = append(rec.Errors, evidence.CollectionError{Method: p.Operation, Target: probeTarget(p), Code: p.ErrorCode, Message: p.Message})
+			rec.Errors = append(rec.Errors, evidence.CollectionError{Method: p.Operation, Target: probeTarget(p), Code: p.ErrorCode,
+				Message: p.Message, Attempts: p.Attempts})
 		case p.Outcome == evidence.ProbeSkipped && ctxErr != nil && strings.HasPrefix(p.Message, "not run:"):
-			notRun++
+			rec.Errors = append(rec.Errors, evidence.CollectionError{Method: p.Operation, Target: probeTarget(p), Code: p.ErrorCode,
+				Message: p.Message, NotSent: true})
 		default:
 			answered++
 		}
-	}
-	if notRun > 0 {
-		rec.Errors = append(rec.Errors, evidence.CollectionError{Method: "Collect", Target: Name, Code: networkCode(ctxErr),
-			Message: fmt.Sprintf("interrupted: %d probes not run", notRun)})
 	}
 	sort.SliceStable(rec.Errors, func(i, j int) bool { return rec.Errors[i].Target < rec.Errors[j].Target })
 	switch {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
@@ -41,7 +43,7 @@ func TestCollectReadOnlyRedirectAndMissing(t *testing.T) {
 		prefixPath("s3://flyte-data/metadata/propeller/p-d-e/n1/data/0", evidence.PurposeNodeOutputs),
 		prefixPath("s3://eu-bucket/data", evidence.PurposeRawOutputPrefix),
 		objPath("s3://gone/metadata/x/inputs.pb", evidence.PurposeNodeInputs),
-		{URI: "gs://g/x", Purpose: evidence.PurposeRawOutputPrefix, Reason: ReasonSchemeNotProbed},
+		{URI: "gs://g/x", Purpose: evidence.PurposeRawOutputPrefix, Reason: SchemeNotProbed("gs")},
 	})
 	checkLines(t, probeLines(st), []string{
 		"HeadBucket flyte-data/ ok  200 region=us-east-1",
@@ -224,15 +226,21 @@ func TestCollectCancelledBeforeStart(t *testing.T) {
 			t.Errorf("probe = %+v", p)
 		}
 	}
-	if rec.Status != evidence.StatusFailed || len(rec.Errors) != 1 || rec.Errors[0].Code != CodeCanceled {
+	// Each probe is a call that was never made: an error marked NotSent, not one of the calls.
+	if rec.Status != evidence.StatusFailed || len(rec.Errors) != len(st.Probes) || rec.TotalCalls() != 0 {
 		t.Errorf("record = %+v", rec)
+	}
+	for _, e := range rec.Errors {
+		if !e.NotSent || e.Code != CodeCanceled || e.Attempts != 0 {
+			t.Errorf("error = %+v", e)
+		}
 	}
 }
 
 func TestCollectNoPaths(t *testing.T) {
 	c := &Collector{}
 	st, rec := c.Collect(context.Background(), []evidence.StoragePath{{URI: "gs://g/x", Purpose: evidence.PurposeRawOutputPrefix}})
-	if rec.Status != evidence.StatusSkipped || rec.SkipReason == "" || len(st.Unprobed) != 1 || st.Unprobed[0].Reason != ReasonSchemeNotProbed {
+	if rec.Status != evidence.StatusSkipped || rec.SkipReason == "" || len(st.Unprobed) != 1 || st.Unprobed[0].Reason != SchemeNotProbed("gs") {
 		t.Errorf("got %+v %+v", st, rec)
 	}
 }
@@ -291,5 +299,50 @@ func TestClassifyNetworkAndRedirectCodes(t *testing.T) {
 	}
 	if got := classify(context.DeadlineExceeded); got.code != CodeTimeout || got.outcome != evidence.ProbeError {
 		t.Errorf("deadline = %+v", got)
+	}
+}
+
+// The SDK's retries are attempts of one call: the record and the failed probe count what the
+// server received.
+func TestCollectCountsSDKRetries(t *testing.T) {
+	f := newFakeS3(t)
+	f.buckets["b"] = "us-east-1"
+	f.objects["b/once.pb"] = true
+	var mu sync.Mutex
+	heads := map[string]int{}
+	f.fail = func(r *http.Request, _, key string) (int, string) {
+		if r.Method != http.MethodHead || key == "" {
+			return 0, ""
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		heads[key]++
+		if key == "down.pb" || heads[key] == 1 {
+			return 503, "SlowDown" // throttled: the SDK retries
+		}
+		return 0, ""
+	}
+	cl := awss3.New(awss3.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.srv.URL), UsePathStyle: true, Credentials: staticCreds{},
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 3
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})})
+	c := &Collector{S3: cl}
+	st, rec := c.Collect(context.Background(), []evidence.StoragePath{
+		objPath("s3://b/once.pb", evidence.PurposeError), objPath("s3://b/down.pb", evidence.PurposeNodeInputs)})
+
+	if rec.Calls["HeadObject"] != 2 || rec.Attempts["HeadObject"] != heads["once.pb"]+heads["down.pb"] || heads["once.pb"] != 2 || heads["down.pb"] != 3 {
+		t.Errorf("calls %v, attempts %v; the server saw %v", rec.Calls, rec.Attempts, heads)
+	}
+	if rec.TotalAttempts() != len(f.requests()) {
+		t.Errorf("%d attempts recorded, %d requests served", rec.TotalAttempts(), len(f.requests()))
+	}
+	for _, p := range st.Probes {
+		if p.Key == "down.pb" && (p.Outcome != evidence.ProbeError || p.Attempts != 3) || p.Key == "once.pb" && (p.Outcome != evidence.ProbeOK || p.Attempts != 2) {
+			t.Errorf("probe %+v", p)
+		}
+	}
+	if len(rec.Errors) != 1 || rec.Errors[0].Target != "s3://b/down.pb" || rec.Errors[0].Attempts != 3 {
+		t.Errorf("errors = %+v", rec.Errors)
 	}
 }

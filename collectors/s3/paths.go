@@ -10,8 +10,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
 
-// ReasonSchemeNotProbed is the Unprobed reason for gs://, abfs:// and other non-S3 URIs.
-const ReasonSchemeNotProbed = "scheme not probed"
+// SchemeNotProbed is the Unprobed reason for gs://, abfs:// and other non-S3 URIs, e.g.
+// "scheme gs:// is not probed".
+func SchemeNotProbed(scheme string) string { return "scheme " + scheme + ":// is not probed" }
 
 // Compiled once; regexps are safe for concurrent use and never change.
 var (
@@ -81,7 +82,7 @@ type pathSet struct {
 // execution's inputs, outputs, error file and raw output prefix (fallbackRawPrefix when the
 // execution has none), its propeller metadata prefix, every unsucceeded node's inputs, output dir
 // and error files, and s3:// URIs quoted in error messages and reasons; child executions too.
-// probe holds s3://, s3a:// and s3n:// paths; unprobed other schemes (ReasonSchemeNotProbed) and
+// probe holds s3://, s3a:// and s3n:// paths; unprobed other schemes (SchemeNotProbed) and
 // unusable URIs. Each object and each prefix appears once.
 func Paths(ex *evidence.Execution, fallbackRawPrefix string) (probe []evidence.StoragePath, unprobed []evidence.StoragePath) {
 	s := &pathSet{seen: map[string]bool{}, probeIndex: map[string]int{}, rawFallback: fallbackRawPrefix,
@@ -275,7 +276,7 @@ func (s *pathSet) add(uri, purpose, kind string, ref *evidence.NodeRef) {
 	case !ok:
 		p.Reason = "not a storage URI"
 	case !l.s3():
-		p.Reason = ReasonSchemeNotProbed
+		p.Reason = SchemeNotProbed(l.scheme)
 	case l.bucket == "":
 		p.Reason = "no bucket in URI"
 	}

@@ -78,7 +78,7 @@ func TestPathsRealisticExecution(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("probe paths:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	wantU := []string{"raw-output-prefix prefix gs://other-bucket/data (scheme not probed)"}
+	wantU := []string{"raw-output-prefix prefix gs://other-bucket/data (scheme gs:// is not probed)"}
 	if g := describePaths(unprobed); strings.Join(g, "\n") != strings.Join(wantU, "\n") {
 		t.Errorf("unprobed:\n%s\nwant:\n%s", strings.Join(g, "\n"), strings.Join(wantU, "\n"))
 	}
@@ -119,9 +119,9 @@ func TestPathsQuotedMessages(t *testing.T) {
 			[]string{"quoted-in-error prefix s3://b/metadata/propeller/p-d-e/n3/data/0", "quoted-in-error object s3://b/metadata/propeller/p-d-e/n3/data/0/outputs.pb"}},
 		{"offloaded literal, gs and a log link",
 			"Failed to get data from gs://g-bucket/x/o0_offloaded_metadata.pb to /tmp/a (recursive=False). see https://console.example.com/x and s3://b/x/o1_offloaded_metadata.pb.",
-			[]string{"offloaded-literal object s3://b/x/o1_offloaded_metadata.pb", "offloaded-literal object gs://g-bucket/x/o0_offloaded_metadata.pb (scheme not probed)"}},
+			[]string{"offloaded-literal object s3://b/x/o1_offloaded_metadata.pb", "offloaded-literal object gs://g-bucket/x/o0_offloaded_metadata.pb (scheme gs:// is not probed)"}},
 		{"quoted in single quotes", "Could not open 's3://b/k/model.joblib'", []string{"quoted-in-error object s3://b/k/model.joblib"}},
-		{"abfs is not probed", "abfs://c@acct.dfs.core.windows.net/data/x denied", []string{"quoted-in-error prefix abfs://c@acct.dfs.core.windows.net/data/x (scheme not probed)"}},
+		{"abfs is not probed", "abfs://c@acct.dfs.core.windows.net/data/x denied", []string{"quoted-in-error prefix abfs://c@acct.dfs.core.windows.net/data/x (scheme abfs:// is not probed)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -194,7 +194,7 @@ func TestPathsUnprobedReasons(t *testing.T) {
 	_, unprobed := Paths(ex, "")
 	got := describePaths(unprobed)
 	want := []string{
-		"execution-inputs object gs://g/metadata/p/d/e/inputs (scheme not probed)",
+		"execution-inputs object gs://g/metadata/p/d/e/inputs (scheme gs:// is not probed)",
 		"execution-outputs object /tmp/local/outputs.pb (not a storage URI)",
 		"raw-output-prefix prefix s3:///nobucket (no bucket in URI)",
 	}

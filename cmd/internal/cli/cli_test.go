@@ -295,7 +295,7 @@ func TestKubeEvidenceUnderTheFailingAttempt(t *testing.T) {
 	if asked.Context != "prod" {
 		t.Errorf("--context not passed to the client: %+v", asked)
 	}
-	for _, want := range []string{"failedrun-n0-0  Pending", "container waiting: ImagePullBackOff", "Warning BackOff ×11", "s3: skipped: no AWS credentials found"} {
+	for _, want := range []string{"failedrun-n0-0  Pending", "container waiting: ImagePullBackOff", "Warning BackOff ×11", "s3: skipped: no s3:// paths to probe"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -80,21 +80,37 @@ func collectKube(ctx context.Context, f *Factory, o *diagnoseOptions, ex *eviden
 }
 
 func collectStorage(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, ex *evidence.Execution) (*evidence.Storage, evidence.CollectorRecord) {
-	paths, _ := s3.Paths(ex, "")
+	probe, unprobed := s3.Paths(ex, "")
+	if len(probe) == 0 {
+		// Nothing on s3:// (the data may be on gs:// or abfs://): no credentials are needed to
+		// record that, and the collector says it was skipped.
+		return (&s3.Collector{Now: f.Now}).Collect(ctx, unprobed)
+	}
+	// The collector keeps the other schemes' paths in Storage.Unprobed.
+	paths := append(probe, unprobed...)
 	clients, err := f.StorageClients(ctx, s3.ClientOptions{
 		Profile: o.AWSProfile, Region: o.AWSRegion, Endpoint: o.S3Endpoint,
 		Connection:     s3.ConnectionFromStorage(cfg.Storage),
 		AssumeTaskRole: o.AsTaskRole, AsTaskRole: taskRole(o, ex), Getenv: f.Getenv,
 	})
 	if errors.Is(err, s3.ErrNoCredentials) {
-		return nil, skipped(s3.Name, err.Error())
+		return unprobedOnly(unprobed), skipped(s3.Name, err.Error())
 	}
 	if err != nil {
-		return nil, evidence.CollectorRecord{Collector: s3.Name, Status: evidence.StatusFailed,
+		return unprobedOnly(unprobed), evidence.CollectorRecord{Collector: s3.Name, Status: evidence.StatusFailed,
 			Errors: []evidence.CollectionError{{Method: "NewClients", Target: "aws", Code: "ConfigError", Message: err.Error()}}}
 	}
 	c := &s3.Collector{S3: clients.S3, STS: clients.STS, Identity: clients.Identity, WriteProbe: o.WriteProbe, Now: f.Now}
 	return c.Collect(ctx, paths)
+}
+
+// unprobedOnly is the storage evidence of a run that probed nothing: the paths it would not
+// have probed anyway, or nil when there are none.
+func unprobedOnly(unprobed []evidence.StoragePath) *evidence.Storage {
+	if len(unprobed) == 0 {
+		return nil
+	}
+	return &evidence.Storage{Unprobed: unprobed}
 }
 
 func taskRole(o *diagnoseOptions, ex *evidence.Execution) string {

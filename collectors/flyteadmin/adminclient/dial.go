@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
@@ -117,6 +118,10 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	}
 	count := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 		st.attempts.Add(1)
+		// The collector's call (in ctx) counts its own attempts, not the auth lookups made for it.
+		if !strings.HasPrefix(method, authMetadataPrefix) {
+			evidence.CountAttempt(ctx)
+		}
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
 	dopts := []grpc.DialOption{
