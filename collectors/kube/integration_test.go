@@ -435,7 +435,7 @@ func TestIntegrationRBACWithoutNodes(t *testing.T) {
 	if record.Status != evidence.StatusPartial || len(record.Errors) != 1 {
 		t.Fatalf("status %s errors %+v", record.Status, record.Errors)
 	}
-	want := evidence.CollectionError{Method: callListNodes, Target: "cluster", Code: "Forbidden",
+	want := evidence.CollectionError{Method: callListNodes, Target: "cluster", Code: "Forbidden", Attempts: 1,
 		Message: `cannot list nodes: nodes is forbidden: User "flytedoctor-limited" cannot list resource "nodes" in API group "" at the cluster scope`}
 	if record.Errors[0] != want {
 		t.Errorf("error\n got %+v\nwant %+v", record.Errors[0], want)
