@@ -70,6 +70,8 @@ type Config struct {
 	Console Console `json:"console"`
 	// Doctor is flytedoctor's own section, "flytedoctor:" (flytectl ignores it).
 	Doctor Doctor `json:"flytedoctor"`
+
+	endpointLine int // YAML line of admin.endpoint, for errors about it
 }
 
 // Doctor configures flytedoctor's rules.
