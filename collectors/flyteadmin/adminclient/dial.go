@@ -44,6 +44,7 @@ type Conn struct {
 	cc       *grpc.ClientConn
 	endpoint string
 	stats    *counters
+	w        *wire
 }
 
 // Stats counts what a Conn did, for the snapshot's collection record and for tests.
@@ -88,6 +89,8 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		}
 		creds = credentials.NewTLS(tlsCfg)
 	}
+	w := &wire{endpoint: cfg.Endpoint, tls: !plaintext, now: o.Now}
+	creds = watchedCreds{creds, w}
 	httpClient := o.HTTPClient
 	if httpClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -136,7 +139,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		return nil, fmt.Errorf("admin.endpoint %q: %v: fix admin.endpoint", cfg.Endpoint, err)
 	}
 	a.meta = service.NewAuthMetadataServiceClient(cc)
-	return &Conn{cc: cc, endpoint: target, stats: st}, nil
+	return &Conn{cc: cc, endpoint: target, stats: st, w: w}, nil
 }
 
 func withDefaults(o Options) Options {
