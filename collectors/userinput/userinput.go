@@ -40,12 +40,13 @@ func ClipPath(s string) string {
 	return inner + "… (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
-// Scrub replaces every long input found in msg by its Quote, for messages built by code that
-// echoes what it was given whole (flag parsing, third-party errors). Both the input as typed
-// and its Go-quoted form are looked for.
+// Scrub replaces every input longer than KeepPath found in msg by its Quote, for messages
+// built by code that echoes what it was given whole (flag parsing, third-party errors). Both
+// the input as typed and its Go-quoted form are looked for. Shorter inputs are left alone, so
+// that paths and endpoints our own messages show stay whole.
 func Scrub(msg string, inputs ...string) string {
 	for _, in := range inputs {
-		if len(in) <= Keep {
+		if len(in) <= KeepPath {
 			continue
 		}
 		short := Quote(in)

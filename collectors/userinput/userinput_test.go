@@ -54,7 +54,8 @@ func TestScrub(t *testing.T) {
 	if got := Scrub("unknown flag: --"+long, "--"+long); len(got) > 120 {
 		t.Errorf("bare echo not scrubbed: %d bytes", len(got))
 	}
-	if got := Scrub("short stays", "short"); got != "short stays" {
+	path := "/" + strings.Repeat("p", KeepPath-1)
+	if got := Scrub("short stays, "+path, "short", path); got != "short stays, "+path {
 		t.Errorf("Scrub changed a short input: %q", got)
 	}
 }
