@@ -111,6 +111,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		MaxRetries:      cfg.MaxRetries,
 		MaxBackoff:      cfg.MaxBackoffDelay,
 		Sleep:           o.Sleep,
+		Permanent:       w.permanent,
 		OnRetry: func(method string, n int, wait time.Duration, err error) {
 			st.retries.Add(1)
 			if o.OnRetry != nil {

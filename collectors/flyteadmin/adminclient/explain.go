@@ -116,6 +116,10 @@ func (c *watchedConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// minSilence is how long a server must stay silent before Explain says it did not answer:
+// a call cut short by a tiny --timeout proves nothing about the server.
+const minSilence = time.Second
+
 // Explain turns the error of a failed call into a *TransportError when the failure is about
 // talking to the wrong kind of server; nil when it is not (Admin answered, or nothing is
 // known). It names the endpoint as configured. When a server closed a plaintext connection
@@ -125,11 +129,43 @@ func (c *Conn) Explain(ctx context.Context, err error) error {
 	if c == nil || c.w == nil || err == nil {
 		return nil
 	}
-	w := c.w
-	te := func(problem, fix string) error {
-		return &TransportError{Endpoint: w.endpoint, Problem: problem, Fix: fix, Err: err}
+	v := c.w.verdict(err)
+	if v.kind == closedPlain && speaksTLS(ctx, v.remote) {
+		v = verdict{kind: mismatch, problem: "speaks TLS, not plaintext", fix: unsetInsecure}
 	}
-	const pointAtGRPC = "point admin.endpoint (or --admin-endpoint) at Flyte Admin's gRPC address, not the console or another web page"
+	if v.kind == none {
+		return nil
+	}
+	return &TransportError{Endpoint: c.w.endpoint, Problem: v.problem, Fix: v.fix, Err: err}
+}
+
+type verdictKind int
+
+const (
+	none        verdictKind = iota
+	mismatch                // the wrong kind of server: the same every time
+	silent                  // accepted, never wrote
+	closedPlain             // closed a plaintext connection without a word
+	closedTLS               // closed during the TLS handshake
+)
+
+type verdict struct {
+	kind         verdictKind
+	problem, fix string
+	remote       string
+}
+
+const (
+	setInsecure   = "set admin.insecure: true (or pass --insecure)"
+	unsetInsecure = "set admin.insecure: false (or leave out --insecure)"
+	pointAtGRPC   = "point admin.endpoint (or --admin-endpoint) at Flyte Admin's gRPC address, not the console or another web page"
+)
+
+// permanent says whether err came from a server of the wrong kind, which retrying will not change.
+func (w *wire) permanent(err error) bool { return w.verdict(err).kind == mismatch }
+
+func (w *wire) verdict(err error) verdict {
+	bad := func(problem, fix string) verdict { return verdict{kind: mismatch, problem: problem, fix: fix} }
 	st, _ := status.FromError(err)
 	msg := st.Message()
 	// A server (or a proxy) that speaks HTTP/2 but is not gRPC: grpc says what it got.
@@ -140,16 +176,16 @@ func (c *Conn) Explain(ctx context.Context, err error) error {
 			code, _, _ = strings.Cut(rest, ";")
 			code = " " + code
 		}
-		return te(fmt.Sprintf("answered HTTP%s with %s, not gRPC", code, userinput.Quote(ct)), pointAtGRPC)
+		return bad(fmt.Sprintf("answered HTTP%s with %s, not gRPC", code, userinput.Quote(ct)), pointAtGRPC)
 	}
 	if c := st.Code(); c != codes.Unavailable && c != codes.DeadlineExceeded {
-		return nil
+		return verdict{}
 	}
 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.spoke || w.last == nil {
-		return nil
+		return verdict{}
 	}
 	// A reconnect may be under way; what an earlier connection got says more than nothing.
 	cs := w.last
@@ -157,42 +193,39 @@ func (c *Conn) Explain(ctx context.Context, err error) error {
 		cs = w.telling
 	}
 	first := cs.first
-	const (
-		setInsecure   = "set admin.insecure: true (or pass --insecure)"
-		unsetInsecure = "set admin.insecure: false (or leave out --insecure)"
-	)
+	answered := func() string { return "(it answered " + userinput.Quote(string(first[:min(len(first), 16)])) + ")" }
 	switch {
 	case bytes.HasPrefix(first, []byte("HTTP/")):
 		// nginx and Go answer plaintext on a TLS port with a 400 that says so.
 		if !w.tls && (bytes.Contains(first, []byte("sent to HTTPS port")) || bytes.Contains(first, []byte("HTTP request to an HTTPS server"))) {
-			return te("speaks TLS, not plaintext", unsetInsecure)
+			return bad("speaks TLS, not plaintext", unsetInsecure)
 		}
-		return te("is a plain HTTP/1 web server, not gRPC", pointAtGRPC)
+		return bad("is a plain HTTP/1 web server, not gRPC", pointAtGRPC)
 	case w.tls && isHTTP2Frame(first):
-		return te("speaks plaintext, not TLS", setInsecure)
+		return bad("speaks plaintext, not TLS", setInsecure)
 	case w.tls && cs.handshakeErr != nil && strings.Contains(cs.handshakeErr.Error(), "no application protocol"):
-		return te("is an HTTPS web server without HTTP/2, not gRPC", pointAtGRPC)
+		return bad("is an HTTPS web server without HTTP/2, not gRPC", pointAtGRPC)
 	case w.tls && strings.Contains(msg, "missing selected ALPN property"):
-		return te("speaks TLS but does not offer HTTP/2 (ALPN h2)",
+		return bad("speaks TLS but does not offer HTTP/2 (ALPN h2)",
 			"if it is a gRPC proxy that lacks ALPN, set GRPC_ENFORCE_ALPN_ENABLED=false; else "+pointAtGRPC)
 	case w.tls && len(first) > 0 && (first[0] < 0x14 || first[0] > 0x17):
-		return te("does not speak TLS (it answered "+userinput.Quote(string(first[:min(len(first), 16)]))+")", setInsecure+", or check admin.endpoint")
+		return bad("does not speak TLS "+answered(), setInsecure+", or check admin.endpoint")
 	case !w.tls && len(first) >= 2 && (first[0] == 0x15 || first[0] == 0x16) && first[1] == 0x03:
-		return te("speaks TLS, not plaintext", unsetInsecure)
+		return bad("speaks TLS, not plaintext", unsetInsecure)
 	case !w.tls && len(first) > 0:
-		return te("does not speak gRPC (it answered "+userinput.Quote(string(first[:min(len(first), 16)]))+")", pointAtGRPC)
-	case len(first) == 0 && cs.closed && w.tls:
-		return te("closed the connection during the TLS handshake", "if it serves plaintext gRPC, "+setInsecure+"; else check admin.endpoint")
-	case len(first) == 0 && cs.closed:
-		if speaksTLS(ctx, cs.remote) {
-			return te("speaks TLS, not plaintext", unsetInsecure)
-		}
-		return te("closed the connection without answering plaintext gRPC", "if it serves TLS, "+unsetInsecure+"; else check admin.endpoint")
-	case len(first) == 0:
-		return te("accepted the connection but did not answer gRPC within "+round(w.now().Sub(w.accepted)),
-			"check that admin.endpoint is Flyte Admin's gRPC port and that no firewall or proxy holds the traffic")
+		return bad("does not speak gRPC "+answered(), pointAtGRPC)
+	case cs.closed && w.tls:
+		return verdict{kind: closedTLS, problem: "closed the connection during the TLS handshake",
+			fix: "if it serves plaintext gRPC, " + setInsecure + "; else check admin.endpoint"}
+	case cs.closed:
+		return verdict{kind: closedPlain, problem: "closed the connection without answering plaintext gRPC",
+			fix: "if it serves TLS, " + unsetInsecure + "; else check admin.endpoint", remote: cs.remote}
 	}
-	return nil
+	if waited := w.now().Sub(w.accepted); waited >= minSilence {
+		return verdict{kind: silent, problem: "accepted the connection but did not answer gRPC within " + round(waited),
+			fix: "check that admin.endpoint is Flyte Admin's gRPC port and that no firewall or proxy holds the traffic"}
+	}
+	return verdict{}
 }
 
 // speaksTLS tries a TLS handshake with addr, sending no credentials and checking no

@@ -111,10 +111,12 @@ func TestExplain(t *testing.T) {
 			"Flyte Admin at dns:///" + plainAdmin + " speaks plaintext, not TLS: set admin.insecure: true (or pass --insecure)"},
 		{"plaintext to a TLS Admin", tlsAdmin, true, 5 * time.Second,
 			"Flyte Admin at " + tlsAdmin + " speaks TLS, not plaintext: set admin.insecure: false (or leave out --insecure)"},
-		{"plaintext to a silent server", silent, true, 300 * time.Millisecond,
+		{"plaintext to a silent server", silent, true, 1200 * time.Millisecond,
 			"Flyte Admin at " + silent + " accepted the connection but did not answer gRPC within "},
-		{"TLS to a silent server", silent, false, 300 * time.Millisecond,
+		{"TLS to a silent server", silent, false, 1200 * time.Millisecond,
 			"accepted the connection but did not answer gRPC within "},
+		// Cut short by the caller, a call says nothing about the server.
+		{"a silent server, briefly", silent, true, 100 * time.Millisecond, ""},
 		{"plaintext to an HTTP/1 web server", host(web.URL), true, 5 * time.Second,
 			"Flyte Admin at " + host(web.URL) + " is a plain HTTP/1 web server, not gRPC: point admin.endpoint (or --admin-endpoint) at Flyte Admin's gRPC address"},
 		{"TLS to an HTTP/1 web server", host(web.URL), false, 5 * time.Second, "is a plain HTTP/1 web server, not gRPC"},
@@ -180,6 +182,21 @@ func TestExplain(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A server of the wrong kind answers the same way every time: no retries.
+func TestWrongServerIsNotRetried(t *testing.T) {
+	web := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(web.Close)
+	a := cfg(strings.TrimPrefix(web.URL, "http://"))
+	s := &sleeps{}
+	c := dial(t, adminclient.Options{Config: a, Sleep: s.sleep})
+	if err := getVersion(c); err == nil || c.Explain(context.Background(), err) == nil {
+		t.Fatalf("err %v not explained", err)
+	}
+	if st := c.Stats(); st.Retries != 0 || len(s.got()) != 0 {
+		t.Errorf("retried an HTTP/1 server: %+v, sleeps %v", st, s.got())
 	}
 }
 
