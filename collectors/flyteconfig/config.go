@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // EnvConfig is the environment variable flytectl reads the config path from.
@@ -47,7 +49,7 @@ func ParseAuthType(s string) (AuthType, error) {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("unknown authType %q: use one of %s", s, validAuthTypes())
+	return "", fmt.Errorf("unknown authType %s: use one of %s", userinput.Quote(s), validAuthTypes())
 }
 
 func validAuthTypes() string {

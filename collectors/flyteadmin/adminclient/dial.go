@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
 
@@ -137,7 +138,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	}
 	cc, err := grpc.NewClient(target, dopts...)
 	if err != nil {
-		return nil, fmt.Errorf("admin.endpoint %q: %v: fix admin.endpoint", cfg.Endpoint, err)
+		return nil, fmt.Errorf("admin.endpoint %s: %v: fix admin.endpoint", userinput.Quote(cfg.Endpoint), err)
 	}
 	a.meta = service.NewAuthMetadataServiceClient(cc)
 	return &Conn{cc: cc, endpoint: target, stats: st, w: w}, nil
@@ -188,10 +189,10 @@ func tlsConfig(cfg flyteconfig.Admin, readFile func(string) ([]byte, error)) (*t
 	if cfg.CACertFilePath != "" {
 		pem, err := readFile(cfg.CACertFilePath)
 		if err != nil {
-			return nil, fmt.Errorf("admin.caCertFilePath %s cannot be read (%v): fix the path or remove caCertFilePath", cfg.CACertFilePath, unwrapPath(err))
+			return nil, fmt.Errorf("admin.caCertFilePath %s cannot be read (%v): fix the path or remove caCertFilePath", userinput.ClipPath(cfg.CACertFilePath), unwrapPath(err))
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("admin.caCertFilePath %s holds no PEM certificate: point it at the CA certificate (-----BEGIN CERTIFICATE-----)", cfg.CACertFilePath)
+			return nil, fmt.Errorf("admin.caCertFilePath %s holds no PEM certificate: point it at the CA certificate (-----BEGIN CERTIFICATE-----)", userinput.ClipPath(cfg.CACertFilePath))
 		}
 	}
 	return &tls.Config{
