@@ -50,7 +50,7 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	rules, source := loadingRules(o, getenv)
+	rules, source := kubeconfigRules(o, getenv)
 	if err := checkInputs(o, rules, source); err != nil {
 		return nil, ClusterInfo{}, err
 	}

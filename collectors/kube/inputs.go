@@ -32,9 +32,9 @@ const (
 	sourceHome = "~/.kube/config"
 )
 
-// loadingRules are kubectl's: --kubeconfig alone, else the KUBECONFIG path list, else
-// ~/.kube/config. source says which; "" when there is nothing to read (no home).
-func loadingRules(o ClientOptions, getenv func(string) string) (rules *clientcmd.ClientConfigLoadingRules, source string) {
+// kubeconfigRules are kubectl's loading rules: --kubeconfig alone, else the KUBECONFIG path
+// list, else ~/.kube/config. source says which; "" when there is nothing to read (no home).
+func kubeconfigRules(o ClientOptions, getenv func(string) string) (rules *clientcmd.ClientConfigLoadingRules, source string) {
 	rules = &clientcmd.ClientConfigLoadingRules{}
 	switch {
 	case o.Kubeconfig != "":
