@@ -300,8 +300,8 @@ func ruleConfig(cfg *flyteconfig.Config, disable []string) (rules.Config, error)
 			return rc, err
 		}
 		sev, err := rules.ParseSeverity(v)
-		if err != nil {
-			return rc, usagef("flytedoctor.severity.%s in %s: %v", id, configName(cfg), err)
+		if err != nil { // its message would echo v whole
+			return rc, usagef("flytedoctor.severity.%s in %s: unknown severity %s: use error, warning or info", id, configName(cfg), userinput.Quote(v))
 		}
 		rc.Severity[id] = sev
 	}
