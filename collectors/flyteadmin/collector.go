@@ -75,6 +75,20 @@ func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("execution %s not found on %s", e.ID, e.Endpoint)
 }
 
+// ReadError says the execution itself could not be read; Err is the gRPC error, kept so the
+// caller can explain it (adminclient.Conn.Explain).
+type ReadError struct {
+	ID       evidence.ExecutionID
+	Endpoint string
+	Err      error
+}
+
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("cannot read execution %s from Flyte Admin at %s: %s", e.ID, e.Endpoint, describe(e.Err))
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
 // Collect reads the execution id and everything under it that did not succeed. It fails only
 // when the execution itself cannot be read; later failed calls are recorded in the result.
 func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Result, error) {
@@ -92,7 +106,7 @@ func (c *Collector) Collect(ctx context.Context, id evidence.ExecutionID) (*Resu
 		if status.Code(err) == codes.NotFound {
 			return nil, &NotFoundError{ID: id, Endpoint: c.Endpoint}
 		}
-		return nil, fmt.Errorf("cannot read execution %s from Flyte Admin at %s: %s", id, c.Endpoint, describe(err))
+		return nil, &ReadError{ID: id, Endpoint: c.Endpoint, Err: err}
 	}
 	r.wg.Wait()
 	root.InputsURI, root.OutputsURI = inputsURI, outputsURI

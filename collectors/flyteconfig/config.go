@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // EnvConfig is the environment variable flytectl reads the config path from.
@@ -47,7 +49,7 @@ func ParseAuthType(s string) (AuthType, error) {
 			return t, nil
 		}
 	}
-	return "", fmt.Errorf("unknown authType %q: use one of %s", s, validAuthTypes())
+	return "", fmt.Errorf("unknown authType %s: use one of %s", userinput.Quote(s), validAuthTypes())
 }
 
 func validAuthTypes() string {
@@ -70,6 +72,8 @@ type Config struct {
 	Console Console `json:"console"`
 	// Doctor is flytedoctor's own section, "flytedoctor:" (flytectl ignores it).
 	Doctor Doctor `json:"flytedoctor"`
+
+	endpointLine int // YAML line of admin.endpoint, for errors about it
 }
 
 // Doctor configures flytedoctor's rules.

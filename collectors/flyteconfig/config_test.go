@@ -3,6 +3,7 @@ package flyteconfig
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -103,6 +104,7 @@ func TestLoad(t *testing.T) {
 			}
 			want := &Config{Path: path, Admin: def}
 			tt.want(want)
+			want.endpointLine = got.endpointLine // TestConfigAdminTargetNamesLine checks it
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Load(%s)\n got %+v\nwant %+v", tt.file, got, want)
 			}
@@ -256,11 +258,29 @@ func TestTarget(t *testing.T) {
 		{"dns:///", false, "", false, "no host"},
 		{"https://", false, "", false, "no host"},
 		{"http://host:port", false, "", false, "not a valid endpoint"},
-		{"ftp://flyte.example.com", false, "", false, "unknown scheme ftp"},
+		{"ftp://flyte.example.com", false, "", false, `unknown scheme "ftp"`},
 		{"flyte.example.com:99999", false, "", false, "not a number between 1 and 65535"},
 		{"flyte.example.com:", false, "", false, "not a number"},
 		{":8089", false, "", false, "no host"},
-		{"flyte example.com", false, "", false, "unexpected characters"},
+		{"flyte example.com", false, "", false, `"flyte example.com" is not a valid endpoint (a space in it)`},
+		// gRPC resolver targets are checked too: grpc would only fail at the first call, after
+		// seconds of resolver retries.
+		{"dns:///my host:30080", false, "", false, `"dns:///my host:30080" is not a valid endpoint (a space in it)`},
+		{"dns:///flyte.example.com:99999", false, "", false, `port "99999" is not a number between 1 and 65535`},
+		{"dns:///flyte.example.com:http", false, "", false, `port "http" is not a number`},
+		{"dns:///:30080", false, "", false, "(no host)"},
+		{"dns://8.8.8.8/flyte.example.com:443", false, "dns://8.8.8.8/flyte.example.com:443", false, ""},
+		{"dns://bad dns/flyte.example.com:443", false, "", false, "(DNS server a space in it)"},
+		{"dns:flyte.example.com:443", false, "dns:flyte.example.com:443", false, ""},
+		{"passthrough:///a_b.svc:81", false, "passthrough:///a_b.svc:81", false, ""},
+		{"passthrough:///x!y:81", false, "", false, `unexpected '!' in the host name`},
+		{"unix:", false, "", false, "no host"},
+		{"grpc://flyte.example.com", false, "", false, `unknown scheme "grpc"`},
+		{"https://my host", false, "", false, `(invalid character " " in host name)`},
+		{"https://flyte.example.com:0", false, "", false, `port "0" is not a number`},
+		{"flyte..example.com", false, "", false, "host name label of 0 bytes"},
+		{strings.Repeat("a", 64) + ".example.com", false, "", false, "host name label of 64 bytes (DNS allows 1 to 63)"},
+		{"dns:///" + strings.Repeat("a.", 200) + "com:443", false, "", false, "host name of 403 bytes, longer than DNS allows (253)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.endpoint, func(t *testing.T) {
@@ -293,6 +313,66 @@ func TestConfigAdminTargetNamesFile(t *testing.T) {
 	_, _, err = c.AdminTarget()
 	if err == nil || !strings.Contains(err.Error(), "add admin.endpoint to "+path+" or pass --admin-endpoint") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// A malformed endpoint is reported with the file and the line it is on.
+func TestConfigAdminTargetNamesLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte("project: p\nadmin:\n  insecure: true\n  endpoint: \"dns:///my host:30080\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path, true)
+	if err != nil {
+		t.Fatal(err) // the endpoint is checked when it is used: --admin-endpoint may replace it
+	}
+	_, _, err = c.AdminTarget()
+	want := "config file " + path + ` line 4: admin.endpoint: "dns:///my host:30080" is not a valid endpoint (a space in it): use dns:///host:port, https://host or host:port`
+	if err == nil || err.Error() != want {
+		t.Errorf("got  %v\nwant %s", err, want)
+	}
+	var ce *Error
+	if !errors.As(err, &ce) || ce.Key != "admin.endpoint" || ce.Line != 4 {
+		t.Errorf("not a *Error for admin.endpoint line 4: %#v", err)
+	}
+}
+
+// Negative numbers would silently act as 0; they are errors naming the key, file and line.
+func TestNegativeNumbers(t *testing.T) {
+	for _, tt := range []struct{ yaml, want string }{
+		{"maxRetries: -1", `line 3: admin.maxRetries: "-1" is negative: use 0 for no retries, or a number such as 4`},
+		{"perRetryTimeout: -5s", `line 3: admin.perRetryTimeout: "-5s" is negative: use 0 for no per-attempt deadline`},
+		{"perRetryTimeout: -1", `admin.perRetryTimeout: "-1" is negative`},
+		{"maxBackoffDelay: -1m", `admin.maxBackoffDelay: "-1m" is negative: use 0 for no cap`},
+		{"maxMessageSizeBytes: -4", `admin.maxMessageSizeBytes: "-4" is negative`},
+	} {
+		_, err := Parse("c.yaml", []byte("admin:\n  endpoint: localhost:30080\n  "+tt.yaml+"\n"))
+		if err == nil || !strings.Contains(err.Error(), "config file c.yaml ") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want containing %q", tt.yaml, err, tt.want)
+		}
+	}
+	c, err := Parse("c.yaml", []byte("admin:\n  maxRetries: 0\n  perRetryTimeout: 0s\n  maxBackoffDelay: 0\n"))
+	if err != nil || c.Admin.MaxRetries != 0 || c.Admin.PerRetryTimeout != 0 || c.Admin.MaxBackoffDelay != 0 {
+		t.Errorf("zero is allowed: %+v, %v", c, err)
+	}
+}
+
+// A config value is never echoed whole, nor a path beyond userinput.KeepPath.
+func TestErrorsClipValues(t *testing.T) {
+	long := strings.Repeat("x", 10000)
+	for _, key := range []string{"authType", "insecure", "maxRetries", "perRetryTimeout"} {
+		_, err := Parse("c.yaml", []byte("admin:\n  "+key+": "+long+"\n"))
+		if err == nil || len(err.Error()) > 250 || !strings.Contains(err.Error(), "(10000 bytes)") {
+			t.Errorf("%s: %d bytes: %.300v", key, len(fmt.Sprint(err)), err)
+		}
+	}
+	_, err := Load("/"+long, true)
+	if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "(10001 bytes)") {
+		t.Errorf("path: %d bytes: %.400v", len(fmt.Sprint(err)), err)
+	}
+	_, _, err = (&Config{Path: "c.yaml", Admin: Admin{Endpoint: "dns:///" + long}}).AdminTarget()
+	if err == nil || len(err.Error()) > 250 || !strings.Contains(err.Error(), "(10007 bytes)") {
+		t.Errorf("endpoint: %d bytes: %.300v", len(fmt.Sprint(err)), err)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // decode walks YAML nodes instead of unmarshalling into tagged structs because viper matches
@@ -25,7 +27,11 @@ func decode(path string, data []byte, c *Config) error {
 	top.str("project", &c.Project)
 	top.str("domain", &c.Domain)
 	top.sub("console").str("endpoint", &c.Console.Endpoint)
-	d.admin(top.sub("admin"), &c.Admin)
+	adm := top.sub("admin")
+	d.admin(adm, &c.Admin)
+	if n := adm.scalar("endpoint"); n != nil {
+		c.endpointLine = n.Line // for AdminTarget, which checks the endpoint after flag overrides
+	}
 	d.storage(top.sub("storage"), &c.Storage)
 	d.doctor(top.sub("flytedoctor"), &c.Doctor)
 	if d.err != nil {
@@ -42,7 +48,7 @@ func (d *decoder) admin(s section, a *Admin) {
 	if n := s.scalar("authType"); n != nil {
 		t, err := ParseAuthType(n.Value)
 		if err != nil {
-			d.fail(n, s.key("authType"), "unknown value %q: use one of %s", n.Value, validAuthTypes())
+			d.fail(n, s.key("authType"), "unknown value %s: use one of %s", userinput.Quote(n.Value), validAuthTypes())
 		} else {
 			a.AuthType = t
 		}
@@ -57,10 +63,27 @@ func (d *decoder) admin(s section, a *Admin) {
 	s.str("authorizationHeader", &a.AuthorizationHeader)
 	s.list("command", &a.Command)
 	s.list("proxyCommand", &a.ProxyCommand)
-	s.duration("perRetryTimeout", &a.PerRetryTimeout)
-	s.integer("maxRetries", &a.MaxRetries)
-	s.duration("maxBackoffDelay", &a.MaxBackoffDelay)
-	s.integer("maxMessageSizeBytes", &a.MaxMessageSizeBytes)
+	// Negative values would silently act as 0 (no deadline, no retries, no cap, the default
+	// size); say so instead.
+	if n := s.duration("perRetryTimeout", &a.PerRetryTimeout); a.PerRetryTimeout < 0 {
+		s.negative(n, "perRetryTimeout", "0 for no per-attempt deadline, or a duration such as 15s")
+	}
+	if n := s.integer("maxRetries", &a.MaxRetries); a.MaxRetries < 0 {
+		s.negative(n, "maxRetries", "0 for no retries, or a number such as 4")
+	}
+	if n := s.duration("maxBackoffDelay", &a.MaxBackoffDelay); a.MaxBackoffDelay < 0 {
+		s.negative(n, "maxBackoffDelay", "0 for no cap, or a duration such as 8s")
+	}
+	if n := s.integer("maxMessageSizeBytes", &a.MaxMessageSizeBytes); a.MaxMessageSizeBytes < 0 {
+		s.negative(n, "maxMessageSizeBytes", "0 for gRPC's default, or a size in bytes such as 16777216")
+	}
+}
+
+func (s section) negative(n *yaml.Node, name, use string) {
+	if n == nil { // a default, never negative
+		return
+	}
+	s.d.fail(n, s.key(name), "%s is negative: use %s", userinput.Quote(n.Value), use)
 }
 
 func (d *decoder) storage(s section, st *Storage) {
@@ -186,62 +209,64 @@ func (s section) boolean(name string, dst *bool) {
 	}
 	v, err := strconv.ParseBool(n.Value)
 	if err != nil {
-		s.d.fail(n, s.key(name), "%q is not a boolean: use true or false", n.Value)
+		s.d.fail(n, s.key(name), "%s is not a boolean: use true or false", userinput.Quote(n.Value))
 		return
 	}
 	*dst = v
 }
 
-func (s section) integer(name string, dst *int) {
+// integer reads a whole number; it returns the node read, nil when absent or invalid.
+func (s section) integer(name string, dst *int) *yaml.Node {
 	n := s.scalar(name)
 	if n == nil {
-		return
+		return nil
 	}
 	v, err := strconv.Atoi(n.Value)
 	if err != nil {
-		s.d.fail(n, s.key(name), "%q is not a whole number: use a number such as 4", n.Value)
-		return
+		s.d.fail(n, s.key(name), "%s is not a whole number: use a number such as 4", userinput.Quote(n.Value))
+		return nil
 	}
 	*dst = v
+	return n
 }
 
 // duration mirrors flytestdlib's config.Duration: a Go duration string, or a bare number
 // taken as nanoseconds (it is decoded as a JSON number into time.Duration).
-func (s section) duration(name string, dst *time.Duration) {
+// It returns the node read, nil when absent or invalid.
+func (s section) duration(name string, dst *time.Duration) *yaml.Node {
 	n := s.scalar(name)
 	if n == nil {
-		return
+		return nil
 	}
-	bad := func() {
-		s.d.fail(n, s.key(name), "%q is not a duration: use a Go duration such as \"15s\" or \"1m\"", n.Value)
+	bad := func() *yaml.Node {
+		s.d.fail(n, s.key(name), "%s is not a duration: use a Go duration such as \"15s\" or \"1m\"", userinput.Quote(n.Value))
+		return nil
 	}
 	switch n.Tag {
 	case "!!int":
 		v, err := strconv.ParseInt(n.Value, 0, 64)
 		if err != nil {
-			bad()
-			return
+			return bad()
 		}
 		*dst = time.Duration(v)
 	case "!!float":
 		v, err := strconv.ParseFloat(n.Value, 64)
 		if err != nil {
-			bad()
-			return
+			return bad()
 		}
 		*dst = time.Duration(v)
 	default:
 		if n.Value == "" {
 			*dst = 0
-			return
+			return n
 		}
 		v, err := time.ParseDuration(n.Value)
 		if err != nil {
-			bad()
-			return
+			return bad()
 		}
 		*dst = v
 	}
+	return n
 }
 
 // list accepts a YAML sequence, or a comma-separated string as mapstructure's
@@ -296,7 +321,7 @@ func kindName(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	default:
-		return fmt.Sprintf("the value %q", n.Value)
+		return "the value " + userinput.Quote(n.Value)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // Error is a problem with a config file. Error() is always one line so the CLI can print it
@@ -20,7 +22,7 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("config file ")
-	b.WriteString(e.Path)
+	b.WriteString(userinput.ClipPath(e.Path))
 	if e.Line > 0 {
 		b.WriteString(" line ")
 		b.WriteString(strconv.Itoa(e.Line))

@@ -1,11 +1,14 @@
 package flyteconfig
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // Target turns admin.endpoint into a gRPC target. insecure is true when the connection must
@@ -17,42 +20,65 @@ import (
 //	host:port           → as is
 //	host                → host:443
 func (a Admin) Target() (target string, insecure bool, err error) {
-	return a.target("your flytectl config file")
+	if strings.TrimSpace(a.Endpoint) == "" {
+		return "", false, errors.New("admin.endpoint is not set: add admin.endpoint to your flytectl config file or pass --admin-endpoint")
+	}
+	target, insecure, err = ParseEndpoint(a.Endpoint, a.Insecure)
+	if err != nil {
+		return "", false, fmt.Errorf("admin.endpoint %w", err)
+	}
+	return target, insecure, nil
 }
 
-// AdminTarget is Admin.Target with errors naming the file the config came from.
+// AdminTarget is Admin.Target with errors naming the file (and line) the endpoint came from.
 func (c *Config) AdminTarget() (target string, insecure bool, err error) {
 	where := c.Path
 	if where == "" {
 		where = "~/.flyte/config.yaml"
 	}
-	return c.Admin.target(where)
+	if strings.TrimSpace(c.Admin.Endpoint) == "" {
+		return "", false, fmt.Errorf("admin.endpoint is not set: add admin.endpoint to %s or pass --admin-endpoint", userinput.ClipPath(where))
+	}
+	target, insecure, err = ParseEndpoint(c.Admin.Endpoint, c.Admin.Insecure)
+	if err != nil {
+		return "", false, &Error{Path: where, Line: c.endpointLine, Key: "admin.endpoint", Msg: err.Error(), Err: err}
+	}
+	return target, insecure, nil
 }
 
-func (a Admin) target(where string) (string, bool, error) {
-	ep := strings.TrimSpace(a.Endpoint)
-	if ep == "" {
-		return "", false, fmt.Errorf("admin.endpoint is not set: add admin.endpoint to %s or pass --admin-endpoint", where)
-	}
+// ParseEndpoint is Target for an endpoint from anywhere (config or --admin-endpoint). Its
+// error names the endpoint but not where it came from: `"x" is not a valid endpoint (...)`.
+func ParseEndpoint(endpoint string, insecure bool) (target string, plaintext bool, err error) {
+	ep := strings.TrimSpace(endpoint)
 	bad := func(why string) (string, bool, error) {
-		return "", false, fmt.Errorf("admin.endpoint %q is not a valid endpoint (%s): use dns:///host:port, https://host or host:port", ep, why)
+		return "", false, fmt.Errorf("%s is not a valid endpoint (%s): use dns:///host:port, https://host or host:port", userinput.Quote(ep), why)
+	}
+	if ep == "" {
+		return bad("empty")
 	}
 	scheme, rest, hasScheme := strings.Cut(ep, "://")
 	if !hasScheme {
 		// Resolver targets with a single colon, e.g. unix:/path or passthrough:host:port.
-		if s, _, ok := strings.Cut(ep, ":"); ok && isResolverScheme(s) {
-			return ep, a.Insecure, nil
+		if s, r, ok := strings.Cut(ep, ":"); ok && isResolverScheme(s) {
+			if why := resolverTarget(s, r); why != "" {
+				return bad(why)
+			}
+			return ep, insecure, nil
 		}
-		return hostPort(ep, "443", a.Insecure, bad)
+		if why := hostPort(ep); why != "" {
+			return bad(why)
+		}
+		return withPort(ep, "443"), insecure, nil
 	}
 	switch strings.ToLower(scheme) {
 	case "http", "https":
 		u, err := url.Parse(ep)
 		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err // url.Error repeats the whole URL
+			}
 			return bad(err.Error())
-		}
-		if u.Hostname() == "" {
-			return bad("no host")
 		}
 		port := u.Port()
 		if port == "" && strings.HasSuffix(u.Host, ":") {
@@ -65,16 +91,23 @@ func (a Admin) target(where string) (string, bool, error) {
 				port = "80"
 			}
 		}
-		return hostPort(net.JoinHostPort(u.Hostname(), port), port, a.Insecure || plain, bad)
+		hp := net.JoinHostPort(u.Hostname(), port)
+		if u.Hostname() == "" {
+			hp = ":" + port
+		}
+		if why := hostPort(hp); why != "" {
+			return bad(why)
+		}
+		return hp, insecure || plain, nil
 	default:
 		if !isResolverScheme(scheme) {
-			return bad("unknown scheme " + scheme)
+			return bad("unknown scheme " + userinput.Quote(scheme))
 		}
-		// dns:///host:port and friends go to grpc verbatim; only require something after it.
-		if strings.Trim(rest, "/") == "" {
-			return bad("no host")
+		if why := resolverTarget(scheme, "//"+rest); why != "" {
+			return bad(why)
 		}
-		return ep, a.Insecure, nil
+		// dns:///host:port and friends go to grpc verbatim.
+		return ep, insecure, nil
 	}
 }
 
@@ -86,25 +119,80 @@ func isResolverScheme(s string) bool {
 	return false
 }
 
-// hostPort validates host[:port], adding defPort when there is none.
-func hostPort(ep, defPort string, insecure bool, bad func(string) (string, bool, error)) (string, bool, error) {
-	if strings.ContainsAny(ep, " /?#@") {
-		return bad("unexpected characters")
+// resolverTarget checks what follows "scheme:" of a gRPC resolver target; "" means fine.
+// dns and passthrough name a host (dns:[//authority/]host[:port]); for the others grpc's own
+// parsing decides, only something must be there.
+func resolverTarget(scheme, rest string) string {
+	addr := rest
+	if after, ok := strings.CutPrefix(rest, "//"); ok {
+		authority, path, _ := strings.Cut(after, "/")
+		if authority != "" && strings.EqualFold(scheme, "dns") {
+			if why := hostPort(authority); why != "" {
+				return "DNS server " + why
+			}
+		}
+		addr = path
+	}
+	if strings.Trim(addr, "/") == "" {
+		return "no host"
+	}
+	switch strings.ToLower(scheme) {
+	case "dns", "passthrough":
+		return hostPort(addr)
+	}
+	return ""
+}
+
+// hostPort checks host[:port] (IPv6 in brackets); "" means fine.
+func hostPort(ep string) string {
+	if i := strings.IndexAny(ep, " \t/?#@"); i >= 0 {
+		if ep[i] == ' ' || ep[i] == '\t' {
+			return "a space in it"
+		}
+		return "unexpected " + strconv.QuoteRune(rune(ep[i]))
 	}
 	host, port, err := net.SplitHostPort(ep)
 	if err != nil {
 		// No port: a bare host name or IP (IPv6 possibly in brackets).
-		h := strings.TrimSuffix(strings.TrimPrefix(ep, "["), "]")
-		if strings.Contains(h, ":") && net.ParseIP(h) == nil {
-			return bad(err.Error())
+		host, port = strings.TrimSuffix(strings.TrimPrefix(ep, "["), "]"), ""
+		if strings.Contains(host, ":") && net.ParseIP(host) == nil {
+			return "not host:port"
 		}
-		return net.JoinHostPort(h, defPort), insecure, nil
+	} else if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		return "port " + userinput.Quote(port) + " is not a number between 1 and 65535"
 	}
 	if host == "" {
-		return bad("no host")
+		return "no host"
 	}
-	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
-		return bad("port " + strconv.Quote(port) + " is not a number between 1 and 65535")
+	return validHost(host)
+}
+
+// validHost accepts an IP address or a DNS name: labels of 1 to 63 letters, digits, '-' or
+// '_' (seen on internal names), 253 bytes in all.
+func validHost(h string) string {
+	if net.ParseIP(h) != nil {
+		return ""
 	}
-	return ep, insecure, nil
+	if len(h) > 253 {
+		return fmt.Sprintf("host name of %d bytes, longer than DNS allows (253)", len(h))
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 {
+			return "host name label of " + strconv.Itoa(len(label)) + " bytes (DNS allows 1 to 63)"
+		}
+		for _, r := range label {
+			if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return "unexpected " + strconv.QuoteRune(r) + " in the host name"
+			}
+		}
+	}
+	return ""
+}
+
+// withPort adds port to a host without one.
+func withPort(ep, port string) string {
+	if _, _, err := net.SplitHostPort(ep); err == nil {
+		return ep
+	}
+	return net.JoinHostPort(strings.TrimSuffix(strings.TrimPrefix(ep, "["), "]"), port)
 }

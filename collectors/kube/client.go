@@ -9,6 +9,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // Client defaults.
@@ -44,13 +46,30 @@ type ClusterInfo struct {
 
 // NewClient builds a client from kubeconfig loading rules. It does not contact the server.
 func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loadingRules(o), &clientcmd.ConfigOverrides{CurrentContext: o.Context})
+	getenv := o.getenv()
+	rules, source := kubeconfigRules(o, getenv)
+	if err := checkInputs(o, rules, source); err != nil {
+		return nil, ClusterInfo{}, err
+	}
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context})
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		if clientcmd.IsEmptyConfig(err) {
+		switch {
+		case clientcmd.IsEmptyConfig(err) && source == sourceFlag && emptyConfig(cc):
+			return nil, ClusterInfo{}, &InputError{sourceFlag, userinput.ClipPath(o.Kubeconfig) + " has no clusters or contexts: pass a kubeconfig that has"}
+		case clientcmd.IsEmptyConfig(err) && source == sourceEnv && noneExists(rules.Precedence):
+			return nil, ClusterInfo{}, fmt.Errorf("no Kubernetes config: no file in KUBECONFIG (%s) exists", userinput.ClipPath(getenv(clientcmd.RecommendedConfigPathEnvVar)))
+		case o.Kubeconfig != "" || o.Context != "":
+			// e.g. the context names a cluster or user the file does not have.
+			input, what := "--context", userinput.Quote(o.Context)
+			if o.Context == "" {
+				input, what = sourceFlag, userinput.ClipPath(o.Kubeconfig)
+			}
+			return nil, ClusterInfo{}, &InputError{input, fmt.Sprintf("%s cannot be used (%s): fix the kubeconfig or pick another context", what, brief(err))}
+		case clientcmd.IsEmptyConfig(err):
 			return nil, ClusterInfo{}, errors.New("no Kubernetes config: set --kubeconfig or KUBECONFIG, or create ~/.kube/config")
 		}
-		return nil, ClusterInfo{}, fmt.Errorf("cannot load kubeconfig: %w", err)
+		return nil, ClusterInfo{}, fmt.Errorf("cannot load kubeconfig (%s)", brief(err))
 	}
 	info := ClusterInfo{Server: cfg.Host}
 	if raw, err := cc.RawConfig(); err == nil && len(raw.Contexts) > 0 {

@@ -1,7 +1,6 @@
 package kube
 
 import (
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -14,7 +13,8 @@ type Context struct{ Name, Cluster, Namespace string }
 // Contexts lists the contexts of the kubeconfig NewClient would read, sorted by name, for shell
 // completion of --context. It reads files only: no credential plugin runs and nothing is sent.
 func Contexts(o ClientOptions) ([]Context, error) {
-	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(loadingRules(o), &clientcmd.ConfigOverrides{}).RawConfig()
+	rules, _ := kubeconfigRules(o, o.getenv())
+	raw, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).RawConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -26,22 +26,10 @@ func Contexts(o ClientOptions) ([]Context, error) {
 	return out, nil
 }
 
-// loadingRules are kubectl's: --kubeconfig alone, else the KUBECONFIG list, else ~/.kube/config.
-func loadingRules(o ClientOptions) *clientcmd.ClientConfigLoadingRules {
-	getenv := o.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
+// getenv is o.Getenv, or no environment at all when it is nil.
+func (o ClientOptions) getenv() func(string) string {
+	if o.Getenv == nil {
+		return func(string) string { return "" }
 	}
-	rules := &clientcmd.ClientConfigLoadingRules{}
-	switch {
-	case o.Kubeconfig != "":
-		rules.ExplicitPath = o.Kubeconfig
-	case getenv(clientcmd.RecommendedConfigPathEnvVar) != "":
-		rules.Precedence = dedupe(filepath.SplitList(getenv(clientcmd.RecommendedConfigPathEnvVar)))
-	default:
-		if home := homeDir(getenv); home != "" {
-			rules.Precedence = []string{filepath.Join(home, clientcmd.RecommendedHomeDir, clientcmd.RecommendedFileName)}
-		}
-	}
-	return rules
+	return o.Getenv
 }

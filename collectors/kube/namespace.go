@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // DefaultNamespaceTemplate is flyteadmin's default namespace_mapping template.
@@ -34,8 +35,8 @@ var leftoverPlaceholder = regexp.MustCompile(`\{\{[^}]*\}\}`)
 // Admin's system_metadata.namespace, else the template (DefaultNamespaceTemplate when empty).
 func ResolveNamespace(ex *evidence.Execution, flagNamespace, template string) (ns, source string, err error) {
 	if flagNamespace != "" {
-		if err := validNamespace(flagNamespace); err != nil {
-			return "", "", fmt.Errorf("--namespace %q: %w", flagNamespace, err)
+		if err := CheckNamespaceFlags(flagNamespace, ""); err != nil {
+			return "", "", err
 		}
 		return flagNamespace, SourceFlag, nil
 	}
@@ -51,17 +52,42 @@ func ResolveNamespace(ex *evidence.Execution, flagNamespace, template string) (n
 	ns = strings.ReplaceAll(template, projectPlaceholder, ex.ID.Project)
 	ns = strings.ReplaceAll(ns, domainPlaceholder, ex.ID.Domain)
 	if p := leftoverPlaceholder.FindString(ns); p != "" {
-		return "", "", fmt.Errorf("namespace template %q: unknown placeholder %s (only {{ project }} and {{ domain }})", template, p)
+		return "", "", fmt.Errorf("namespace template %s: unknown placeholder %s (only {{ project }} and {{ domain }})", userinput.Quote(template), userinput.Quote(p))
 	}
-	if err := validNamespace(ns); err != nil {
-		return "", "", fmt.Errorf("namespace template %q gives %q: %w", template, ns, err)
+	if why := invalidNamespace(ns); why != "" {
+		return "", "", fmt.Errorf("namespace template %s gives %s, which %s", userinput.Quote(template), userinput.Quote(ns), why)
 	}
 	return ns, SourceTemplate, nil
 }
 
-func validNamespace(ns string) error {
-	if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
-		return fmt.Errorf("not a valid namespace name: %s", errs[0])
+// CheckNamespaceFlags checks --namespace and --namespace-template (either may be empty)
+// before anything is sent; its errors name the flag.
+func CheckNamespaceFlags(namespace, template string) error {
+	if namespace != "" {
+		if why := invalidNamespace(namespace); why != "" {
+			return fmt.Errorf("--namespace %s %s", userinput.Quote(namespace), why)
+		}
+	}
+	if template != "" {
+		if p := leftoverPlaceholder.FindString(strings.NewReplacer(projectPlaceholder, "", domainPlaceholder, "").Replace(template)); p != "" {
+			return fmt.Errorf("--namespace-template %s: unknown placeholder %s: use only {{ project }} and {{ domain }}, spaces included", userinput.Quote(template), userinput.Quote(p))
+		}
+		// What is around the placeholders ends up in every namespace.
+		literal := strings.NewReplacer(projectPlaceholder, "a", domainPlaceholder, "a").Replace(template)
+		if why := invalidNamespace(literal); why != "" && !strings.Contains(why, "longer") {
+			return fmt.Errorf("--namespace-template %s cannot give a valid namespace: a namespace has only lower case letters, digits and '-', starting and ending with a letter or digit", userinput.Quote(template))
+		}
 	}
 	return nil
+}
+
+// invalidNamespace says why ns is not a namespace name (a DNS-1123 label), "" if it is one.
+func invalidNamespace(ns string) string {
+	if len(validation.IsDNS1123Label(ns)) == 0 {
+		return ""
+	}
+	if len(ns) > validation.DNS1123LabelMaxLength {
+		return fmt.Sprintf("is longer than the %d characters a namespace name may have", validation.DNS1123LabelMaxLength)
+	}
+	return "is not a valid namespace name: use lower case letters, digits and '-', starting and ending with a letter or digit"
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
@@ -17,7 +19,7 @@ import (
 
 // collect runs the collectors and assembles the snapshot: Admin first, since the pods and
 // paths to look at come from it, then Kubernetes and storage side by side.
-func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID) (*evidence.Snapshot, error) {
+func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID, kc *kubeSetup) (*evidence.Snapshot, error) {
 	c := &flyteadmin.Collector{
 		API:            sess.API,
 		Endpoint:       sess.Endpoint,
@@ -40,10 +42,10 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 	}
 	var kubeRec, s3Rec evidence.CollectorRecord
 	var wg sync.WaitGroup
-	if slices.Contains(o.Skip, kube.Name) {
+	if kc == nil {
 		kubeRec = skipped(kube.Name, "--skip kube")
 	} else {
-		wg.Go(func() { snap.Kube, kubeRec = collectKube(ctx, f, o, res.Execution) })
+		wg.Go(func() { snap.Kube, kubeRec = collectKube(ctx, f, o, kc, res.Execution) })
 	}
 	if slices.Contains(o.Skip, s3.Name) {
 		s3Rec = skipped(s3.Name, "--skip s3")
@@ -59,11 +61,32 @@ func skipped(collector, why string) evidence.CollectorRecord {
 	return evidence.CollectorRecord{Collector: collector, Status: evidence.StatusSkipped, SkipReason: why}
 }
 
-func collectKube(ctx context.Context, f *Factory, o *diagnoseOptions, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
+// kubeSetup is the Kubernetes client built before Admin is asked anything, or why there is none.
+type kubeSetup struct {
+	client kubernetes.Interface
+	info   kube.ClusterInfo
+	err    error
+}
+
+// prepareKube builds the client (no request is sent) so that a wrong --kubeconfig or
+// --context is a usage error at once; nil with --skip kube.
+func prepareKube(f *Factory, o *diagnoseOptions) (*kubeSetup, error) {
+	if slices.Contains(o.Skip, kube.Name) {
+		return nil, nil
+	}
 	client, info, err := f.KubeClient(kube.ClientOptions{
 		Kubeconfig: o.Kubeconfig, Context: o.KubeContext, UserAgent: "flytedoctor/" + f.Version,
 		QPS: kube.DefaultQPS, Burst: kube.DefaultBurst, Timeout: 30 * time.Second, Getenv: f.Getenv,
 	})
+	var ie *kube.InputError
+	if errors.As(err, &ie) {
+		return nil, &usageError{err}
+	}
+	return &kubeSetup{client: client, info: info, err: err}, nil
+}
+
+func collectKube(ctx context.Context, f *Factory, o *diagnoseOptions, kc *kubeSetup, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
+	client, info, err := kc.client, kc.info, kc.err
 	if err != nil {
 		// No cluster access says nothing about the execution: skip, with the reason.
 		return nil, skipped(kube.Name, fmt.Sprintf("no Kubernetes access (%v); pass --kubeconfig/--context or --skip kube", err))

@@ -21,6 +21,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flytedoctor/flytedoctor/internal/loopback"
 )
 
@@ -37,7 +38,7 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
   flytedoctor demo --list`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(outputFormats, output) {
-				return usagef("unknown output format %q: use one of %v", output, outputFormats)
+				return usagef("unknown output format %s: use one of %v", userinput.Quote(output), outputFormats)
 			}
 			scenarios, err := demo.Scenarios()
 			if err != nil {
@@ -54,7 +55,7 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 				for _, a := range args {
 					i := slices.IndexFunc(scenarios, func(s demo.Scenario) bool { return s.Name == a })
 					if i < 0 {
-						return usagef("unknown demo scenario %q: use one of %s", a, demo.Names())
+						return usagef("unknown demo scenario %s: use one of %s", userinput.Quote(a), demo.Names())
 					}
 					picked = append(picked, scenarios[i])
 				}

@@ -10,12 +10,17 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/execarg"
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flytedoctor/flytedoctor/report"
 	"github.com/flytedoctor/flytedoctor/rules"
 )
@@ -135,9 +140,9 @@ func newCmdDiagnose(f *Factory, use string) *cobra.Command {
 func (o *diagnoseOptions) validate() error {
 	switch {
 	case !slices.Contains(outputFormats, o.Output):
-		return usagef("unknown output format %q: use one of %v", o.Output, outputFormats)
+		return usagef("unknown output format %s: use one of %v", userinput.Quote(o.Output), outputFormats)
 	case !slices.Contains(failOnLevels, o.FailOn):
-		return usagef("unknown --fail-on level %q: use one of %v", o.FailOn, failOnLevels)
+		return usagef("unknown --fail-on level %s: use one of %v", userinput.Quote(o.FailOn), failOnLevels)
 	case o.Timeout <= 0:
 		return usagef("--timeout must be positive, got %s", o.Timeout)
 	case o.MaxConcurrency < 1:
@@ -149,8 +154,11 @@ func (o *diagnoseOptions) validate() error {
 	}
 	for _, c := range o.Skip {
 		if !slices.Contains(skippable, c) {
-			return usagef("unknown collector %q in --skip: use %v", c, skippable)
+			return usagef("unknown collector %s in --skip: use %v", userinput.Quote(c), skippable)
 		}
+	}
+	if err := kube.CheckNamespaceFlags(o.Namespace, o.NamespaceTemplate); err != nil {
+		return &usageError{err}
 	}
 	return nil
 }
@@ -178,6 +186,18 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 	if err != nil {
 		return &usageError{err}
 	}
+	// Everything the user named is checked before anything is sent.
+	if err := checkEndpoint(o, cfg); err != nil {
+		return err
+	}
+	kc, err := prepareKube(f, o)
+	if err != nil {
+		return err
+	}
+	rcfg, err := ruleConfig(cfg, o.Disable)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
@@ -186,22 +206,18 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 	sess, err := f.ConnectAdmin(ctx, cfg, "flytedoctor/"+f.Version)
 	if err != nil {
 		progress.Done()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return gaveUp(o, "connecting to Flyte Admin at "+cfg.Admin.Endpoint, nil)
+		}
 		return err
 	}
 	defer sess.Close()
 
 	progress.Printf("reading %s from %s…", id, sess.Endpoint)
-	snap, err := collect(ctx, f, o, cfg, sess, id)
+	snap, err := collect(ctx, f, o, cfg, sess, id, kc)
 	progress.Done()
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("gave up after --timeout %s while reading %s from %s: raise --timeout or check that Flyte Admin answers", o.Timeout, id, sess.Endpoint)
-		}
-		return err
-	}
-	rcfg, err := ruleConfig(cfg, o.Disable)
-	if err != nil {
-		return err
+		return readFailed(ctx, o, cfg, sess, id, err)
 	}
 	res := rules.Run(snap, rules.Table(), rcfg)
 	if err := render(f, o, report.New(snap, res)); err != nil {
@@ -213,30 +229,83 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 	return nil
 }
 
+// checkEndpoint rejects a malformed Admin endpoint, naming the flag or the config key (and
+// file and line) it came from, before grpc spends seconds resolving it.
+func checkEndpoint(o *diagnoseOptions, cfg *flyteconfig.Config) error {
+	if o.AdminEndpoint != "" {
+		if _, _, err := flyteconfig.ParseEndpoint(o.AdminEndpoint, cfg.Admin.Insecure); err != nil {
+			return usagef("--admin-endpoint %v", err)
+		}
+		return nil
+	}
+	if _, _, err := cfg.AdminTarget(); err != nil {
+		return &usageError{err}
+	}
+	return nil
+}
+
+// gaveUp is how every run that hits --timeout ends, whatever it was waiting on; why, when it
+// says what kind of server kept it waiting, is added.
+func gaveUp(o *diagnoseOptions, doing string, why error) error {
+	var te *adminclient.TransportError
+	if errors.As(why, &te) {
+		return fmt.Errorf("gave up after --timeout %s while %s, which %s: %s", o.Timeout, doing, te.Problem, te.Fix)
+	}
+	return fmt.Errorf("gave up after --timeout %s while %s: raise --timeout or check that Flyte Admin answers", o.Timeout, doing)
+}
+
+// readFailed words a failure to read the execution itself: out of time, the wrong kind of
+// server, or Admin not answering within admin.perRetryTimeout.
+func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID, err error) error {
+	var why error
+	if sess.Explain != nil {
+		why = sess.Explain(ctx, err)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return gaveUp(o, fmt.Sprintf("reading %s from %s", id, sess.Endpoint), why)
+	}
+	if why != nil {
+		return fmt.Errorf("cannot read execution %s: %w", id, why)
+	}
+	var re *flyteadmin.ReadError
+	if errors.As(err, &re) && status.Code(re.Err) == codes.DeadlineExceeded && cfg.Admin.PerRetryTimeout > 0 {
+		return fmt.Errorf("cannot read execution %s: Flyte Admin at %s did not answer within admin.perRetryTimeout %s, %d attempts: raise admin.perRetryTimeout in %s or check that Admin is healthy",
+			id, sess.Endpoint, cfg.Admin.PerRetryTimeout, cfg.Admin.MaxRetries+1, configName(cfg))
+	}
+	return err
+}
+
+func configName(cfg *flyteconfig.Config) string {
+	if cfg.Path == "" {
+		return "~/.flyte/config.yaml"
+	}
+	return userinput.ClipPath(cfg.Path)
+}
+
 // ruleConfig merges the config file's flytedoctor section with --disable flags.
 func ruleConfig(cfg *flyteconfig.Config, disable []string) (rules.Config, error) {
 	table := rules.Table()
 	rc := rules.Config{Disabled: map[string]string{}, Severity: map[string]rules.Severity{}}
 	known := func(id, where string) error {
 		if rules.Lookup(table, id) == nil {
-			return usagef("%s: unknown rule %q (flytedoctor rules list shows them)", where, id)
+			return usagef("%s: unknown rule %s (flytedoctor rules list shows them)", where, userinput.Quote(id))
 		}
 		return nil
 	}
 	for _, d := range cfg.Doctor.Disable {
 		id := strings.ToUpper(d.ID)
-		if err := known(id, "flytedoctor.disable in "+cfg.Path); err != nil {
+		if err := known(id, "flytedoctor.disable in "+configName(cfg)); err != nil {
 			return rc, err
 		}
 		rc.Disabled[id] = d.Reason
 	}
 	for id, v := range cfg.Doctor.Severity {
-		if err := known(id, "flytedoctor.severity in "+cfg.Path); err != nil {
+		if err := known(id, "flytedoctor.severity in "+configName(cfg)); err != nil {
 			return rc, err
 		}
 		sev, err := rules.ParseSeverity(v)
-		if err != nil {
-			return rc, usagef("flytedoctor.severity.%s in %s: %v", id, cfg.Path, err)
+		if err != nil { // its message would echo v whole
+			return rc, usagef("flytedoctor.severity.%s in %s: unknown severity %s: use error, warning or info", id, configName(cfg), userinput.Quote(v))
 		}
 		rc.Severity[id] = sev
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // version is set at build time with -ldflags.
@@ -41,6 +43,9 @@ type AdminSession struct {
 	API      flyteadmin.AdminAPI
 	Endpoint string
 	Close    func() error
+	// Explain, if set, says what kind of server answered when a call failed before gRPC got
+	// going (an *adminclient.TransportError), or returns nil.
+	Explain func(ctx context.Context, err error) error
 }
 
 // NewFactory returns the production dependencies.
@@ -68,7 +73,8 @@ func Main(ctx context.Context, f *Factory, args []string) int {
 	if err != nil {
 		var ee *exitError
 		if !errors.As(err, &ee) {
-			msg := oneLine(err.Error())
+			// Our messages quote input clipped; flag parsing and other libraries do not.
+			msg := userinput.Scrub(oneLine(err.Error()), typed(args)...)
 			var ue *usageError
 			if errors.As(err, &ue) {
 				msg += " (see 'flytedoctor --help')"
@@ -134,9 +140,22 @@ func newCmdVersion(f *Factory) *cobra.Command {
 
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), strings.Join(args, " "))
+		return usagef("%s takes no arguments, got %s", cmd.CommandPath(), userinput.Quote(strings.Join(args, " ")))
 	}
 	return nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// typed lists what the user typed: each argument and, for --flag=value, the value alone.
+func typed(args []string) []string {
+	out := slices.Clone(args)
+	for _, a := range args {
+		if _, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			out = append(out, v)
+		}
+	}
+	// Longest first, so a value is not replaced inside the argument that holds it.
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flytedoctor/flytedoctor/rules"
 )
 
@@ -50,7 +51,7 @@ func newCmdRules(f *Factory) *cobra.Command {
 			id := strings.ToUpper(strings.TrimSpace(args[0]))
 			r := rules.Lookup(rules.Table(), id)
 			if r == nil {
-				return usagef("unknown rule %q: flytedoctor rules list shows them", args[0])
+				return usagef("unknown rule %s: flytedoctor rules list shows them", userinput.Quote(args[0]))
 			}
 			_, err := fmt.Fprintf(f.IO.Out, "%s  %s\n%s\ndocs: %s\n", r.ID, r.Title, rules.Explain(r), r.DocsURL())
 			return err

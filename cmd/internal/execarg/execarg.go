@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
 // Forms lists the accepted forms, for usage and error messages.
@@ -16,9 +17,22 @@ const Forms = `NAME (with -p/--project and -d/--domain or the config's project/d
 	`PROJECT/DOMAIN/NAME, https://HOST/console/projects/PROJECT/domains/DOMAIN/executions/NAME, ` +
 	`or flyte://v1/PROJECT/DOMAIN/NAME`
 
-// Flyte project, domain and execution names are lowercase DNS-label-like strings; allowing a
-// little more (upper case, underscore, dot) keeps odd but real deployments working.
-var namePart = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+// MaxNameLength is the longest project, domain or execution name Flyte accepts. flyteadmin v1.16
+// rejects longer execution names ("Maximum value length of a Kubernetes label",
+// allowedExecutionNameLength in flyteadmin/pkg/manager/impl/validation/execution_validator.go),
+// project ids must be DNS-1123 labels (project_validator.go), and flytepropeller puts all three
+// on the FlyteWorkflow and its pods as label values (execution-id, project, domain), which
+// Kubernetes caps at 63.
+const MaxNameLength = 63
+
+// executionName is flyteadmin's executionIDRegex ^[a-z][a-z\-0-9]*$, which it checks on the
+// lower-cased name, so upper case passes too (CheckValidExecutionID, same file).
+var executionName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+
+// Project ids are DNS-1123 labels and domains come from flyteadmin's config; both must be
+// label values. Allowing a little more than a DNS label (upper case, underscore, dot) keeps
+// odd but real deployments working.
+var projectOrDomain = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // Parse turns arg into an execution id. defProject and defDomain complete a bare NAME.
 func Parse(arg, defProject, defDomain string) (evidence.ExecutionID, error) {
@@ -37,8 +51,8 @@ func Parse(arg, defProject, defDomain string) (evidence.ExecutionID, error) {
 	switch len(parts) {
 	case 1:
 		if defProject == "" || defDomain == "" {
-			return evidence.ExecutionID{}, fmt.Errorf("execution %q needs a project and a domain: pass -p PROJECT -d DOMAIN, "+
-				"set project/domain in the flytectl config, or give PROJECT/DOMAIN/%s", arg, arg)
+			return evidence.ExecutionID{}, fmt.Errorf("execution %s needs a project and a domain: pass -p PROJECT -d DOMAIN, "+
+				"set project/domain in the flytectl config, or give PROJECT/DOMAIN/NAME", userinput.Quote(arg))
 		}
 		return build(arg, defProject, defDomain, arg)
 	case 3:
@@ -73,14 +87,28 @@ func parseConsoleURL(arg string) (evidence.ExecutionID, error) {
 }
 
 func build(arg, project, domain, name string) (evidence.ExecutionID, error) {
-	for _, p := range []struct{ what, v string }{{"project", project}, {"domain", domain}, {"execution name", name}} {
-		if !namePart.MatchString(p.v) {
-			return evidence.ExecutionID{}, invalid(arg, fmt.Sprintf("%s %q is not a valid Flyte name", p.what, p.v))
+	for _, p := range []struct {
+		what, v string
+		re      *regexp.Regexp
+		chars   string
+	}{
+		{"project", project, projectOrDomain, "letters, digits, '-', '_' and '.', starting with a letter or digit"},
+		{"domain", domain, projectOrDomain, "letters, digits, '-', '_' and '.', starting with a letter or digit"},
+		{"execution name", name, executionName, "letters, digits and '-', starting with a letter"},
+	} {
+		// No accepted forms here: the form was right, one part of it is not.
+		switch {
+		case len(p.v) > MaxNameLength:
+			return evidence.ExecutionID{}, fmt.Errorf("invalid execution %s: %s %s is longer than the %d characters Flyte allows: check the id",
+				userinput.Quote(arg), p.what, userinput.Quote(p.v), MaxNameLength)
+		case !p.re.MatchString(p.v):
+			return evidence.ExecutionID{}, fmt.Errorf("invalid execution %s: %s %s is not a valid Flyte name (%s)",
+				userinput.Quote(arg), p.what, userinput.Quote(p.v), p.chars)
 		}
 	}
 	return evidence.ExecutionID{Project: project, Domain: domain, Name: name}, nil
 }
 
 func invalid(arg, why string) error {
-	return fmt.Errorf("invalid execution %q: %s; accepted forms: %s", arg, why, Forms)
+	return fmt.Errorf("invalid execution %s: %s; accepted forms: %s", userinput.Quote(arg), why, Forms)
 }

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
 
@@ -211,11 +212,11 @@ func (a *authenticator) fetch(ctx context.Context) (*oauth2.Token, error) {
 		}
 		out, err := a.runBounded(ctx, a.cfg.Command)
 		if err != nil {
-			return nil, fmt.Errorf("admin.command %q failed: %v: fix the command or run it by hand to check it prints a token", strings.Join(a.cfg.Command, " "), err)
+			return nil, fmt.Errorf("admin.command %s failed: %v: fix the command or run it by hand to check it prints a token", userinput.Quote(strings.Join(a.cfg.Command, " ")), err)
 		}
 		tok := strings.TrimSpace(string(out))
 		if tok == "" {
-			return nil, fmt.Errorf("admin.command %q printed no token: it must print the token on stdout", strings.Join(a.cfg.Command, " "))
+			return nil, fmt.Errorf("admin.command %s printed no token: it must print the token on stdout", userinput.Quote(strings.Join(a.cfg.Command, " ")))
 		}
 		return &oauth2.Token{AccessToken: tok, TokenType: "Bearer"}, nil
 	default:
@@ -253,7 +254,7 @@ func (a *authenticator) clientCredentials(ctx context.Context) (*oauth2.Token, e
 	defer cancel()
 	tok, err := cc.Token(context.WithValue(tctx, oauth2.HTTPClient, a.httpClient))
 	if err != nil {
-		return nil, fmt.Errorf("get a token from %s for client %q: %s: check admin.clientId and the client secret", tokenURL, a.cfg.ClientID, oneLine(err.Error()))
+		return nil, fmt.Errorf("get a token from %s for client %s: %s: check admin.clientId and the client secret", userinput.ClipPath(tokenURL), userinput.Quote(a.cfg.ClientID), oneLine(err.Error()))
 	}
 	return tok, nil
 }
@@ -280,7 +281,7 @@ func (a *authenticator) secret() (string, error) {
 	if name := a.cfg.ClientSecretEnvVar; name != "" {
 		s := strings.TrimSpace(a.getenv(name))
 		if s == "" {
-			return "", fmt.Errorf("client secret env var %s (admin.clientSecretEnvVar) is empty: export it or unset admin.clientSecretEnvVar", name)
+			return "", fmt.Errorf("client secret env var %s (admin.clientSecretEnvVar) is empty: export it or unset admin.clientSecretEnvVar", userinput.ClipPath(name))
 		}
 		return s, nil
 	}
@@ -290,11 +291,11 @@ func (a *authenticator) secret() (string, error) {
 	}
 	b, err := a.readFile(loc)
 	if err != nil {
-		return "", fmt.Errorf("client secret file %s (admin.clientSecretLocation) cannot be read (%v): create it, or set admin.clientSecretEnvVar, or use authType ExternalCommand", loc, unwrapPath(err))
+		return "", fmt.Errorf("client secret file %s (admin.clientSecretLocation) cannot be read (%v): create it, or set admin.clientSecretEnvVar, or use authType ExternalCommand", userinput.ClipPath(loc), unwrapPath(err))
 	}
 	s := strings.TrimSpace(string(b))
 	if s == "" {
-		return "", fmt.Errorf("client secret file %s (admin.clientSecretLocation) is empty: put the secret in it", loc)
+		return "", fmt.Errorf("client secret file %s (admin.clientSecretLocation) is empty: put the secret in it", userinput.ClipPath(loc))
 	}
 	return s, nil
 }
@@ -314,11 +315,11 @@ func (a *authenticator) proxyToken(ctx context.Context) (string, error) {
 	out, err := a.runBounded(ctx, a.cfg.ProxyCommand)
 	a.stats.proxyCommands.Add(1)
 	if err != nil {
-		return "", fmt.Errorf("admin.proxyCommand %q failed: %v: fix the command or remove admin.proxyCommand", strings.Join(a.cfg.ProxyCommand, " "), err)
+		return "", fmt.Errorf("admin.proxyCommand %s failed: %v: fix the command or remove admin.proxyCommand", userinput.Quote(strings.Join(a.cfg.ProxyCommand, " ")), err)
 	}
 	tok := strings.TrimSpace(string(out))
 	if tok == "" {
-		return "", fmt.Errorf("admin.proxyCommand %q printed nothing: it must print the proxy token on stdout", strings.Join(a.cfg.ProxyCommand, " "))
+		return "", fmt.Errorf("admin.proxyCommand %s printed nothing: it must print the proxy token on stdout", userinput.Quote(strings.Join(a.cfg.ProxyCommand, " ")))
 	}
 	a.proxyTok = tok
 	return tok, nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
 
@@ -45,6 +46,7 @@ type Conn struct {
 	cc       *grpc.ClientConn
 	endpoint string
 	stats    *counters
+	w        *wire
 }
 
 // Stats counts what a Conn did, for the snapshot's collection record and for tests.
@@ -89,6 +91,8 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		}
 		creds = credentials.NewTLS(tlsCfg)
 	}
+	w := &wire{endpoint: cfg.Endpoint, tls: !plaintext, now: o.Now}
+	creds = watchedCreds{creds, w}
 	httpClient := o.HTTPClient
 	if httpClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -109,6 +113,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		MaxRetries:      cfg.MaxRetries,
 		MaxBackoff:      cfg.MaxBackoffDelay,
 		Sleep:           o.Sleep,
+		Permanent:       w.permanent,
 		OnRetry: func(method string, n int, wait time.Duration, err error) {
 			st.retries.Add(1)
 			if o.OnRetry != nil {
@@ -138,10 +143,10 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	}
 	cc, err := grpc.NewClient(target, dopts...)
 	if err != nil {
-		return nil, fmt.Errorf("admin.endpoint %q: %v: fix admin.endpoint", cfg.Endpoint, err)
+		return nil, fmt.Errorf("admin.endpoint %s: %v: fix admin.endpoint", userinput.Quote(cfg.Endpoint), err)
 	}
 	a.meta = service.NewAuthMetadataServiceClient(cc)
-	return &Conn{cc: cc, endpoint: target, stats: st}, nil
+	return &Conn{cc: cc, endpoint: target, stats: st, w: w}, nil
 }
 
 func withDefaults(o Options) Options {
@@ -189,10 +194,10 @@ func tlsConfig(cfg flyteconfig.Admin, readFile func(string) ([]byte, error)) (*t
 	if cfg.CACertFilePath != "" {
 		pem, err := readFile(cfg.CACertFilePath)
 		if err != nil {
-			return nil, fmt.Errorf("admin.caCertFilePath %s cannot be read (%v): fix the path or remove caCertFilePath", cfg.CACertFilePath, unwrapPath(err))
+			return nil, fmt.Errorf("admin.caCertFilePath %s cannot be read (%v): fix the path or remove caCertFilePath", userinput.ClipPath(cfg.CACertFilePath), unwrapPath(err))
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("admin.caCertFilePath %s holds no PEM certificate: point it at the CA certificate (-----BEGIN CERTIFICATE-----)", cfg.CACertFilePath)
+			return nil, fmt.Errorf("admin.caCertFilePath %s holds no PEM certificate: point it at the CA certificate (-----BEGIN CERTIFICATE-----)", userinput.ClipPath(cfg.CACertFilePath))
 		}
 	}
 	return &tls.Config{

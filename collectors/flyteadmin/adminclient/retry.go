@@ -23,6 +23,9 @@ type RetryPolicy struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// OnRetry, if set, is told about each retry before its wait (logging, counters).
 	OnRetry func(method string, retry int, wait time.Duration, err error)
+	// Permanent, if set, marks retryable-looking failures that will repeat all the same
+	// (the server is not a gRPC server of the kind configured).
+	Permanent func(err error) bool
 }
 
 // Backoff is the wait before retry number retry (1-based): base doubling, capped.
@@ -88,7 +91,7 @@ func RetryInterceptor(p RetryPolicy) grpc.UnaryClientInterceptor {
 			}
 			err := invoker(actx, method, req, reply, cc, opts...)
 			cancel()
-			if err == nil || ctx.Err() != nil || retry >= p.MaxRetries || !Retryable(err) {
+			if err == nil || ctx.Err() != nil || retry >= p.MaxRetries || !Retryable(err) || (p.Permanent != nil && p.Permanent(err)) {
 				return err
 			}
 			// The server's DeadlineExceeded can arrive before our ctx timer fires, so also ask
