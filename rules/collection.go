@@ -21,6 +21,8 @@ const (
 	collectionUnreachable   = "unreachable"    // no answer: network, DNS, TLS, timeouts, Unavailable
 	collectionPartial       = "partial"        // other failed calls
 	collectionNotConfigured = "not-configured" // flytedoctor lacked configuration or credentials
+	// Calls the run's own --timeout or an interrupt cut short: grouped apart, reported as partial.
+	collectionCut = "cut"
 )
 
 // Collector names as the collectors record them.
@@ -42,6 +44,8 @@ func collectionKind(code string) string {
 		return collectionUnreachable
 	case "ConfigError", "Invalid":
 		return collectionNotConfigured
+	case evidence.CodeRunTimeout, evidence.CodeInterrupted:
+		return collectionCut
 	}
 	return collectionPartial
 }
@@ -353,10 +357,14 @@ func collectionBucket(target string) string {
 
 func collectionOtherHits(snap *evidence.Snapshot) []Hit {
 	var hits []Hit
-	for _, kind := range []string{collectionNotConfigured, collectionPartial} {
+	for _, kind := range []string{collectionNotConfigured, collectionCut, collectionPartial} {
 		for _, g := range collectionGroups(snap, kind) {
 			calls, codes, loses, ev := collectionDescribe(g)
 			h := Hit{Cause: kind, Subject: collectionSubject(snap), Evidence: ev, Detail: collectionDetail(g, loses)}
+			if kind == collectionCut {
+				hits = append(hits, collectionCutHit(snap, h, g, calls))
+				continue
+			}
 			if kind == collectionNotConfigured {
 				h.Summary = fmt.Sprintf("%s could not start: %s", g.rec.Collector, firstLine(g.errs[0].Message))
 				h.Fixes = []Fix{{Action: collectionConfigFix(g.rec.Collector)}}
@@ -372,6 +380,40 @@ func collectionOtherHits(snap *evidence.Snapshot) []Hit {
 		}
 	}
 	return hits
+}
+
+// collectionCutHit words a collector that the run's stop cut short. The messages start with
+// the stop's reason ("timed out after --timeout 5s: ...", "interrupted by SIGINT: ...").
+func collectionCutHit(snap *evidence.Snapshot, h Hit, g collectionGroup, calls string) Hit {
+	h.Cause = collectionPartial
+	reason, _, ok := strings.Cut(g.errs[0].Message, ": ")
+	if !ok {
+		reason = "the run stopped"
+	}
+	h.Summary = fmt.Sprintf("%s was cut short: %s (%s)", g.rec.Collector, reason, calls)
+	if g.errs[0].Code == evidence.CodeRunTimeout {
+		h.Fixes = []Fix{{Action: fmt.Sprintf("rerun with a longer --timeout, or --skip %s if it cannot answer in time", g.rec.Collector)}}
+		if g.rec.Collector == collectionAdmin {
+			h.Fixes = []Fix{{Action: "rerun with a longer --timeout; Flyte Admin answered, but not every call in time"}}
+		}
+	} else {
+		h.Fixes = []Fix{{Action: "rerun and let it finish (--timeout bounds the run)"}}
+	}
+	// A credential helper that never answered is the likelier story than a slow service.
+	for _, e := range g.errs {
+		switch {
+		case g.rec.Collector == collectionKube && strings.Contains(e.Message, "exec credential plugin"):
+			h.Fixes = append([]Fix{{Action: "run the kubeconfig's exec credential plugin the way kubectl does and see what it waits for (a login, a network call)",
+				Commands: []string{collectionKubectl(snap) + " auth whoami"}}}, h.Fixes...)
+		case g.rec.Collector == collectionS3 && strings.Contains(e.Message, "credential_process"):
+			h.Fixes = append([]Fix{{Action: "run the AWS profile's credential_process the way the AWS CLI does and see what it waits for (a login, an MFA prompt)",
+				Commands: []string{"aws sts get-caller-identity"}}}, h.Fixes...)
+		default:
+			continue
+		}
+		break
+	}
+	return h
 }
 
 func collectionConfigFix(collector string) string {
@@ -501,8 +543,8 @@ calls the run ended before sending are counted apart.`,
 		ID: "FD9003", Name: "collection-incomplete", Title: "A collector failed or returned partial results",
 		Category: CatCollection, Causes: []string{collectionPartial, collectionNotConfigured}, Severity: Warning,
 		Doc: `A collector recorded status partial or failed for another reason than refusal or
-unreachability: an unexpected server error, a child execution beyond the nesting limit, an
-interrupted run (cause "partial"), or a collector that could not start because its configuration
+unreachability: an unexpected server error, a child execution beyond the nesting limit, calls
+that the run's own --timeout or a Ctrl-C / SIGTERM cut short (cause "partial"), or a collector that could not start because its configuration
 is broken, such as an unreadable AWS profile (cause "not-configured"). The report is built from
 what was read.`,
 		Fixes:  []Fix{{Action: "rerun; if it persists, read the collector errors in the evidence (flytedoctor -o json, key collection)"}},

@@ -8,11 +8,32 @@ import (
 	"syscall"
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/cli"
+	"github.com/flytedoctor/flytedoctor/internal/subproc"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	_ = subproc.Adopt() // best effort: without it, process groups still end the helpers
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// The first signal stops the run, which still reports what it has; a second one
+		// ends flytedoctor at once.
+		cancel(cli.Interrupted(<-sigs))
+		sig := <-sigs
+		subproc.EndAll()
+		os.Exit(128 + signalNumber(sig))
+	}()
 	code := cli.Main(ctx, cli.NewFactory(), os.Args[1:])
-	stop()
+	signal.Stop(sigs)
+	subproc.EndAll()
 	os.Exit(code)
+}
+
+// signalNumber is the number a shell adds to 128 for a process killed by sig.
+func signalNumber(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return int(s)
+	}
+	return 2 // os.Interrupt is SIGINT wherever it is not a syscall.Signal
 }

@@ -80,3 +80,10 @@ func plural(n int, word string) string {
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }
+
+// Codes of calls that the run itself cut short, rather than the service: its --timeout
+// expired, or the user interrupted it (Ctrl-C, SIGTERM), while they were in flight.
+const (
+	CodeRunTimeout  = "RunTimeout"
+	CodeInterrupted = "Interrupted"
+)

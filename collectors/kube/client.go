@@ -3,12 +3,15 @@ package kube
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/transport"
 
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
@@ -34,6 +37,14 @@ type ClientOptions struct {
 	Timeout time.Duration
 	// Getenv reads KUBECONFIG and HOME; nil means no environment.
 	Getenv func(string) string
+
+	// For a kubeconfig exec credential plugin: Stdin is passed to it when its interactiveMode
+	// allows and StdinTerminal says stdin is a terminal; Stderr gets its stderr (prompts, login
+	// URLs); Environ is its environment before the kubeconfig's env (nil: os.Environ).
+	Stdin         io.Reader
+	StdinTerminal bool
+	Stderr        io.Writer
+	Environ       func() []string
 }
 
 // ClusterInfo says which cluster a client talks to.
@@ -102,11 +113,39 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 	// Innermost wrapper: every request client-go sends, its own retries included, is one attempt
 	// of the collector's call (credential plugins and auth wrap around it).
 	cfg.Wrap(countAttempts)
-	cs, err := kubernetes.NewForConfig(cfg)
+	hc, err := httpClient(cfg, o)
+	if err != nil {
+		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
+	}
+	cs, err := kubernetes.NewForConfigAndClient(cfg, hc)
 	if err != nil {
 		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
 	}
 	return cs, info, nil
+}
+
+// httpClient is rest.HTTPClientFor(cfg), except that an exec credential plugin runs under
+// flytedoctor's own authenticator (see execAuth), which a deadline or Ctrl-C can stop.
+func httpClient(cfg *rest.Config, o ClientOptions) (*http.Client, error) {
+	if cfg.ExecProvider == nil {
+		return rest.HTTPClientFor(cfg)
+	}
+	a, err := newExecAuth(cfg, execAuthOptions{Stdin: o.Stdin, StdinTerminal: o.StdinTerminal, Stderr: o.Stderr, Environ: o.Environ})
+	if err != nil {
+		return nil, err
+	}
+	plain := rest.CopyConfig(cfg)
+	plain.ExecProvider = nil
+	tc, err := plain.TransportConfig()
+	if err != nil {
+		return nil, err
+	}
+	a.install(tc)
+	rt, err := transport.New(tc)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: rt, Timeout: cfg.Timeout}, nil
 }
 
 func homeDir(getenv func(string) string) string {

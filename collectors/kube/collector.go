@@ -217,6 +217,17 @@ func classify(err error) (code, msg string) {
 		}
 		return code, oneLine(s.Message)
 	}
+	// No request was sent: the URL in client-go's wrapping would only add noise.
+	var pe *ExecPluginError
+	if errors.As(err, &pe) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			return "DeadlineExceeded", pe.Error()
+		case errors.Is(err, context.Canceled):
+			return "Canceled", pe.Error()
+		}
+		return "ConfigError", pe.Error()
+	}
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():

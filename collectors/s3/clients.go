@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,6 +26,8 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/userinput"
+	"github.com/flytedoctor/flytedoctor/internal/subproc"
 )
 
 // Name is the collector's name in evidence records and --skip.
@@ -78,6 +84,11 @@ type ClientOptions struct {
 	HTTPClient aws.HTTPClient
 	// Timeout bounds credential resolution and AssumeRole; 0 means DefaultClientTimeout.
 	Timeout time.Duration
+	// For a shared-config credential_process: Stdin is passed to it when StdinTerminal says
+	// it is a terminal (an MFA prompt), Stderr gets its stderr (nil: os.Stderr, as the SDK does).
+	Stdin         io.Reader
+	StdinTerminal bool
+	Stderr        io.Writer
 }
 
 // Clients are the SDK clients the collector uses and who they act as.
@@ -140,6 +151,11 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	if o.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(o.Profile))
 	}
+	if deadline, ok := ctx.Deadline(); ok {
+		// A credential_process left to the SDK (behind an assumed role) then ends by the run's
+		// deadline at the latest, not a minute later.
+		opts = append(opts, config.WithProcessCredentialOptions(func(po *processcreds.Options) { po.Timeout = time.Until(deadline) }))
+	}
 	if r := cmp.Or(o.Region, conn.Region); r != "" {
 		opts = append(opts, config.WithRegion(r))
 	}
@@ -155,6 +171,10 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
+	}
+	process, top := credentialProcess(cfg)
+	if top {
+		cfg.Credentials = aws.NewCredentialsCache(processcreds.NewProviderCommand(processCommand(ctx, process, o)))
 	}
 
 	// The chain ends at instance metadata only when nothing else is configured. The SDK's IMDS
@@ -174,6 +194,16 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	if err != nil {
 		if imdsOnly {
 			return nil, ErrNoCredentials
+		}
+		if process != "" && errors.Is(rctx.Err(), context.DeadlineExceeded) {
+			by := "by the deadline"
+			if ctx.Err() == nil {
+				by = "within " + timeout.String()
+			}
+			return nil, fmt.Errorf("AWS credentials: the shared config's credential_process %s had not printed credentials %s", userinput.Quote(process), by)
+		}
+		if process != "" && rctx.Err() != nil {
+			return nil, fmt.Errorf("AWS credentials: the shared config's credential_process %s was stopped before it printed credentials", userinput.Quote(process))
 		}
 		return nil, fmt.Errorf("AWS credentials: %s", oneLine(err.Error()))
 	}
@@ -217,6 +247,58 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	cl.S3 = newS3(role, endpoint, &cl.Identity)
 	cl.STS = sts.NewFromConfig(role)
 	return cl, nil
+}
+
+// credentialProcess returns the credential_process of the profile (or of its source_profile
+// chain), and top when the SDK's chain chose it as the credentials, so that it can be run the
+// way flytedoctor runs helpers (see processCommand). One behind an assumed role stays the
+// SDK's: the run abandons it at its deadline and flytedoctor ends its processes at exit.
+func credentialProcess(cfg aws.Config) (command string, top bool) {
+	top = aws.IsCredentialsProvider(cfg.Credentials, (*processcreds.Provider)(nil))
+	for _, src := range cfg.ConfigSources {
+		var sc *config.SharedConfig
+		switch c := src.(type) {
+		case config.SharedConfig:
+			sc = &c
+		case *config.SharedConfig:
+			sc = c
+		}
+		for ; sc != nil; sc = sc.Source {
+			if sc.CredentialProcess != "" {
+				return sc.CredentialProcess, top
+			}
+		}
+	}
+	return "", false
+}
+
+// processCommand builds credential_process commands as the SDK's default builder does (through
+// the shell, with flytedoctor's environment), except that the process runs in its own process
+// group, killed as a whole when the run's context (life) ends: the SDK's credentials cache runs
+// providers without the caller's deadline, and the SDK kills only the shell, so whatever the
+// shell started kept running after flytedoctor had exited. Stdin is passed only when it is a
+// terminal, for MFA prompts; the process then stays in flytedoctor's process group.
+func processCommand(life context.Context, command string, o ClientOptions) processcreds.NewCommandBuilderFunc {
+	interactive := o.StdinTerminal && o.Stdin != nil
+	stderr := o.Stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	return func(ctx context.Context) (*exec.Cmd, error) {
+		shell := []string{"sh", "-c"}
+		if runtime.GOOS == "windows" {
+			shell = []string{"cmd.exe", "/C"}
+		}
+		ctx, cancel := context.WithCancel(ctx) // ended by the provider's timeout, or by life
+		context.AfterFunc(life, cancel)
+		cmd := subproc.Command(ctx, interactive, shell[0], shell[1], command)
+		cmd.Env = os.Environ()
+		cmd.Stderr = stderr
+		if interactive {
+			cmd.Stdin = o.Stdin
+		}
+		return cmd, nil
+	}
 }
 
 func newS3(cfg aws.Config, endpoint string, id *evidence.StorageIdentity) *awss3.Client {

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
+	"google.golang.org/grpc/status"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
@@ -18,8 +18,12 @@ import (
 )
 
 // collect runs the collectors and assembles the snapshot: Admin first, since the pods and
-// paths to look at come from it, then Kubernetes and storage side by side.
+// paths to look at come from it, then Kubernetes and storage side by side. When the run stops
+// (--timeout, Ctrl-C) collectors get stopGrace to return what they have; the snapshot then
+// holds what was read and says what the stop cut short.
 func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID, kc *kubeSetup) (*evidence.Snapshot, error) {
+	abandon, release := abandonAfterStop(ctx)
+	defer release()
 	c := &flyteadmin.Collector{
 		API:            sess.API,
 		Endpoint:       sess.Endpoint,
@@ -27,9 +31,22 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 		MaxConcurrency: o.MaxConcurrency,
 		Now:            f.Now,
 	}
-	res, err := c.Collect(ctx, id)
+	var res *flyteadmin.Result
+	var err error
+	done := make(chan bool, 1)
+	go func() { res, err = c.Collect(ctx, id); done <- ctx.Err() != nil }()
+	var adminStopped bool
+	select {
+	case adminStopped = <-done:
+	case <-abandon:
+		// As a call cut by the deadline reads, so that Explain can still tell what answered.
+		return nil, status.FromContextError(ctx.Err()).Err()
+	}
 	if err != nil {
 		return nil, err
+	}
+	if adminStopped {
+		markStopped(&res.Record, stopOf(ctx))
 	}
 	admin := res.Admin
 	snap := &evidence.Snapshot{
@@ -40,21 +57,53 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 		Admin:         &admin,
 		Execution:     res.Execution,
 	}
-	var kubeRec, s3Rec evidence.CollectorRecord
-	var wg sync.WaitGroup
-	if kc == nil {
-		kubeRec = skipped(kube.Name, "--skip kube")
-	} else {
-		wg.Go(func() { snap.Kube, kubeRec = collectKube(ctx, f, o, kc, res.Execution) })
+	kubeRec, s3Rec := skipped(kube.Name, "--skip kube"), skipped(s3.Name, "--skip s3")
+	var kubeCh <-chan outcome[*evidence.Kube]
+	var s3Ch <-chan outcome[*evidence.Storage]
+	start := f.Now()
+	runKube, runS3 := kc != nil, !slices.Contains(o.Skip, s3.Name)
+	if stop := stopOf(ctx); stop != nil {
+		// The stop came while Admin was read: the others would only fail at once.
+		const what = "not started: the run stopped while Flyte Admin was read"
+		if runKube {
+			kubeRec = stopped(kube.Name, what, stop, time.Time{}, start)
+		}
+		if runS3 {
+			s3Rec = stopped(s3.Name, what, stop, time.Time{}, start)
+		}
+		runKube, runS3 = false, false
 	}
-	if slices.Contains(o.Skip, s3.Name) {
-		s3Rec = skipped(s3.Name, "--skip s3")
-	} else {
-		wg.Go(func() { snap.Storage, s3Rec = collectStorage(ctx, f, o, cfg, res.Execution) })
+	if runKube {
+		kubeCh = goCollect(ctx, func() (*evidence.Kube, evidence.CollectorRecord) { return collectKube(ctx, f, o, kc, res.Execution) })
 	}
-	wg.Wait()
+	if runS3 {
+		s3Ch = goCollect(ctx, func() (*evidence.Storage, evidence.CollectorRecord) {
+			return collectStorage(ctx, f, o, cfg, res.Execution)
+		})
+	}
+	if kubeCh != nil {
+		snap.Kube, kubeRec = await(ctx, kubeCh, abandon, kube.Name, start, f.Now)
+	}
+	if s3Ch != nil {
+		snap.Storage, s3Rec = await(ctx, s3Ch, abandon, s3.Name, start, f.Now)
+	}
 	snap.Collection = []evidence.CollectorRecord{res.Record, kubeRec, s3Rec}
 	return snap, nil
+}
+
+// await is a collector's result, with what the run's stop cut short marked as such, or the
+// record of a collector abandoned at the stop.
+func await[T any](ctx context.Context, ch <-chan outcome[T], abandon <-chan struct{}, collector string, start time.Time, now func() time.Time) (T, evidence.CollectorRecord) {
+	select {
+	case out := <-ch:
+		if out.stopped {
+			markStopped(&out.rec, stopOf(ctx))
+		}
+		return out.val, out.rec
+	case <-abandon:
+		var zero T
+		return zero, stopped(collector, fmt.Sprintf("still busy %s after the stop; abandoned", stopGrace), stopOf(ctx), start, now())
+	}
 }
 
 func skipped(collector, why string) evidence.CollectorRecord {
@@ -77,6 +126,7 @@ func prepareKube(f *Factory, o *diagnoseOptions) (*kubeSetup, error) {
 	client, info, err := f.KubeClient(kube.ClientOptions{
 		Kubeconfig: o.Kubeconfig, Context: o.KubeContext, UserAgent: "flytedoctor/" + f.Version,
 		QPS: kube.DefaultQPS, Burst: kube.DefaultBurst, Timeout: 30 * time.Second, Getenv: f.Getenv,
+		Stdin: f.IO.In, StdinTerminal: f.IO.InTTY, Stderr: f.IO.ErrOut,
 	})
 	var ie *kube.InputError
 	if errors.As(err, &ie) {
@@ -111,17 +161,26 @@ func collectStorage(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *fl
 	}
 	// The collector keeps the other schemes' paths in Storage.Unprobed.
 	paths := append(probe, unprobed...)
+	start := f.Now()
 	clients, err := f.StorageClients(ctx, s3.ClientOptions{
 		Profile: o.AWSProfile, Region: o.AWSRegion, Endpoint: o.S3Endpoint,
 		Connection:     s3.ConnectionFromStorage(cfg.Storage),
 		AssumeTaskRole: o.AsTaskRole, AsTaskRole: taskRole(o, ex), Getenv: f.Getenv,
+		Stdin: f.IO.In, StdinTerminal: f.IO.InTTY, Stderr: f.IO.ErrOut,
 	})
 	if errors.Is(err, s3.ErrNoCredentials) {
 		return unprobedOnly(unprobed), skipped(s3.Name, err.Error())
 	}
 	if err != nil {
-		return unprobedOnly(unprobed), evidence.CollectorRecord{Collector: s3.Name, Status: evidence.StatusFailed,
-			Errors: []evidence.CollectionError{{Method: "NewClients", Target: "aws", Code: "ConfigError", Message: err.Error()}}}
+		code := "ConfigError"
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			code = "DeadlineExceeded" // credential resolution was still running at the run's stop
+		case ctx.Err() != nil:
+			code = "Canceled"
+		}
+		return unprobedOnly(unprobed), evidence.CollectorRecord{Collector: s3.Name, Status: evidence.StatusFailed, StartedAt: start, Duration: evidence.Duration(f.Now().Sub(start)),
+			Errors: []evidence.CollectionError{{Method: "NewClients", Target: "aws", Code: code, Message: err.Error()}}}
 	}
 	c := &s3.Collector{S3: clients.S3, STS: clients.STS, Identity: clients.Identity, WriteProbe: o.WriteProbe, Now: f.Now}
 	return c.Collect(ctx, paths)

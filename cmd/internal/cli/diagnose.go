@@ -198,7 +198,8 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	// The deadline and main's interrupt carry their cause, for the report to name.
+	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, timedOut(o.Timeout))
 	defer cancel()
 
 	progress := newProgress(f)
@@ -206,6 +207,9 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 	sess, err := f.ConnectAdmin(ctx, cfg, "flytedoctor/"+f.Version)
 	if err != nil {
 		progress.Done()
+		if stop := stopOf(ctx); stop != nil && stop.code == evidence.CodeInterrupted {
+			return stop.nothingWhile("connecting to Flyte Admin at " + cfg.Admin.Endpoint)
+		}
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return gaveUp(o, "connecting to Flyte Admin at "+cfg.Admin.Endpoint, nil)
 		}
@@ -257,6 +261,9 @@ func gaveUp(o *diagnoseOptions, doing string, why error) error {
 // readFailed words a failure to read the execution itself: out of time, the wrong kind of
 // server, or Admin not answering within admin.perRetryTimeout.
 func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID, err error) error {
+	if stop := stopOf(ctx); stop != nil && stop.code == evidence.CodeInterrupted {
+		return stop.nothingWhile(fmt.Sprintf("reading %s from %s", id, sess.Endpoint))
+	}
 	var why error
 	if sess.Explain != nil {
 		why = sess.Explain(ctx, err)

@@ -16,14 +16,15 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	OutTTY, ErrTTY bool
+	// InTTY: stdin is a terminal, so credential helpers may prompt on it.
+	InTTY, OutTTY, ErrTTY bool
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
+		InTTY: isTerminal(os.Stdin), OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
 	}
 }
 

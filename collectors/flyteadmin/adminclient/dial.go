@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
+	"github.com/flytedoctor/flytedoctor/internal/subproc"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
 )
 
@@ -168,22 +168,25 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-// RunCommand runs argv without a shell and returns its stdout; stderr goes into the error.
+// RunCommand runs argv without a shell and returns its stdout; stderr goes into the error. The
+// command runs in its own process group, killed as a whole when ctx ends (see subproc).
 func RunCommand(ctx context.Context, argv []string) ([]byte, error) {
 	if len(argv) == 0 {
 		return nil, errors.New("empty command")
 	}
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
+	cmd := subproc.Command(ctx, false, argv[0], argv[1:]...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := subproc.Finished(cmd, cmd.Run()); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("did not finish in time: %w", ctx.Err())
+		}
 		if msg := firstLine(stderr.String()); msg != "" {
 			return nil, fmt.Errorf("%v: %s", err, msg)
 		}
 		return nil, err
 	}
-	return out, nil
+	return stdout.Bytes(), nil
 }
 
 func tlsConfig(cfg flyteconfig.Admin, readFile func(string) ([]byte, error)) (*tls.Config, error) {
