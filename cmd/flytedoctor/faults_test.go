@@ -93,6 +93,8 @@ func faultCases() []faultCase {
 		{"admin/ListTaskExecutions/deadline-exceeded", fastTimeout, nil, withAdmin(fail(listTasks, codes.DeadlineExceeded)), adminGap(listTasks, "DeadlineExceeded", "FD9002")},
 		{"admin/ListTaskExecutions/slower-than-timeout", slowTimeout, nil, withAdmin(slow(listTasks)), adminGap(listTasks, "DeadlineExceeded", "FD9002", raiseTimeout)},
 
+		{"admin/ListTaskExecutions/slow/sigint", longTimeout, nil, interrupted(os.Interrupt, withAdmin(slow(listTasks))), adminGap(listTasks, "Canceled", "FD9003")},
+
 		{"admin/GetNodeExecution/unavailable-twice-then-ok", fastTimeout, nil, withAdmin(failTwice(getNode)), recovered(getNode)},
 		{"admin/GetNodeExecution/unavailable-always", fastTimeout, nil, withAdmin(fail(getNode, codes.Unavailable)), adminGap(getNode, "Unavailable", "FD9002", attemptsStated)},
 		{"admin/GetNodeExecution/unauthenticated", fastTimeout, nil, withAdmin(fail(getNode, codes.Unauthenticated)), adminGap(getNode, "Unauthenticated", "FD9001")},
@@ -118,6 +120,8 @@ func faultCases() []faultCase {
 		{"kube/closed-port", fastTimeout, nil, kubeAt(faultsrv.ClosedAddr, func(*caseEnv) string { return tokenUser }), kubeGap("Unavailable", "FD9002", "{kube}")},
 		{"kube/silent-server", slowTimeout, nil, kubeAt(faultsrv.Silent, func(*caseEnv) string { return tokenUser }), kubeGap("DeadlineExceeded", "FD9002", "{kube}", raiseTimeout)},
 		{"kube/hanging-exec-plugin", slowTimeout, nil, kubeAt(faultsrv.ClosedAddr, hangingExecPlugin), kubeGap("DeadlineExceeded|Timeout", "FD9002|FD9003", "", mentions("credential|exec"))},
+		{"kube/hanging-exec-plugin/sigint", longTimeout, nil, interrupted(os.Interrupt, kubeAt(faultsrv.ClosedAddr, hangingExecPlugin)), kubeGap("Canceled|Interrupted", "FD9002|FD9003", "", mentions("credential|exec"))},
+		{"kube/hanging-exec-plugin/sigterm", longTimeout, nil, interrupted(syscall.SIGTERM, kubeAt(faultsrv.ClosedAddr, hangingExecPlugin)), kubeGap("Canceled|Interrupted", "FD9002|FD9003", "", mentions("credential|exec"))},
 		{"kube/403-forbidden", fastTimeout, []string{"STACK_KUBECONFIG_LIMITED"}, stackKube403, kubeGap("Forbidden", "FD9001", "list pods")},
 
 		// Storage: denials are evidence (storage findings); no answer is a gap (FD9002/FD9003).
@@ -126,6 +130,7 @@ func faultCases() []faultCase {
 		{"s3/403-access-denied", fastTimeout, []string{"STACK_S3_ENDPOINT", "STACK_S3_DENIED_ACCESS_KEY_ID"}, withS3(stackS3, "AWS_ACCESS_KEY_ID=$STACK_S3_DENIED_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY=$STACK_S3_DENIED_SECRET_ACCESS_KEY"), s3Denied("access-denied", "AccessDenied")},
 		{"s3/bad-keys", fastTimeout, []string{"STACK_S3_ENDPOINT", "AWS_ACCESS_KEY_ID"}, withS3(stackS3, "AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY=not-the-secret"), s3Denied("invalid-credentials", "SignatureDoesNotMatch")},
 		{"s3/hanging-credential-process", slowTimeout, nil, withS3(hangingCredentialProcess), s3Gap("", "FD9003|FD9002", mentions("credential"), mentions("timed out|deadline|timeout|--timeout"))},
+		{"s3/hanging-credential-process/sigterm", longTimeout, nil, interrupted(syscall.SIGTERM, withS3(hangingCredentialProcess)), s3Gap("", "FD9003|FD9002", mentions("credential"))},
 	}
 }
 
@@ -159,7 +164,12 @@ func runCase(t *testing.T, fc faultCase) {
 	c.args = []string{"-o", "json", "--no-color", "--timeout", fc.timeout.String()}
 	fc.setup(t, c)
 	c.args = append(c.args, execution)
-	res := runFlytedoctor(t, c, fc.timeout)
+	// The run must end by --timeout, or by the signal when the row sends one, plus a second.
+	end, why := fc.timeout, "--timeout "+fc.timeout.String()
+	if c.signal != nil {
+		end, why = c.signalAt, fmt.Sprintf("%v at %s", c.signal, c.signalAt)
+	}
+	res := runFlytedoctor(t, c, end)
 
 	first := firstLine(res.stderr)
 	defer func() {
@@ -168,8 +178,8 @@ func runCase(t *testing.T, fc faultCase) {
 	if res.code != fc.want.code {
 		t.Errorf("exit code %d, want %d; stderr: %q", res.code, fc.want.code, clip(res.stderr))
 	}
-	if limit := fc.timeout + time.Second; res.elapsed > limit {
-		t.Errorf("the run took %.1fs, more than --timeout %s plus a second", res.elapsed.Seconds(), fc.timeout)
+	if res.elapsed > end+time.Second {
+		t.Errorf("the run took %.1fs, more than %s plus a second", res.elapsed.Seconds(), why)
 	}
 	if f := c.fault; f.method != "" {
 		if got := c.admin.Stats().Calls[f.method]; got != f.attempts() {
@@ -228,6 +238,7 @@ const (
 	execution   = "flytesnacks/development/failedrun"
 	fastTimeout = 5 * time.Second // faults that answer at once or after the retries (~1.5 s)
 	slowTimeout = 3 * time.Second // servers and children that never answer
+	longTimeout = time.Minute     // rows that a signal ends
 	// An Admin call is tried 1+maxRetries times (flyteconfig.DefaultMaxRetries).
 	adminAttempts = 5
 )
@@ -261,6 +272,9 @@ type caseEnv struct {
 	admin  *fakeadmin.Server
 	fault  adminFault // the fault admin serves, if any
 	bucket string
+	// signal, when set, is sent to flytedoctor signalAt after it started.
+	signal   os.Signal
+	signalAt time.Duration
 	// token is the unique argument of a hanging child (exec plugin, credential_process): a
 	// process whose command line holds it after the run is one flytedoctor left behind.
 	token string
@@ -455,6 +469,14 @@ func stackKube403(t *testing.T, c *caseEnv) {
 	c.startAdmin(t, fakeadmin.Options{}, true)
 	c.vars["kubeconfig"] = os.Getenv("STACK_KUBECONFIG_LIMITED")
 	c.args = append(c.args, "--skip", "s3", "--kubeconfig", c.vars["kubeconfig"])
+}
+
+// interrupted sends sig to flytedoctor a second after it started, with a --timeout far away.
+func interrupted(sig os.Signal, setup func(*testing.T, *caseEnv)) func(*testing.T, *caseEnv) {
+	return func(t *testing.T, c *caseEnv) {
+		c.signal, c.signalAt = sig, time.Second
+		setup(t, c)
+	}
 }
 
 // Storage rows: Admin answers with s3:// paths, Kubernetes is skipped.
@@ -817,11 +839,11 @@ type runResult struct {
 }
 
 // runFlytedoctor runs main() in a child with only the case's environment: a home, config and
-// AWS files in the case's directory, no instance metadata.
-func runFlytedoctor(t *testing.T, c *caseEnv, timeout time.Duration) runResult {
+// AWS files in the case's directory, no instance metadata. end is when the run should end.
+func runFlytedoctor(t *testing.T, c *caseEnv, end time.Duration) runResult {
 	t.Helper()
 	// A run that hangs fails its row instead of the whole test binary.
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), end+5*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], c.args...)
 	home := filepath.Join(c.dir, "home")
@@ -843,7 +865,15 @@ func runFlytedoctor(t *testing.T, c *caseEnv, timeout time.Duration) runResult {
 	stdout, stderr := c.create(t, "stdout"), c.create(t, "stderr")
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.signal != nil {
+		stop := time.AfterFunc(c.signalAt, func() { _ = cmd.Process.Signal(c.signal) })
+		defer stop.Stop()
+	}
+	err = cmd.Wait()
 	res := runResult{elapsed: time.Since(start), stdout: c.read(t, stdout), stderr: c.read(t, stderr)}
 	var ee *exec.ExitError
 	switch {
