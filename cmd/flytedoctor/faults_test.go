@@ -127,8 +127,8 @@ func faultCases() []faultCase {
 		// Storage: denials are evidence (storage findings); no answer is a gap (FD9002/FD9003).
 		{"s3/closed-port", fastTimeout, nil, withS3(s3At(faultsrv.ClosedAddr), staticKeys, "AWS_SECRET_ACCESS_KEY=faults"), s3Gap("ConnectionRefused", "FD9002", callsAgree)},
 		{"s3/silent-server", slowTimeout, nil, withS3(s3At(faultsrv.Silent), staticKeys, "AWS_SECRET_ACCESS_KEY=faults"), s3Gap("Timeout", "FD9002", raiseTimeout, callsAgree)},
-		{"s3/403-access-denied", fastTimeout, []string{"STACK_S3_ENDPOINT", "STACK_S3_DENIED_ACCESS_KEY_ID"}, withS3(stackS3, "AWS_ACCESS_KEY_ID=$STACK_S3_DENIED_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY=$STACK_S3_DENIED_SECRET_ACCESS_KEY"), s3Denied("access-denied", "AccessDenied")},
-		{"s3/bad-keys", fastTimeout, []string{"STACK_S3_ENDPOINT", "AWS_ACCESS_KEY_ID"}, withS3(stackS3, "AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY=not-the-secret"), s3Denied("invalid-credentials", "SignatureDoesNotMatch")},
+		{"s3/403-access-denied", fastTimeout, []string{"STACK_S3_ENDPOINT", "STACK_S3_BUCKET", "STACK_S3_DENIED_ACCESS_KEY_ID"}, withS3(stackS3, "AWS_ACCESS_KEY_ID=$STACK_S3_DENIED_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY=$STACK_S3_DENIED_SECRET_ACCESS_KEY"), s3Denied("access-denied", "AccessDenied")},
+		{"s3/bad-keys", fastTimeout, []string{"STACK_S3_ENDPOINT", "STACK_S3_BUCKET", "AWS_ACCESS_KEY_ID"}, withS3(stackS3, "AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY=not-the-secret"), s3Denied("invalid-credentials", "SignatureDoesNotMatch")},
 		{"s3/hanging-credential-process", slowTimeout, nil, withS3(hangingCredentialProcess), s3Gap("", "FD9003|FD9002", mentions("credential"), mentions("timed out|deadline|timeout|--timeout"))},
 		{"s3/hanging-credential-process/sigterm", longTimeout, nil, interrupted(syscall.SIGTERM, withS3(hangingCredentialProcess)), s3Gap("", "FD9003|FD9002", mentions("credential"))},
 	}
@@ -376,6 +376,7 @@ func withAdmin(f adminFault) func(*testing.T, *caseEnv) {
 	}
 }
 
+// startAdmin serves faultFixture with opts and points the config at it.
 func (c *caseEnv) startAdmin(t *testing.T, opts fakeadmin.Options, insecure bool) {
 	t.Helper()
 	c.admin = fakeadmin.New(faultFixture(c.bucket), opts)
@@ -387,6 +388,7 @@ func (c *caseEnv) startAdmin(t *testing.T, opts fakeadmin.Options, insecure bool
 	c.useAdmin(t, addr, insecure)
 }
 
+// useAdmin writes a config.yaml for the Admin at addr and passes it with -c.
 func (c *caseEnv) useAdmin(t *testing.T, addr string, insecure bool) {
 	c.vars["admin"] = addr
 	cfg := c.write(t, "config.yaml", fmt.Sprintf("admin:\n  endpoint: dns:///%s\n  insecure: %t\n", addr, insecure))
@@ -416,6 +418,8 @@ func plaintextAdmin(t *testing.T, c *caseEnv) {
 
 // Kubernetes rows: Admin answers, storage is skipped.
 
+// withKubeconfig writes the kubeconfig body, given with --kubeconfig (flag) or found as
+// ~/.kube/config.
 func withKubeconfig(body func(c *caseEnv) string, flag bool) func(*testing.T, *caseEnv) {
 	return func(t *testing.T, c *caseEnv) {
 		c.startAdmin(t, fakeadmin.Options{}, true)
@@ -429,6 +433,7 @@ func withKubeconfig(body func(c *caseEnv) string, flag bool) func(*testing.T, *c
 	}
 }
 
+// kubeconfigFor is a one-context kubeconfig for server, with user's credentials (YAML lines).
 func kubeconfigFor(server, user string) string {
 	return fmt.Sprintf(`apiVersion: v1
 kind: Config
@@ -447,8 +452,10 @@ users:
 %s`, server, user)
 }
 
+// tokenUser authenticates with a bearer token.
 const tokenUser = "    token: faults-test-token\n"
 
+// kubeAt is a kubeconfig for an API server on a fault server, with --kubeconfig.
 func kubeAt(addr func(testing.TB) string, user func(*caseEnv) string) func(*testing.T, *caseEnv) {
 	return func(t *testing.T, c *caseEnv) {
 		c.vars["kube"] = "https://" + addr(t)
@@ -456,6 +463,7 @@ func kubeAt(addr func(testing.TB) string, user func(*caseEnv) string) func(*test
 	}
 }
 
+// hangingExecPlugin is a client-go exec credential plugin that never returns.
 func hangingExecPlugin(c *caseEnv) string {
 	return fmt.Sprintf(`    exec:
       apiVersion: client.authentication.k8s.io/v1
@@ -465,6 +473,7 @@ func hangingExecPlugin(c *caseEnv) string {
 `, c.token)
 }
 
+// stackKube403 is the dev stack's kube-apiserver with a token that RBAC grants nothing.
 func stackKube403(t *testing.T, c *caseEnv) {
 	c.startAdmin(t, fakeadmin.Options{}, true)
 	c.vars["kubeconfig"] = os.Getenv("STACK_KUBECONFIG_LIMITED")
@@ -481,30 +490,37 @@ func interrupted(sig os.Signal, setup func(*testing.T, *caseEnv)) func(*testing.
 
 // Storage rows: Admin answers with s3:// paths, Kubernetes is skipped.
 
+// withS3 serves the execution with its data under the case's bucket and points the storage
+// probes at the endpoint the row's function returns, with the row's AWS environment ($VARs of
+// the test's environment expanded).
 func withS3(endpoint func(t *testing.T, c *caseEnv) string, env ...string) func(*testing.T, *caseEnv) {
 	return func(t *testing.T, c *caseEnv) {
-		ep := endpoint(t, c)
-		if b := os.Getenv("STACK_S3_BUCKET"); b != "" && strings.HasPrefix(ep, "stack:") {
-			c.bucket = b
-		}
+		c.vars["s3"] = endpoint(t, c) // first: it may choose the bucket
 		c.startAdmin(t, fakeadmin.Options{}, true)
-		c.vars["s3"] = strings.TrimPrefix(ep, "stack:")
 		c.args = append(c.args, "--skip", "kube", "--s3-endpoint", c.vars["s3"])
 		c.env = append(c.env, "AWS_REGION=us-east-1")
 		for _, e := range env {
-			c.env = append(c.env, c.expand(os.ExpandEnv(e)))
+			c.env = append(c.env, os.ExpandEnv(e))
 		}
 	}
 }
 
+// s3At is an S3 endpoint on a fault server.
 func s3At(addr func(testing.TB) string) func(*testing.T, *caseEnv) string {
 	return func(t *testing.T, _ *caseEnv) string { return "http://" + addr(t) }
 }
 
-func stackS3(*testing.T, *caseEnv) string { return "stack:" + os.Getenv("STACK_S3_ENDPOINT") }
+// stackS3 is the dev stack's versitygw and its bucket.
+func stackS3(_ *testing.T, c *caseEnv) string {
+	c.bucket = os.Getenv("STACK_S3_BUCKET")
+	return os.Getenv("STACK_S3_ENDPOINT")
+}
 
+// staticKeys are credentials from the environment, so that the probes are sent.
 const staticKeys = "AWS_ACCESS_KEY_ID=AKIAFAULTSTEST000000"
 
+// hangingCredentialProcess is a shared config whose default profile's credential_process never
+// returns; the endpoint is never reached.
 func hangingCredentialProcess(t *testing.T, c *caseEnv) string {
 	c.write(t, "aws/config", "[default]\ncredential_process = sleep "+c.token+"\n")
 	return "http://" + faultsrv.ClosedAddr(t)
