@@ -110,14 +110,21 @@ func RetryInterceptor(p RetryPolicy) grpc.UnaryClientInterceptor {
 	}
 }
 
+// callerBound reports a DeadlineExceeded that is the caller's own: the attempt ran under the
+// caller's deadline and that deadline is (all but) reached. A server that answers
+// DeadlineExceeded long before it, from a deadline of its own, is retried like any other.
 func callerBound(ctx, attempt context.Context) bool {
 	cd, ok := ctx.Deadline()
 	if !ok {
 		return false
 	}
 	ad, _ := attempt.Deadline()
-	return !cd.After(ad)
+	return !cd.After(ad) && time.Until(cd) < callerDeadlineSlack
 }
+
+// callerDeadlineSlack covers the server enforcing the propagated deadline a moment before the
+// caller's timer fires (grpc-timeout is rounded down to its unit, a millisecond below 27 h).
+const callerDeadlineSlack = 100 * time.Millisecond
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -173,3 +173,22 @@ func TestResponseTooLargeIsNotRetried(t *testing.T) {
 		t.Errorf("calls = %d, sleeps = %v; want 1 call, no retry", n, s.got())
 	}
 }
+
+// A server's own DeadlineExceeded (a database timeout, say) is retried even when the caller's
+// deadline is shorter than perRetryTimeout: only the caller's expiry ends the retries.
+func TestServerDeadlineExceededIsRetriedUnderCallerDeadline(t *testing.T) {
+	addr, as := failing(t, codes.DeadlineExceeded, 2)
+	s := &sleeps{}
+	c := dial(t, adminclient.Options{Config: cfg(addr), Sleep: s.sleep}) // perRetryTimeout 15s
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := getVersionCtx(ctx, c); err != nil {
+		t.Fatalf("got %v, want success after two retries", err)
+	}
+	if n := as.callCount(); n != 3 {
+		t.Errorf("server calls = %d, want 3", n)
+	}
+	if got := s.got(); !reflect.DeepEqual(got, []time.Duration{100 * ms, 200 * ms}) {
+		t.Errorf("sleeps = %v", got)
+	}
+}
