@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/internal/deadline"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
@@ -170,7 +171,7 @@ func call[T any](ctx context.Context, r *run, method string, depth int, fn func(
 	if err := r.slots.acquire(ctx, prio); err != nil {
 		return zero, nil, err
 	}
-	if err := ended(ctx); err != nil { // the slot came as the run ended: nothing is sent
+	if err := deadline.Ended(ctx); err != nil { // the slot came as the run ended: nothing is sent
 		r.slots.release()
 		return zero, nil, err
 	}
@@ -190,18 +191,6 @@ func (r *run) fail(method, target string, err error, c *evidence.Call) {
 		e.NotSent, e.Code = true, status.FromContextError(err).Code().String()
 	}
 	r.rec.Fail(e)
-}
-
-// ended is the context's error, or DeadlineExceeded once its deadline has passed: gRPC's own
-// deadline timer can fire before the context's, and then a call would fail without being sent.
-func ended(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-		return context.DeadlineExceeded
-	}
-	return nil
 }
 
 // runEnded reports whether err is the run's context ending.
@@ -259,9 +248,9 @@ func (r *run) executionData(ctx context.Context, id evidence.ExecutionID) (input
 		return r.c.API.GetExecutionData(ctx, &admin.WorkflowExecutionGetDataRequest{Id: toWorkflowExecutionID(id)})
 	})
 	if err != nil {
-		if ctx.Err() == nil {
-			r.fail("GetExecutionData", id.String(), err, c)
-		}
+		// Recorded even when the run ended: without it the report could not say why the inputs
+		// are unknown. (When GetExecution itself fails, the whole result is dropped anyway.)
+		r.fail("GetExecutionData", id.String(), err, c)
 		return "", ""
 	}
 	return resp.GetInputs().GetUrl(), resp.GetOutputs().GetUrl()

@@ -20,6 +20,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/internal/deadline"
 )
 
 // Defaults.
@@ -210,7 +211,7 @@ func (r *run) call(ctx context.Context, method string, depth int, fn func(contex
 	notRun := func(err error) result {
 		return result{fail: failure{outcome: evidence.ProbeSkipped, code: networkCode(err), msg: "not run: " + err.Error()}}
 	}
-	if err := ended(ctx); err != nil {
+	if err := deadline.Ended(ctx); err != nil {
 		return notRun(err)
 	}
 	select {
@@ -219,7 +220,7 @@ func (r *run) call(ctx context.Context, method string, depth int, fn func(contex
 		return notRun(ctx.Err())
 	}
 	defer func() { <-r.sem }()
-	if err := ended(ctx); err != nil { // the turn came as the run ended: nothing is sent
+	if err := deadline.Ended(ctx); err != nil { // the turn came as the run ended: nothing is sent
 		return notRun(err)
 	}
 	cctx, c := r.rec.Start(ctx, method, depth)
@@ -241,18 +242,6 @@ func (r *run) call(ctx context.Context, method string, depth int, fn func(contex
 		res.status = raw.StatusCode
 	}
 	return res
-}
-
-// ended is the context's error, or DeadlineExceeded once its deadline has passed (the
-// context's timer may not have fired yet).
-func ended(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
-		return context.DeadlineExceeded
-	}
-	return nil
 }
 
 func (res result) fill(p *evidence.StorageProbe) {

@@ -8,6 +8,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/flytedoctor/flytedoctor/internal/deadline"
 )
 
 // DefaultBaseBackoff is the first wait between attempts; it doubles up to the cap.
@@ -119,12 +121,8 @@ func callerBound(ctx, attempt context.Context) bool {
 		return false
 	}
 	ad, _ := attempt.Deadline()
-	return !cd.After(ad) && time.Until(cd) < callerDeadlineSlack
+	return !cd.After(ad) && deadline.Near(ctx)
 }
-
-// callerDeadlineSlack covers the server enforcing the propagated deadline a moment before the
-// caller's timer fires (grpc-timeout is rounded down to its unit, a millisecond below 27 h).
-const callerDeadlineSlack = 100 * time.Millisecond
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
