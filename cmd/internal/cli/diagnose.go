@@ -21,6 +21,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
+	"github.com/flytedoctor/flytedoctor/internal/deadline"
 	"github.com/flytedoctor/flytedoctor/report"
 	"github.com/flytedoctor/flytedoctor/rules"
 )
@@ -268,14 +269,17 @@ func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config
 	if sess.Explain != nil {
 		why = sess.Explain(ctx, err)
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || deadline.Near(ctx) {
 		return gaveUp(o, fmt.Sprintf("reading %s from %s", id, sess.Endpoint), why)
 	}
 	if why != nil {
 		return fmt.Errorf("cannot read execution %s: %w", id, why)
 	}
+	// Only our own per-attempt deadline is admin.perRetryTimeout's; a server that answers
+	// DeadlineExceeded from a deadline of its own is reported as it said it.
 	var re *flyteadmin.ReadError
-	if errors.As(err, &re) && status.Code(re.Err) == codes.DeadlineExceeded && cfg.Admin.PerRetryTimeout > 0 {
+	if errors.As(err, &re) && status.Code(re.Err) == codes.DeadlineExceeded && cfg.Admin.PerRetryTimeout > 0 &&
+		status.Convert(re.Err).Message() == context.DeadlineExceeded.Error() {
 		return fmt.Errorf("cannot read execution %s: Flyte Admin at %s did not answer within admin.perRetryTimeout %s, %d attempts: raise admin.perRetryTimeout in %s or check that Admin is healthy",
 			id, sess.Endpoint, cfg.Admin.PerRetryTimeout, cfg.Admin.MaxRetries+1, configName(cfg))
 	}
