@@ -80,7 +80,7 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 		case clientcmd.IsEmptyConfig(err):
 			return nil, ClusterInfo{}, errors.New("no Kubernetes config: set --kubeconfig or KUBECONFIG, or create ~/.kube/config")
 		}
-		return nil, ClusterInfo{}, fmt.Errorf("cannot load kubeconfig (%s)", brief(err))
+		return nil, ClusterInfo{}, fmt.Errorf("cannot load kubeconfig%s (%s)", fileOf(err), brief(err))
 	}
 	info := ClusterInfo{Server: cfg.Host}
 	if raw, err := cc.RawConfig(); err == nil && len(raw.Contexts) > 0 {

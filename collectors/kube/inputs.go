@@ -156,6 +156,21 @@ func someNames(m map[string]*clientcmdapi.Context, n int) string {
 
 // brief folds a client-go error into one short line: its decode errors can be paragraphs, and
 // they start with the file name, which our messages already give.
+// fileOf is " FILE" for clientcmd's "error loading config file" errors, which brief drops:
+// an implicit kubeconfig's skip reason must say which file is broken.
+func fileOf(err error) string {
+	rest, ok := strings.CutPrefix(err.Error(), `error loading config file "`)
+	if !ok {
+		return ""
+	}
+	file, _, ok := strings.Cut(rest, `": `)
+	if !ok {
+		return ""
+	}
+	return " " + userinput.ClipPath(file)
+}
+
+// brief is err on one line, clientcmd's file prefix dropped, clipped to 120 bytes.
 func brief(err error) string {
 	s := strings.Join(strings.Fields(err.Error()), " ")
 	if rest, ok := strings.CutPrefix(s, `error loading config file "`); ok {

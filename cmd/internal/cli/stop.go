@@ -24,6 +24,16 @@ type stopCause struct {
 
 func (s *stopCause) Error() string { return s.reason }
 
+// Is makes the cause read as the context error it stands for, so code below that meets it
+// in place of context.DeadlineExceeded (net/http reports the context's cause) still knows
+// the call timed out or was cancelled.
+func (s *stopCause) Is(target error) bool {
+	if s.code == evidence.CodeRunTimeout {
+		return target == context.DeadlineExceeded
+	}
+	return target == context.Canceled
+}
+
 // nothingWhile is the one-line error of a run interrupted before it had anything to report
 // (gaveUp words the --timeout case).
 func (s *stopCause) nothingWhile(doing string) error {
