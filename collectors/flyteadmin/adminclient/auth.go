@@ -69,6 +69,7 @@ type authenticator struct {
 	prompt      io.Writer
 	noLogin     bool
 	cacheRead   bool
+	loginErr    error    // sticky: the refresh failed, the user must log in
 	source      string   // where the token in use came from
 	notes       []string // cache files that could not be used
 

@@ -48,6 +48,7 @@ func (c *Conn) Login(ctx context.Context) (AuthInfo, error) {
 		return a.info(), err
 	}
 	a.cacheRead = true // a login replaces whatever is cached
+	a.loginErr = nil
 	a.authOn = true
 	tok, err := a.login(ctx, pc)
 	if err != nil {

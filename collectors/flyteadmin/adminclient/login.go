@@ -149,6 +149,9 @@ func (a *authenticator) fresh(t *oauth2.Token) bool {
 // else refreshed, else (when prev holds no refresh token) from a new login. prev is the token
 // in use so far, nil at first.
 func (a *authenticator) userToken(ctx context.Context, prev *oauth2.Token, force bool) (*oauth2.Token, error) {
+	if a.loginErr != nil {
+		return nil, a.loginErr // calls after a failed refresh do not start a login
+	}
 	pc, err := a.publicClient(ctx)
 	if err != nil {
 		return nil, err
@@ -208,7 +211,8 @@ func (a *authenticator) refresh(ctx context.Context, pc *publicClient, prev *oau
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &LoginRequiredError{Reason: fmt.Sprintf("the Admin token has expired and refreshing it at %s failed (%s)", userinput.ClipPath(pc.cfg.Endpoint.TokenURL), oauthError(err))}
+		a.loginErr = &LoginRequiredError{Reason: fmt.Sprintf("the Admin token has expired and refreshing it at %s failed (%s)", userinput.ClipPath(pc.cfg.Endpoint.TokenURL), oauthError(err))}
+		return nil, a.loginErr
 	}
 	a.stats.refreshes.Add(1)
 	a.source = SourceRefresh
