@@ -210,7 +210,7 @@ func TestAuthCommands(t *testing.T) {
 	if code := run(f, "auth", "logout"); code != ExitOK || !strings.HasPrefix(out(), "Removed "+e.cacheDir) {
 		t.Errorf("logout: %d %q", code, out())
 	}
-	f, _, out = e.factory(t, e.config("Pkce"), func(string) error { return errors.New("status must not log in") })
+	f, _, _ = e.factory(t, e.config("Pkce"), func(string) error { return errors.New("status must not log in") })
 	if code := run(f, "auth", "status", "--skip-nothing"); code != ExitUsage {
 		t.Errorf("unknown flag: exit %d", code)
 	}

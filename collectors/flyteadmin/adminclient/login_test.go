@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -552,5 +554,59 @@ func TestLoginLogout(t *testing.T) {
 	var lr *adminclient.LoginRequiredError
 	if !errors.As(err, &lr) {
 		t.Errorf("after logout with NoLogin: %v", err)
+	}
+}
+
+// proxyCommand's token goes with the identity provider calls too, and httpProxyURL carries
+// them: here the "proxy" is a forwarding server on 127.0.0.1 that records what it relays.
+func TestProviderCallsUseProxySettings(t *testing.T) {
+	e := newAuthEnv(t, envOpts{})
+	var mu sync.Mutex
+	var seen []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+r.Header.Get("Proxy-Authorization"))
+		mu.Unlock()
+		// A forward proxy gets the absolute URL; relay it.
+		out, _ := http.NewRequestWithContext(r.Context(), r.Method, r.URL.String(), r.Body)
+		out.Header = r.Header.Clone()
+		resp, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	c := e.cfg(flyteconfig.AuthDeviceFlow)
+	c.ProxyCommand = []string{"proxy-token"}
+	c.HTTPProxyURL = proxy.URL
+	pr := newPrompt()
+	// No HTTPClient: Dial builds its own with the proxy settings (http.ProxyURL is used for
+	// every host, loopback included, unlike the environment's proxy).
+	conn, err := adminclient.Dial(context.Background(), adminclient.Options{Config: c, Prompt: pr, TokenCacheDir: e.cacheDir,
+		Getenv: func(string) string { return "" }, Sleep: (&sleeps{}).sleep,
+		RunCommand: func(context.Context, []string) ([]byte, error) { return []byte("ptok"), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	errc := make(chan error, 1)
+	go func() { errc <- getVersion(conn) }()
+	if err := e.op.ApproveDevice(context.Background(), pr.wait(t, userCodeRE), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) < 2 || seen[0] != "/device_authorization Bearer ptok" || !strings.HasPrefix(seen[len(seen)-1], "/oauth/token Bearer ptok") {
+		t.Errorf("through the proxy: %q", seen)
 	}
 }
