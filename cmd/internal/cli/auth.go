@@ -202,7 +202,10 @@ func adminStatus(ctx context.Context, f *Factory, w io.Writer, cfg *flyteconfig.
 	defer conn.Close()
 	info, err := conn.Authenticate(ctx)
 	switch {
-	case err == nil && !info.AuthOn:
+	case err != nil && !info.AuthOn:
+		row(w, "error", "%s", oneLine(err.Error()))
+		return
+	case !info.AuthOn:
 		row(w, "auth", "off on the server (no AuthMetadataService): calls carry no token")
 		return
 	case info.AuthOn:
