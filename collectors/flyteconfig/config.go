@@ -23,6 +23,12 @@ const (
 	DefaultPerRetryTimeout      = 15 * time.Second
 	DefaultMaxRetries           = 4
 	DefaultMaxBackoffDelay      = 8 * time.Second
+
+	// pkceConfig and deviceFlowConfig defaults, as flytectl has them.
+	DefaultPkceTimeout        = 2 * time.Minute
+	DefaultRefreshTime        = 5 * time.Minute
+	DefaultDeviceFlowTimeout  = 10 * time.Minute
+	DefaultDevicePollInterval = 5 * time.Second
 )
 
 // AuthType is admin.authType: how a client gets a token for Flyte Admin.
@@ -80,6 +86,9 @@ type Config struct {
 type Doctor struct {
 	// Disable turns rules off; the reason is shown in reports.
 	Disable []RuleSuppression `json:"disable,omitempty"`
+	// RedirectURI replaces the Pkce redirect URI Admin advertises (flytedoctor.redirectUri),
+	// e.g. to move the local callback listener to a free port.
+	RedirectURI string `json:"redirectUri,omitempty"`
 	// Severity re-rates rules: rule ID → error, warning or info.
 	Severity map[string]string `json:"severity,omitempty"`
 }
@@ -97,25 +106,47 @@ type Console struct {
 
 // Admin is the admin section (flyteidl clients/go/admin Config).
 type Admin struct {
-	Endpoint             string        `json:"endpoint,omitempty"`
-	Insecure             bool          `json:"insecure,omitempty"`
-	InsecureSkipVerify   bool          `json:"insecureSkipVerify,omitempty"`
-	CACertFilePath       string        `json:"caCertFilePath,omitempty"`
-	AuthType             AuthType      `json:"authType"`
-	ClientID             string        `json:"clientId,omitempty"`
-	ClientSecretLocation string        `json:"clientSecretLocation,omitempty"`
-	ClientSecretEnvVar   string        `json:"clientSecretEnvVar,omitempty"`
-	Scopes               []string      `json:"scopes,omitempty"`
-	Audience             string        `json:"audience,omitempty"`
-	UseAudienceFromAdmin bool          `json:"useAudienceFromAdmin,omitempty"`
-	TokenURL             string        `json:"tokenUrl,omitempty"`
-	AuthorizationHeader  string        `json:"authorizationHeader,omitempty"`
-	Command              []string      `json:"command,omitempty"`
-	ProxyCommand         []string      `json:"proxyCommand,omitempty"`
-	PerRetryTimeout      time.Duration `json:"perRetryTimeout"`
-	MaxRetries           int           `json:"maxRetries"`
-	MaxBackoffDelay      time.Duration `json:"maxBackoffDelay"`
-	MaxMessageSizeBytes  int           `json:"maxMessageSizeBytes,omitempty"`
+	Endpoint             string           `json:"endpoint,omitempty"`
+	Insecure             bool             `json:"insecure,omitempty"`
+	InsecureSkipVerify   bool             `json:"insecureSkipVerify,omitempty"`
+	CACertFilePath       string           `json:"caCertFilePath,omitempty"`
+	AuthType             AuthType         `json:"authType"`
+	ClientID             string           `json:"clientId,omitempty"`
+	ClientSecretLocation string           `json:"clientSecretLocation,omitempty"`
+	ClientSecretEnvVar   string           `json:"clientSecretEnvVar,omitempty"`
+	Scopes               []string         `json:"scopes,omitempty"`
+	Audience             string           `json:"audience,omitempty"`
+	UseAudienceFromAdmin bool             `json:"useAudienceFromAdmin,omitempty"`
+	TokenURL             string           `json:"tokenUrl,omitempty"`
+	AuthorizationHeader  string           `json:"authorizationHeader,omitempty"`
+	Command              []string         `json:"command,omitempty"`
+	ProxyCommand         []string         `json:"proxyCommand,omitempty"`
+	PerRetryTimeout      time.Duration    `json:"perRetryTimeout"`
+	MaxRetries           int              `json:"maxRetries"`
+	MaxBackoffDelay      time.Duration    `json:"maxBackoffDelay"`
+	MaxMessageSizeBytes  int              `json:"maxMessageSizeBytes,omitempty"`
+	HTTPProxyURL         string           `json:"httpProxyURL,omitempty"` // proxy for the OAuth2 HTTP calls
+	PkceConfig           PkceConfig       `json:"pkceConfig"`
+	DeviceFlowConfig     DeviceFlowConfig `json:"deviceFlowConfig"`
+
+	// ClientIDSet is true when the file names admin.clientId; only then does it replace the
+	// client id Admin advertises for Pkce and DeviceFlow (the default is a confidential client).
+	ClientIDSet bool `json:"-"`
+	// RedirectURI is flytedoctor.redirectUri, copied here for the Pkce flow.
+	RedirectURI string `json:"-"`
+}
+
+// PkceConfig is admin.pkceConfig.
+type PkceConfig struct {
+	Timeout     time.Duration `json:"timeout"`     // how long the browser login may take
+	RefreshTime time.Duration `json:"refreshTime"` // refresh a token this long before it expires
+}
+
+// DeviceFlowConfig is admin.deviceFlowConfig.
+type DeviceFlowConfig struct {
+	Timeout      time.Duration `json:"timeout"`      // how long the device login may take
+	PollInterval time.Duration `json:"pollInterval"` // used when the server gives no interval
+	RefreshTime  time.Duration `json:"refreshTime"`
 }
 
 // Storage is the storage section (flytestdlib storage config).
@@ -177,6 +208,9 @@ func DefaultAdmin() Admin {
 		PerRetryTimeout:      DefaultPerRetryTimeout,
 		MaxRetries:           DefaultMaxRetries,
 		MaxBackoffDelay:      DefaultMaxBackoffDelay,
+		PkceConfig:           PkceConfig{Timeout: DefaultPkceTimeout, RefreshTime: DefaultRefreshTime},
+		DeviceFlowConfig: DeviceFlowConfig{Timeout: DefaultDeviceFlowTimeout, PollInterval: DefaultDevicePollInterval,
+			RefreshTime: DefaultRefreshTime},
 	}
 }
 

@@ -69,7 +69,13 @@ func TestLoad(t *testing.T) {
 				UseAudienceFromAdmin: true, TokenURL: "https://idp.example.com/oauth2/token", AuthorizationHeader: "authorization",
 				Command: []string{"gcloud", "auth", "print-identity-token"}, ProxyCommand: []string{"proxy-token", "--audience", "flyte"},
 				PerRetryTimeout: 30 * time.Second, MaxRetries: 7, MaxBackoffDelay: time.Minute, MaxMessageSizeBytes: 33554432,
+				HTTPProxyURL: "http://proxy.example.com:3128",
+				PkceConfig:   PkceConfig{Timeout: 3 * time.Minute, RefreshTime: time.Minute},
+				DeviceFlowConfig: DeviceFlowConfig{Timeout: 5 * time.Minute, PollInterval: 2 * time.Second,
+					RefreshTime: 30 * time.Second},
+				ClientIDSet: true, RedirectURI: "http://localhost:53600/callback",
 			}
+			c.Doctor.RedirectURI = "http://localhost:53600/callback"
 		}},
 		{"casing.yaml", func(c *Config) {
 			c.Project = "P"
@@ -345,6 +351,9 @@ func TestNegativeNumbers(t *testing.T) {
 		{"perRetryTimeout: -1", `admin.perRetryTimeout: "-1" is negative`},
 		{"maxBackoffDelay: -1m", `admin.maxBackoffDelay: "-1m" is negative: use 0 for no cap`},
 		{"maxMessageSizeBytes: -4", `admin.maxMessageSizeBytes: "-4" is negative`},
+		{"pkceConfig: {timeout: -2m}", `line 3: admin.pkceConfig.timeout: "-2m" is negative: use a duration such as 2m`},
+		{"deviceFlowConfig: {pollInterval: -1s}", `admin.deviceFlowConfig.pollInterval: "-1s" is negative`},
+		{"httpProxyURL: proxy:3128:x", `admin.httpProxyURL: "proxy:3128:x" is not a proxy URL`},
 	} {
 		_, err := Parse("c.yaml", []byte("admin:\n  endpoint: localhost:30080\n  "+tt.yaml+"\n"))
 		if err == nil || !strings.Contains(err.Error(), "config file c.yaml ") || !strings.Contains(err.Error(), tt.want) {

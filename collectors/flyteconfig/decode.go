@@ -2,6 +2,7 @@ package flyteconfig
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,7 @@ func decode(path string, data []byte, c *Config) error {
 	}
 	d.storage(top.sub("storage"), &c.Storage)
 	d.doctor(top.sub("flytedoctor"), &c.Doctor)
+	c.Admin.RedirectURI = c.Doctor.RedirectURI
 	if d.err != nil {
 		return d.err
 	}
@@ -53,7 +55,9 @@ func (d *decoder) admin(s section, a *Admin) {
 			a.AuthType = t
 		}
 	}
-	s.str("clientId", &a.ClientID)
+	if n := s.scalar("clientId"); n != nil {
+		a.ClientID, a.ClientIDSet = n.Value, true
+	}
 	s.str("clientSecretLocation", &a.ClientSecretLocation)
 	s.str("clientSecretEnvVar", &a.ClientSecretEnvVar)
 	s.list("scopes", &a.Scopes)
@@ -76,6 +80,27 @@ func (d *decoder) admin(s section, a *Admin) {
 	}
 	if n := s.integer("maxMessageSizeBytes", &a.MaxMessageSizeBytes); a.MaxMessageSizeBytes < 0 {
 		s.negative(n, "maxMessageSizeBytes", "0 for gRPC's default, or a size in bytes such as 16777216")
+	}
+	if n := s.scalar("httpProxyURL"); n != nil {
+		if u, err := url.Parse(n.Value); err != nil || (n.Value != "" && (u.Scheme == "" || u.Host == "")) {
+			d.fail(n, s.key("httpProxyURL"), "%s is not a proxy URL: use one such as http://proxy.example.com:3128", userinput.Quote(n.Value))
+		} else {
+			a.HTTPProxyURL = n.Value
+		}
+	}
+	pk := s.sub("pkceConfig")
+	pk.positive("timeout", &a.PkceConfig.Timeout, "a duration such as 2m")
+	pk.positive("refreshTime", &a.PkceConfig.RefreshTime, "a duration such as 5m, or 0 to refresh only at expiry")
+	df := s.sub("deviceFlowConfig")
+	df.positive("timeout", &a.DeviceFlowConfig.Timeout, "a duration such as 10m")
+	df.positive("pollInterval", &a.DeviceFlowConfig.PollInterval, "a duration such as 5s")
+	df.positive("refreshTime", &a.DeviceFlowConfig.RefreshTime, "a duration such as 5m, or 0 to refresh only at expiry")
+}
+
+// positive reads a duration that must not be negative.
+func (s section) positive(name string, dst *time.Duration, use string) {
+	if n := s.duration(name, dst); *dst < 0 {
+		s.negative(n, name, use)
 	}
 }
 
@@ -365,6 +390,7 @@ func (d *decoder) doctor(s section, doc *Doctor) {
 			doc.Disable = append(doc.Disable, r)
 		}
 	}
+	s.str("redirectUri", &doc.RedirectURI)
 	sev := s.sub("severity")
 	for id := range sev.m {
 		var v string

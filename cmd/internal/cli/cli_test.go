@@ -61,6 +61,11 @@ func exec(name string, phase core.WorkflowExecution_Phase, err *core.ExecutionEr
 // startAdmin serves a failed and a healthy execution and returns its address.
 func startAdmin(t *testing.T) string {
 	t.Helper()
+	return startAdminOpts(t, fakeadmin.Options{})
+}
+
+func startAdminOpts(t *testing.T, opts fakeadmin.Options) string {
+	t.Helper()
 	f := &fakeadmin.Fixture{}
 	msg := `Grace period [3m0s] exceeded|containers with unready status: [failedrun-n0-0]|Back-off pulling image "ghcr.io/acme/trainer:v1.2.3"`
 	perr := &core.ExecutionError{Code: "ContainersNotReady|ImagePullBackOff", Message: msg, Kind: core.ExecutionError_USER}
@@ -73,7 +78,7 @@ func startAdmin(t *testing.T) string {
 				Metadata: &event.TaskExecutionMetadata{GeneratedName: "failedrun-n0-0"}}})
 	f.AddExecution(exec("okrun", core.WorkflowExecution_SUCCEEDED, nil))
 	ctx, cancel := context.WithCancel(context.Background())
-	addr, stop, err := fakeadmin.New(f, fakeadmin.Options{}).Start(ctx)
+	addr, stop, err := fakeadmin.New(f, opts).Start(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

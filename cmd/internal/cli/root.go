@@ -14,6 +14,7 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
@@ -36,6 +37,9 @@ type Factory struct {
 	KubeClient func(o kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error)
 	// StorageClients resolves AWS credentials and builds the S3 and STS clients.
 	StorageClients func(ctx context.Context, o s3.ClientOptions) (*s3.Clients, error)
+	// AdminOptions are the adminclient options for cfg: where Pkce and DeviceFlow tokens are
+	// cached, how the browser is opened and where login instructions go.
+	AdminOptions func(cfg *flyteconfig.Config) adminclient.Options
 }
 
 // AdminSession is an open connection to Flyte Admin.
@@ -50,16 +54,23 @@ type AdminSession struct {
 
 // NewFactory returns the production dependencies.
 func NewFactory() *Factory {
-	return &Factory{
+	f := &Factory{
 		IO:             iostreams.System(),
 		Getenv:         os.Getenv,
 		HomeDir:        os.UserHomeDir,
 		Now:            time.Now,
 		Version:        version,
-		ConnectAdmin:   dialAdmin,
 		KubeClient:     kube.NewClient,
 		StorageClients: s3.NewClients,
 	}
+	// Read f's fields at call time, so a test's replacements apply.
+	f.AdminOptions = func(cfg *flyteconfig.Config) adminclient.Options { return defaultAdminOptions(f, cfg) }
+	f.ConnectAdmin = func(ctx context.Context, cfg *flyteconfig.Config, ua string) (*AdminSession, error) {
+		o := f.AdminOptions(cfg)
+		o.UserAgent = ua
+		return dialAdmin(ctx, o)
+	}
+	return f
 }
 
 // Main runs flytedoctor with args and returns the process exit code.
@@ -114,6 +125,7 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 		newCmdRules(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
+		newCmdAuth(f),
 	)
 	var all func(c *cobra.Command)
 	all = func(c *cobra.Command) {

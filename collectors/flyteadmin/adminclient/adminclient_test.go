@@ -428,29 +428,26 @@ func TestProbeUnauthenticated(t *testing.T) {
 	}
 }
 
-func TestUnsupportedAuthTypes(t *testing.T) {
+// The flytectl sandbox config says Pkce and has auth off: nothing is asked of anyone.
+func TestInteractiveAuthTypesWithAuthOff(t *testing.T) {
 	for _, at := range []flyteconfig.AuthType{flyteconfig.AuthPkce, flyteconfig.AuthDeviceFlow} {
-		t.Run(string(at)+" auth on", func(t *testing.T) {
-			check := &tokenCheck{header: "flyte-authorization", accept: func(string) bool { return true }}
-			addr, _ := authOn(t, check, &authMetaServer{pub: &service.PublicClientAuthConfigResponse{}})
+		t.Run(string(at), func(t *testing.T) {
+			as := &adminServer{}
+			addr := serve(t, func(s *grpc.Server) { service.RegisterAdminServiceServer(s, as) })
 			a := cfg(addr)
 			a.AuthType = at
-			err := getVersion(dial(t, adminclient.Options{Config: a}))
-			var ue *adminclient.UnsupportedAuthError
-			if !errors.As(err, &ue) {
-				t.Fatalf("got %v, want UnsupportedAuthError", err)
-			}
-			want := "authType " + string(at) + " is not supported by flytedoctor yet: use ClientSecret or ExternalCommand (e.g. a command that prints a token), or run against an endpoint without auth"
-			if err.Error() != want {
-				t.Errorf("got  %q\nwant %q", err, want)
-			}
-		})
-		t.Run(string(at)+" auth off", func(t *testing.T) {
-			addr := serve(t, func(s *grpc.Server) { service.RegisterAdminServiceServer(s, &adminServer{}) })
-			a := cfg(addr)
-			a.AuthType = at // the flytectl sandbox config says Pkce and has auth off
-			if err := getVersion(dial(t, adminclient.Options{Config: a})); err != nil {
+			c := dial(t, adminclient.Options{Config: a, OpenBrowser: func(string) error {
+				t.Error("a browser was opened with auth off")
+				return nil
+			}})
+			if err := getVersion(c); err != nil {
 				t.Fatal(err)
+			}
+			if h := as.headers("flyte-authorization"); len(h) != 1 || h[0] != "" {
+				t.Errorf("headers %q", h)
+			}
+			if s := c.Stats(); s.Logins != 0 || s.TokenFetches != 0 {
+				t.Errorf("stats %+v", s)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,15 +35,6 @@ const authMetadataPrefix = "/flyteidl.service.AuthMetadataService/"
 // expiryDelta refreshes a token this long before it expires, as oauth2 does.
 const expiryDelta = 10 * time.Second
 
-// UnsupportedAuthError is returned when the server wants a token and admin.authType needs a
-// browser or device flow flytedoctor does not implement.
-type UnsupportedAuthError struct{ AuthType flyteconfig.AuthType }
-
-func (e *UnsupportedAuthError) Error() string {
-	return fmt.Sprintf("authType %s is not supported by flytedoctor yet: use ClientSecret or ExternalCommand "+
-		"(e.g. a command that prints a token), or run against an endpoint without auth", e.AuthType)
-}
-
 // authenticator adds the token header to calls. It asks the server once whether auth is on
 // (AuthMetadataService is registered only then) and never sends credentials to a server that
 // has it off, unless a call is rejected with Unauthenticated.
@@ -67,6 +59,23 @@ type authenticator struct {
 
 	proxyLock chan struct{}
 	proxyTok  string
+
+	// Pkce and DeviceFlow.
+	pc          *publicClient
+	md          *service.OAuth2MetadataResponse
+	cacheDir    string // "" keeps tokens in memory only
+	keyring     func(service, user string) (string, error)
+	openBrowser func(url string) error
+	prompt      io.Writer
+	noLogin     bool
+	cacheRead   bool
+	loginErr    error    // sticky: the refresh failed, the user must log in
+	source      string   // where the token in use came from
+	notes       []string // cache files that could not be used
+
+	cachePath   string // flytedoctor's cache file for this endpoint and client
+	keyringNote string // why flytectl's keyring entry was not used
+	saved       bool
 }
 
 func acquire(ctx context.Context, l chan struct{}) error {
@@ -107,9 +116,17 @@ func (a *authenticator) unary(ctx context.Context, method string, req, reply any
 	a.stats.reauthorized.Add(1)
 	header, tok, terr := a.credentials(ctx, true, tok)
 	if terr != nil {
+		var lr *LoginRequiredError
+		if errors.As(terr, &lr) {
+			return terr
+		}
 		return status.Errorf(codes.Unauthenticated, "%s; getting a new token failed: %v", status.Convert(err).Message(), terr)
 	}
-	return invoker(withAuth(withProxy(ctx), header, tok), method, req, reply, cc, opts...)
+	err = invoker(withAuth(withProxy(ctx), header, tok), method, req, reply, cc, opts...)
+	if status.Code(err) == codes.Unauthenticated && a.interactive() && ctx.Err() == nil {
+		return &LoginRequiredError{Reason: fmt.Sprintf("Flyte Admin rejected the token even after it was renewed (%s)", oneLine(status.Convert(err).Message()))}
+	}
+	return err
 }
 
 func withAuth(ctx context.Context, header, tok string) context.Context {
@@ -152,8 +169,9 @@ func (a *authenticator) credentials(ctx context.Context, force bool, stale strin
 			return header, cached, nil
 		}
 	}
+	prev := a.tok
 	a.tok = nil
-	tok, err := a.fetch(ctx)
+	tok, err := a.fetch(ctx, prev, force)
 	if err != nil {
 		return "", "", err
 	}
@@ -165,6 +183,9 @@ func (a *authenticator) credentials(ctx context.Context, force bool, stale strin
 func bearer(t *oauth2.Token) string { return t.Type() + " " + t.AccessToken }
 
 func (a *authenticator) valid(t *oauth2.Token) bool {
+	if a.interactive() {
+		return a.fresh(t)
+	}
 	return t.AccessToken != "" && (t.Expiry.IsZero() || a.now().Add(expiryDelta).Before(t.Expiry))
 }
 
@@ -202,9 +223,12 @@ func (a *authenticator) header() string {
 	return strings.ToLower(h)
 }
 
-func (a *authenticator) fetch(ctx context.Context) (*oauth2.Token, error) {
+func (a *authenticator) fetch(ctx context.Context, prev *oauth2.Token, force bool) (*oauth2.Token, error) {
 	switch a.cfg.AuthType {
+	case flyteconfig.AuthPkce, flyteconfig.AuthDeviceFlow:
+		return a.userToken(ctx, prev, force)
 	case flyteconfig.AuthClientSecret, "":
+		a.source = SourceProvider
 		return a.clientCredentials(ctx)
 	case flyteconfig.AuthExternalCommand:
 		if len(a.cfg.Command) == 0 {
@@ -218,9 +242,10 @@ func (a *authenticator) fetch(ctx context.Context) (*oauth2.Token, error) {
 		if tok == "" {
 			return nil, fmt.Errorf("admin.command %s printed no token: it must print the token on stdout", userinput.Quote(strings.Join(a.cfg.Command, " ")))
 		}
+		a.source = SourceCommand
 		return &oauth2.Token{AccessToken: tok, TokenType: "Bearer"}, nil
 	default:
-		return nil, &UnsupportedAuthError{AuthType: a.cfg.AuthType}
+		return nil, fmt.Errorf("admin.authType %s is unknown", userinput.Quote(string(a.cfg.AuthType)))
 	}
 }
 

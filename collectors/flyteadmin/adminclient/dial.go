@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -38,6 +39,18 @@ type Options struct {
 	Sleep      func(ctx context.Context, d time.Duration) error // backoff waits
 	// OnRetry, if set, is told about each retry (for verbose logging).
 	OnRetry func(method string, retry int, wait time.Duration, err error)
+
+	// Pkce and DeviceFlow. TokenCacheDir is flytedoctor's token cache; "" keeps tokens in
+	// memory only (production passes DefaultTokenCacheDir()).
+	TokenCacheDir string
+	// Keyring reads a secret from the OS keyring (flytectl's token, read-only); nil reads none.
+	Keyring func(service, user string) (string, error)
+	// OpenBrowser opens the Pkce login URL; nil opens none (the URL is printed either way).
+	OpenBrowser func(url string) error
+	// Prompt gets the login instructions (URL, device code); nil means os.Stderr.
+	Prompt io.Writer
+	// NoLogin makes a missing or unrenewable token an error instead of starting a login.
+	NoLogin bool
 }
 
 // Conn is a connection to Flyte Admin. It implements grpc.ClientConnInterface, so generated
@@ -47,6 +60,7 @@ type Conn struct {
 	endpoint string
 	stats    *counters
 	w        *wire
+	auth     *authenticator
 }
 
 // Stats counts what a Conn did, for the snapshot's collection record and for tests.
@@ -58,10 +72,13 @@ type Stats struct {
 	TokenFetches  int64 `json:"tokenFetches"`  // tokens obtained (token endpoint or command)
 	Reauthorized  int64 `json:"reauthorized"`  // calls retried after Unauthenticated
 	ProxyCommands int64 `json:"proxyCommands"` // admin.proxyCommand runs
+	Refreshes     int64 `json:"refreshes"`     // tokens renewed with a refresh token
+	Logins        int64 `json:"logins"`        // Pkce or DeviceFlow logins run
 }
 
 type counters struct {
 	calls, attempts, retries, authMetadata, tokenFetches, reauthorized, proxyCommands atomic.Int64
+	refreshes, logins                                                                 atomic.Int64
 }
 
 // Dial prepares a connection; nothing is sent until the first call, so TLS and auth problems
@@ -97,7 +114,17 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 	if httpClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		if tlsCfg != nil {
+			// The identity provider is trusted as Admin is: caCertFilePath, insecureSkipVerify.
 			tr.TLSClientConfig = tlsCfg.Clone()
+		} else {
+			tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: cfg.InsecureSkipVerify} //nolint:gosec // asked for in config.yaml
+		}
+		if cfg.HTTPProxyURL != "" {
+			u, err := proxyURL(cfg.HTTPProxyURL)
+			if err != nil {
+				return nil, err
+			}
+			tr.Proxy = http.ProxyURL(u)
 		}
 		httpClient = &http.Client{Transport: tr}
 	}
@@ -107,6 +134,17 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		cfg: cfg, getenv: o.Getenv, readFile: o.ReadFile, run: o.RunCommand,
 		httpClient: httpClient, now: o.Now, stats: st,
 		lock: make(chan struct{}, 1), proxyLock: make(chan struct{}, 1),
+		cacheDir: o.TokenCacheDir, keyring: o.Keyring, openBrowser: o.OpenBrowser, prompt: o.Prompt,
+		noLogin: o.NoLogin,
+	}
+	if len(cfg.ProxyCommand) > 0 {
+		base := httpClient.Transport
+		if base == nil {
+			base = http.DefaultTransport
+		}
+		c := *httpClient
+		c.Transport = proxyAuthTransport{base: base, a: a}
+		a.httpClient = &c
 	}
 	retry := RetryPolicy{
 		PerRetryTimeout: cfg.PerRetryTimeout,
@@ -146,7 +184,7 @@ func Dial(ctx context.Context, o Options) (*Conn, error) {
 		return nil, fmt.Errorf("admin.endpoint %s: %v: fix admin.endpoint", userinput.Quote(cfg.Endpoint), err)
 	}
 	a.meta = service.NewAuthMetadataServiceClient(cc)
-	return &Conn{cc: cc, endpoint: target, stats: st, w: w}, nil
+	return &Conn{cc: cc, endpoint: target, stats: st, w: w, auth: a}, nil
 }
 
 func withDefaults(o Options) Options {
@@ -164,6 +202,12 @@ func withDefaults(o Options) Options {
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
+	}
+	if o.OpenBrowser == nil {
+		o.OpenBrowser = func(string) error { return errNoBrowser }
+	}
+	if o.Prompt == nil {
+		o.Prompt = os.Stderr
 	}
 	return o
 }
@@ -237,6 +281,7 @@ func (c *Conn) Stats() Stats {
 		Calls: s.calls.Load(), Attempts: s.attempts.Load(), Retries: s.retries.Load(),
 		AuthMetadata: s.authMetadata.Load(), TokenFetches: s.tokenFetches.Load(),
 		Reauthorized: s.reauthorized.Load(), ProxyCommands: s.proxyCommands.Load(),
+		Refreshes: s.refreshes.Load(), Logins: s.logins.Load(),
 	}
 }
 

@@ -100,6 +100,9 @@ func (s *Server) begin(ctx context.Context, method string, req proto.Message) (e
 	if queued {
 		return end, status.Errorf(fault, "fakeadmin: injected %s fault for %s", fault, method)
 	}
+	if _, err := s.authenticate(ctx); err != nil {
+		return end, err
+	}
 	if s.opts.Fault != nil {
 		if err := s.opts.Fault(method, req); err != nil {
 			return end, err

@@ -34,6 +34,8 @@ type Options struct {
 	Domains []*admin.Domain
 	// ServerOptions are passed to grpc.NewServer by Start.
 	ServerOptions []grpc.ServerOption
+	// Auth, when set, turns auth on as flyteadmin does with an external identity provider.
+	Auth *Auth
 }
 
 // Server is a fake flyteadmin AdminService. It is safe for concurrent use; its data is fixed
@@ -60,9 +62,14 @@ func New(f *Fixture, opts Options) *Server {
 	}
 }
 
-// Register adds the AdminService (and nothing else) to a gRPC server.
+// Register adds the AdminService to a gRPC server, and with Options.Auth the
+// AuthMetadataService and IdentityService.
 func (s *Server) Register(r grpc.ServiceRegistrar) {
 	service.RegisterAdminServiceServer(r, s)
+	if s.opts.Auth != nil {
+		service.RegisterAuthMetadataServiceServer(r, authMetadata{s.opts.Auth})
+		service.RegisterIdentityServiceServer(r, identity{s})
+	}
 }
 
 // Start serves on a fresh 127.0.0.1 TCP port until stop is called or ctx ends.

@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/spf13/cobra"
+	authv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
+	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/s3"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
+)
+
+// authOptions are the flags of `flytedoctor auth ...`: which config, cluster and AWS identity.
+type authOptions struct {
+	d diagnoseOptions
+}
+
+func (o *authOptions) addFlags(cmd *cobra.Command, layers bool) {
+	fl := cmd.Flags()
+	fl.StringVarP(&o.d.ConfigPath, "config", "c", "", "flytectl config file (default $FLYTECTL_CONFIG, then ~/.flyte/config.yaml)")
+	fl.StringVar(&o.d.AdminEndpoint, "admin-endpoint", "", "Flyte Admin endpoint, overrides admin.endpoint")
+	fl.BoolVar(&o.d.Insecure, "insecure", false, "plaintext gRPC to Flyte Admin, overrides admin.insecure")
+	fl.DurationVar(&o.d.Timeout, "timeout", 5*time.Minute, "time limit for the command, a login included")
+	if layers {
+		fl.StringVar(&o.d.Kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, then ~/.kube/config, then in-cluster)")
+		fl.StringVar(&o.d.KubeContext, "context", "", "kubeconfig context (default: the current context)")
+		fl.StringVar(&o.d.AWSProfile, "aws-profile", "", "AWS shared-config profile (default: the SDK's chain)")
+		fl.StringVar(&o.d.AWSRegion, "aws-region", "", "AWS region")
+		fl.StringVar(&o.d.S3Endpoint, "s3-endpoint", "", "S3 endpoint for MinIO-style storage")
+	}
+}
+
+func (o *authOptions) prepare(cmd *cobra.Command, f *Factory) (*flyteconfig.Config, error) {
+	o.d.insecureSet = cmd.Flags().Changed("insecure")
+	if o.d.Timeout <= 0 {
+		return nil, usagef("--timeout must be positive, got %s", o.d.Timeout)
+	}
+	cfg, err := o.d.loadConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkEndpoint(&o.d, cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func newCmdAuth(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "auth",
+		Short: "Show or set up the identities flytedoctor uses (Admin login, Kubernetes, AWS)",
+		Long: `Admin calls use admin.authType from the flytectl config. With Pkce or DeviceFlow the token
+comes from flytedoctor's cache (` + cacheDirHelp() + `), else from the token
+flytectl keeps in the OS keyring (read only), else from a login, and is renewed with its
+refresh token.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	status := newCmdAuthStatus(f)
+	cmd.AddCommand(status, newCmdAuthLogin(f), newCmdAuthLogout(f))
+	return cmd
+}
+
+func cacheDirHelp() string {
+	if d, err := adminclient.DefaultTokenCacheDir(); err == nil {
+		return d + "/tokens"
+	}
+	return "the user config dir/flytedoctor/tokens"
+}
+
+func newCmdAuthStatus(f *Factory) *cobra.Command {
+	o := &authOptions{}
+	cmd := &cobra.Command{
+		Use:     "status",
+		Aliases: []string{"whoami"},
+		Short:   "Which identity Admin, Kubernetes and AWS calls would use",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := o.prepare(cmd, f)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), o.d.Timeout)
+			defer cancel()
+			w := f.IO.Out
+			adminStatus(ctx, f, w, cfg)
+			kubeStatus(ctx, f, w, o)
+			awsStatus(ctx, f, w, o, cfg)
+			return nil
+		},
+	}
+	o.addFlags(cmd, true)
+	return cmd
+}
+
+func newCmdAuthLogin(f *Factory) *cobra.Command {
+	o := &authOptions{}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Log in to Flyte Admin (Pkce or DeviceFlow) and cache the token",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := o.prepare(cmd, f)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), o.d.Timeout)
+			defer cancel()
+			conn, err := dialConn(ctx, f.AdminOptions(cfg))
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			info, err := conn.Login(ctx)
+			if err != nil {
+				return err
+			}
+			if !info.AuthOn {
+				_, err = fmt.Fprintf(f.IO.Out, "Flyte Admin at %s has auth off: no login needed\n", cfg.Admin.Endpoint)
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "Logged in to %s with %s%s\n", cfg.Admin.Endpoint, info.AuthType, subjectPart(info))
+			if info.Saved {
+				fmt.Fprintf(f.IO.Out, "Token saved to %s\n", info.CachePath)
+			}
+			return nil
+		},
+	}
+	o.addFlags(cmd, false)
+	return cmd
+}
+
+func newCmdAuthLogout(f *Factory) *cobra.Command {
+	o := &authOptions{}
+	cmd := &cobra.Command{
+		Use:   "logout",
+		Short: "Remove flytedoctor's cached Admin token (flytectl's keyring entry is left alone)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := o.prepare(cmd, f)
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), o.d.Timeout)
+			defer cancel()
+			opts := f.AdminOptions(cfg)
+			opts.NoLogin = true
+			conn, err := dialConn(ctx, opts)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			path, removed, err := conn.Logout(ctx)
+			switch {
+			case err != nil:
+				return err
+			case removed:
+				_, err = fmt.Fprintf(f.IO.Out, "Removed %s\n", path)
+			case path == "":
+				_, err = fmt.Fprintf(f.IO.Out, "Nothing to remove: authType %s keeps no token in flytedoctor's cache\n", cfg.Admin.AuthType)
+			default:
+				_, err = fmt.Fprintf(f.IO.Out, "Nothing to remove: no cached token at %s\n", path)
+			}
+			return err
+		},
+	}
+	o.addFlags(cmd, false)
+	return cmd
+}
+
+func subjectPart(in adminclient.AuthInfo) string {
+	if in.Subject == "" {
+		return ""
+	}
+	return " as " + in.Subject
+}
+
+func row(w io.Writer, label, format string, args ...any) {
+	fmt.Fprintf(w, "  %-10s  %s\n", label, fmt.Sprintf(format, args...))
+}
+
+// adminStatus never starts a login: it says what a run would send.
+func adminStatus(ctx context.Context, f *Factory, w io.Writer, cfg *flyteconfig.Config) {
+	fmt.Fprintf(w, "Flyte Admin  %s\n", cfg.Admin.Endpoint)
+	opts := f.AdminOptions(cfg)
+	opts.NoLogin = true
+	conn, err := dialConn(ctx, opts)
+	if err != nil {
+		row(w, "error", "%s", oneLine(err.Error()))
+		return
+	}
+	defer conn.Close()
+	info, err := conn.Authenticate(ctx)
+	switch {
+	case err != nil && !info.AuthOn:
+		row(w, "error", "%s", oneLine(err.Error()))
+		return
+	case !info.AuthOn:
+		row(w, "auth", "off on the server (no AuthMetadataService): calls carry no token")
+		return
+	case info.AuthOn:
+		client := ""
+		if info.ClientID != "" {
+			client = ", client " + info.ClientID
+		}
+		row(w, "auth", "%s%s, header %s", info.AuthType, client, info.Header)
+	}
+	if info.KeyringNote != "" {
+		row(w, "keyring", "%s", info.KeyringNote)
+	}
+	for _, n := range info.Notes {
+		row(w, "note", "%s", n)
+	}
+	if err != nil {
+		row(w, "token", "none usable: %s", oneLine(err.Error()))
+		return
+	}
+	src := info.Source
+	if info.Saved && !strings.Contains(src, info.CachePath) {
+		src += ", saved to " + info.CachePath
+	}
+	exp := "no expiry"
+	if !info.Expiry.IsZero() {
+		exp = fmt.Sprintf("expires %s (in %s)", info.Expiry.UTC().Format(time.RFC3339), info.Expiry.Sub(f.Now()).Round(time.Second))
+	}
+	row(w, "token", "from %s, %s", src, exp)
+	ui, err := service.NewIdentityServiceClient(conn).UserInfo(ctx, &service.UserInfoRequest{})
+	if err != nil {
+		row(w, "user", "unknown: UserInfo failed: %s", oneLine(err.Error()))
+		return
+	}
+	who := ui.GetSubject()
+	if n := ui.GetName(); n != "" {
+		who += " (" + n + ")"
+	}
+	if e := ui.GetEmail(); e != "" {
+		who += " <" + e + ">"
+	}
+	row(w, "user", "%s", who)
+}
+
+func kubeStatus(ctx context.Context, f *Factory, w io.Writer, o *authOptions) {
+	client, info, err := f.KubeClient(kube.ClientOptions{
+		Kubeconfig: o.d.Kubeconfig, Context: o.d.KubeContext, UserAgent: "flytedoctor/" + f.Version,
+		QPS: kube.DefaultQPS, Burst: kube.DefaultBurst, Timeout: 30 * time.Second, Getenv: f.Getenv,
+	})
+	if err != nil {
+		fmt.Fprintf(w, "Kubernetes   none: %s\n", oneLine(err.Error()))
+		return
+	}
+	ctxName := info.Context
+	if ctxName == "" {
+		ctxName = "(in-cluster)"
+	}
+	fmt.Fprintf(w, "Kubernetes   context %s, server %s\n", ctxName, info.Server)
+	r, err := client.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		row(w, "user", "unknown: SelfSubjectReview failed: %s", oneLine(err.Error()))
+		return
+	}
+	u := r.Status.UserInfo
+	groups := ""
+	if len(u.Groups) > 0 {
+		groups = " (groups " + strings.Join(u.Groups, ", ") + ")"
+	}
+	row(w, "user", "%s%s", u.Username, groups)
+}
+
+func awsStatus(ctx context.Context, f *Factory, w io.Writer, o *authOptions, cfg *flyteconfig.Config) {
+	clients, err := f.StorageClients(ctx, s3.ClientOptions{
+		Profile: o.d.AWSProfile, Region: o.d.AWSRegion, Endpoint: o.d.S3Endpoint,
+		Connection: s3.ConnectionFromStorage(cfg.Storage), Getenv: f.Getenv,
+	})
+	if err != nil {
+		fmt.Fprintf(w, "AWS          none: %s\n", oneLine(err.Error()))
+		return
+	}
+	id := clients.Identity
+	fmt.Fprintf(w, "AWS          credentials from %s, region %s\n", id.Source, id.Region)
+	if clients.STS == nil {
+		row(w, "identity", "unknown: no STS for these credentials (storage.connection keys or a custom S3 endpoint)")
+		return
+	}
+	out, err := clients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		var ae interface{ ErrorCode() string }
+		if errors.As(err, &ae) {
+			row(w, "identity", "unknown: STS GetCallerIdentity: %s", ae.ErrorCode())
+			return
+		}
+		row(w, "identity", "unknown: STS GetCallerIdentity: %s", oneLine(err.Error()))
+		return
+	}
+	row(w, "identity", "%s (account %s)", deref(out.Arn), deref(out.Account))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
