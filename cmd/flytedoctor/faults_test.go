@@ -1,5 +1,7 @@
 package main
 
+//lint:file-ignore SA1019 the fixture serves the deprecated inputs UrlBlob, as flyteadmin v1.16 does
+
 import (
 	"bytes"
 	"context"
