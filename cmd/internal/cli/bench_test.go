@@ -39,8 +39,15 @@ import (
 // is served (the fake Admin's latency; a delaying transport in front of the dev stack's real
 // kube-apiserver and versitygw). Needs the dev stack (STACK_KUBECONFIG, STACK_S3_ENDPOINT).
 
+// benchRTT is the latency of every call: 20 ms, or FLYTEDOCTOR_BENCH_RTT (0 for make profile).
+var benchRTT = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("FLYTEDOCTOR_BENCH_RTT")); err == nil {
+		return d
+	}
+	return 20 * time.Millisecond
+}()
+
 const (
-	benchRTT = 20 * time.Millisecond
 	// benchRunNS holds the cases' pods and events and thousands of other events; bump the
 	// version when the seeding changes (a ConfigMap marks it complete).
 	benchRunNS     = "bench-run-v1"
@@ -151,7 +158,7 @@ func BenchmarkRunLatency(b *testing.B) {
 			}
 			ad := rec[flyteadmin.Name]
 			ideal := max(ad.CriticalPath, (ad.TotalCalls()+flyteadmin.DefaultMaxConcurrency-1)/flyteadmin.DefaultMaxConcurrency) + 1
-			ratio := float64(med.wall) / float64(time.Duration(ideal)*benchRTT)
+			ratio := float64(med.wall) / float64(max(time.Duration(ideal)*benchRTT, 1))
 			b.ReportMetric(ratio, "wall/ideal")
 			b.ReportMetric(float64(med.wall.Milliseconds()), "wall-ms")
 			b.ReportMetric(float64(ad.TotalCalls()), "admin-calls")
