@@ -14,7 +14,10 @@ import (
 )
 
 // BenchmarkPeakRSS runs the real binary against a fake Admin serving a 10,000-node execution
-// with 10 ms per call and reports the binary's peak resident set size.
+// with 10 ms per call and reports the binary's peak resident set size. With the dev stack
+// loaded, the Kubernetes and S3 collectors run too, against its kube-apiserver (namespace
+// bench-run-v1, whose 200 pods of this execution BenchmarkRunLatency in cmd/internal/cli
+// seeds; unseeded, the collector reads the namespace's events and finds no pods) and S3 server.
 //
 // The binary runs under GNU time: Linux carries a process's high-water RSS across exec, and Go
 // starts children sharing the test process's memory until exec, so the child's own rusage would
@@ -31,7 +34,12 @@ func BenchmarkPeakRSS(b *testing.B) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv := fakeadmin.New(fakeadmin.Synthetic("rss10000", 10000), fakeadmin.Options{Latency: 10 * time.Millisecond})
+	name, extra, env := "rss10000", []string{"--skip", "kube,s3"}, []string(nil)
+	if kc, s3 := os.Getenv("STACK_KUBECONFIG"), os.Getenv("STACK_S3_ENDPOINT"); kc != "" && s3 != "" {
+		name, extra = "run10000", []string{"--kubeconfig", kc, "-n", "bench-run-v1", "--s3-endpoint", s3}
+		env = []string{"AWS_ACCESS_KEY_ID=" + os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY=" + os.Getenv("AWS_SECRET_ACCESS_KEY"), "AWS_REGION=us-east-1"}
+	}
+	srv := fakeadmin.New(fakeadmin.Synthetic(name, 10000), fakeadmin.Options{Latency: 10 * time.Millisecond})
 	addr, stop, err := srv.Start(ctx)
 	if err != nil {
 		b.Fatal(err)
@@ -41,11 +49,12 @@ func BenchmarkPeakRSS(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		for _, format := range []string{"text", "json"} {
-			cmd := exec.Command(gnuTime, "-f", "%M %U %S", "-o", stats, bin, "--admin-endpoint", addr, "--insecure",
-				"--fail-on", "never", "-o", format, "flytesnacks/development/rss10000")
+			args := append([]string{"-f", "%M %U %S", "-o", stats, bin, "--admin-endpoint", addr, "--insecure",
+				"--fail-on", "never", "-o", format}, extra...)
+			cmd := exec.Command(gnuTime, append(args, "flytesnacks/development/"+name)...)
 			// No user config, no colour; no instance-metadata probe, and the trap for anything
 			// else that would leave the machine.
-			cmd.Env = append(testnet.Env(), "HOME="+b.TempDir())
+			cmd.Env = append(append(testnet.Env(), "HOME="+b.TempDir()), env...)
 			if out, err := cmd.CombinedOutput(); err != nil {
 				b.Fatalf("flytedoctor -o %s: %v\n%s", format, err, out)
 			}
@@ -59,7 +68,7 @@ func BenchmarkPeakRSS(b *testing.B) {
 				b.Fatalf("GNU time output %q: %v", raw, err)
 			}
 			b.ReportMetric(float64(kib)/1024, "peak-MiB-"+format)
-			b.Logf("10,000 nodes, -o %s: peak RSS %.1f MiB, user %.2fs sys %.2fs", format, float64(kib)/1024, user, sys)
+			b.Logf("10,000 nodes, -o %s, %v: peak RSS %.1f MiB, user %.2fs sys %.2fs", format, extra, float64(kib)/1024, user, sys)
 		}
 	}
 }

@@ -57,6 +57,11 @@ type Collector struct {
 	// MaxChildDepth bounds how deep child launch-plan executions are followed.
 	MaxChildDepth int
 	Now           func() time.Time
+	// OnExecution, when set, is called once, from the collector's goroutine, as soon as
+	// GetExecution answered for the root execution: the execution without its nodes, a copy
+	// the collector does not touch again. Collectors that need only what it says (the
+	// namespace, the raw output prefix, the IAM role) can start then. It must not block.
+	OnExecution func(*evidence.Execution)
 }
 
 // Result is what Collect read.
@@ -232,6 +237,9 @@ func (r *run) collectExecution(ctx context.Context, id evidence.ExecutionID, dep
 	ex, c, err := call(ctx, r, "GetExecution", depth+1, func(ctx context.Context) (*admin.Execution, error) {
 		return r.c.API.GetExecution(ctx, &admin.WorkflowExecutionGetRequest{Id: toWorkflowExecutionID(id)})
 	})
+	if err == nil && nesting == 0 && r.c.OnExecution != nil {
+		r.c.OnExecution(convertExecution(ex))
+	}
 	lists.Wait()
 	if err != nil {
 		return nil, c, err

@@ -258,3 +258,48 @@ func parallel(b *testing.B, n int, fn func(i int) error) {
 		b.Fatalf("seeding %s: %v", benchNS, first)
 	}
 }
+
+// BenchmarkEventReads measures what maxPodEventReads trades: the events of n pods read pod by
+// pod (all at once, the production client's rate limiter) against one paged LIST of the pod
+// events of the benchmark namespace (20,000 events), on the real apiserver.
+func BenchmarkEventReads(b *testing.B) {
+	admin := stackAdmin(b)
+	seedBench(b, admin)
+	path := os.Getenv("STACK_KUBECONFIG")
+	var names []string
+	for i := range 128 {
+		names = append(names, benchPodName("big", i))
+	}
+	newRun := func() *run {
+		cs, _, err := NewClient(ClientOptions{Kubeconfig: path, Timeout: 30 * time.Second})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return &run{c: &Collector{Client: cs, Namespace: benchNS}, rec: evidence.NewRecorder(Name, time.Now())}
+	}
+	ctx := context.Background()
+	report := func(b *testing.B, read func(r *run) *eventSet) {
+		read(newRun()) // warm the apiserver and this process
+		var ds []time.Duration
+		var got int
+		for range b.N {
+			r := newRun() // a fresh client (and rate limiter) per run, as per diagnosis
+			start := time.Now()
+			got = len(read(r).list())
+			ds = append(ds, time.Since(start))
+		}
+		slices.Sort(ds)
+		b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "median-ms")
+		b.ReportMetric(float64(got), "events")
+	}
+	for _, n := range []int{1, 2, 3, 4, 8} {
+		b.Run(fmt.Sprintf("per-pod/pods=%d", n), func(b *testing.B) {
+			report(b, func(r *run) *eventSet { s, _ := r.podEvents(ctx, names[:n], 0); return s })
+		})
+	}
+	for _, limit := range []int64{500, 5000} {
+		b.Run(fmt.Sprintf("namespace-list/limit=%d", limit), func(b *testing.B) {
+			report(b, func(r *run) *eventSet { r.c.PageSize = limit; s, _ := r.listEvents(ctx, "Pod", 0); return s })
+		})
+	}
+}

@@ -35,6 +35,8 @@ type ClientOptions struct {
 	Burst     int
 	// Timeout bounds each request (not the whole collection).
 	Timeout time.Duration
+	// Wrap, when set, wraps the transport nearest the wire (benchmarks add latency with it).
+	Wrap func(http.RoundTripper) http.RoundTripper
 	// Getenv reads KUBECONFIG and HOME; nil means no environment.
 	Getenv func(string) string
 
@@ -112,6 +114,9 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 	cfg.WarningHandler = rest.NoWarnings{}
 	// Innermost wrapper: every request client-go sends, its own retries included, is one attempt
 	// of the collector's call (credential plugins and auth wrap around it).
+	if o.Wrap != nil {
+		cfg.Wrap(o.Wrap)
+	}
 	cfg.Wrap(countAttempts)
 	hc, err := httpClient(cfg, o)
 	if err != nil {

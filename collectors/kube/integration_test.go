@@ -279,7 +279,8 @@ func TestIntegrationUnschedulableAndQuota(t *testing.T) {
 	if record.Status != evidence.StatusOK || !k.SchedulingContext {
 		t.Fatalf("status %s scheduling %v %+v", record.Status, k.SchedulingContext, record.Errors)
 	}
-	wantCalls := map[string]int{callListPods: 1, callListEvents: 2, callListQuotas: 1, callListLimitRanges: 1, callListNodes: 1, callGetSA: 1}
+	// Two pods that matter: their events pod by pod, and the quotas' events.
+	wantCalls := map[string]int{callListPods: 1, callListEvents: 3, callListQuotas: 1, callListLimitRanges: 1, callListNodes: 1, callGetSA: 1}
 	if !reflect.DeepEqual(record.Calls, wantCalls) {
 		t.Errorf("calls %v, want %v", record.Calls, wantCalls)
 	}
@@ -445,5 +446,106 @@ func TestIntegrationRBACWithoutNodes(t *testing.T) {
 	}
 	if record.Calls[callListNodes] != 1 {
 		t.Errorf("calls %v", record.Calls)
+	}
+}
+
+// TestIntegrationReadsGrowWithTheFailure: in a namespace with thousands of events of other
+// pods, a one-pod failure costs at most 4 apiserver reads, the events read by the pod's name;
+// each further failed pod adds one read, up to maxPodEventReads, and past it the namespace's
+// pod events are one LIST of large pages.
+func TestIntegrationReadsGrowWithTheFailure(t *testing.T) {
+	admin := stackAdmin(t)
+	ns := newNamespace(t, admin, "grow")
+	const others = 2500
+	noise := make(chan int)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var first error
+			for i := range noise {
+				e := podEvent(ns, fmt.Sprintf("other-%d.1", i), fmt.Sprintf("other-%d", i), "Normal", "Started", "Started container main", "kubelet", 1, t0, t0)
+				if _, err := admin.CoreV1().Events(ns).Create(context.Background(), e, metav1.CreateOptions{}); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	for i := range others {
+		noise <- i
+	}
+	close(noise)
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatalf("seeding events: %v", err)
+		}
+	}
+	// Each case is its own execution, its pods failed with 3 events each.
+	execution := func(name string, failed int) *evidence.Execution {
+		ex := &evidence.Execution{ID: execID(name), Phase: "FAILED", Namespace: ns}
+		for i := range failed {
+			pod := fmt.Sprintf("%s-n%d-0", name, i)
+			createPod(t, admin, newPod(ns, pod, name, fmt.Sprintf("n%d", i)), func(p *corev1.Pod) { oomKilled(p, "node-a") })
+			for j, reason := range []string{"Scheduled", "Pulled", "Started"} {
+				createEvent(t, admin, podEvent(ns, fmt.Sprintf("%s.%d", pod, j), pod, "Normal", reason, reason+" "+pod, "kubelet", 1, t0, t0.Add(time.Duration(j)*time.Second)))
+			}
+			ex.Nodes = append(ex.Nodes, &evidence.Node{ID: fmt.Sprintf("n%d", i), Phase: "FAILED", Kind: evidence.KindTask, Attempts: []*evidence.TaskAttempt{
+				{Phase: "FAILED", PluginID: "container", PodName: pod}}})
+		}
+		return ex
+	}
+	for _, tc := range []struct {
+		failed               int
+		reads, eventReads    int
+		eventSelectorsByName bool
+	}{
+		{1, 3, 1, true},
+		{maxPodEventReads, 2 + maxPodEventReads, maxPodEventReads, true},
+		{maxPodEventReads + 1, 3, 1, false},
+	} {
+		t.Run(fmt.Sprintf("failed=%d", tc.failed), func(t *testing.T) {
+			name := fmt.Sprintf("gr%d", tc.failed)
+			ex := execution(name, tc.failed)
+			client, rec := recordingClient(t)
+			k, record := (&Collector{Client: client, Namespace: ns, NamespaceSource: SourceAdmin}).Collect(context.Background(), ex)
+			if record.Status != evidence.StatusOK {
+				t.Fatalf("status %s %+v", record.Status, record.Errors)
+			}
+			rec.mu.Lock()
+			reads := len(rec.reqs)
+			rec.mu.Unlock()
+			if reads != tc.reads || record.TotalCalls() != tc.reads {
+				t.Errorf("%d apiserver reads (%d calls: %v), want %d", reads, record.TotalCalls(), record.Calls, tc.reads)
+			}
+			if tc.failed == 1 && reads > 4 {
+				t.Errorf("a one-pod failure made %d reads, want at most 4", reads)
+			}
+			evReads := rec.lists("/namespaces/" + ns + "/events")
+			if len(evReads) != tc.eventReads {
+				t.Errorf("%d event reads, want %d", len(evReads), tc.eventReads)
+			}
+			for _, r := range evReads {
+				q, _ := url.ParseQuery(r.query)
+				sel := q.Get("fieldSelector")
+				if byName := strings.Contains(sel, "involvedObject.name="); byName != tc.eventSelectorsByName || !strings.Contains(sel, "involvedObject.kind=Pod") {
+					t.Errorf("event read with fieldSelector %q", sel)
+				}
+				if byName := tc.eventSelectorsByName; byName && r.items != 3 {
+					t.Errorf("the server returned %d events for %q, want the pod's 3", r.items, sel)
+				}
+			}
+			// Whichever way they were read, the events kept are the failed pods' own.
+			if len(k.Events) != 3*tc.failed {
+				t.Errorf("kept %d events, want %d", len(k.Events), 3*tc.failed)
+			}
+			for _, e := range k.Events {
+				if !strings.HasPrefix(e.Name, name+"-") {
+					t.Errorf("kept an event of another pod: %+v", e)
+				}
+			}
+			if len(k.Pods) != tc.failed || len(k.MissingPods) != 0 {
+				t.Errorf("pods %v, missing %v", podNames(k), missingNames(k))
+			}
+		})
 	}
 }

@@ -46,6 +46,8 @@ type Collector struct {
 	// ProbeTimeout bounds each request (with its SDK retry); 0 means DefaultProbeTimeout.
 	ProbeTimeout time.Duration
 	Now          func() time.Time
+
+	started *run // by Start
 }
 
 // target is a path ready to probe.
@@ -65,28 +67,32 @@ type bucketState struct {
 // Collect probes every s3 path once and each bucket once. It never fails: denied or missing
 // paths are evidence; requests that got no answer are recorded as collection errors too.
 func (c *Collector) Collect(ctx context.Context, paths []evidence.StoragePath) (*evidence.Storage, evidence.CollectorRecord) {
-	r := &run{c: c, sem: make(chan struct{}, c.concurrency())}
-	r.rec = evidence.NewRecorder(Name, r.now())
+	r := c.started
+	if r == nil {
+		r = c.newRun()
+	}
 	st := &evidence.Storage{Identity: c.Identity, WriteProbe: c.WriteProbe}
 
 	targets, buckets := plan(paths, st)
-	if len(targets) == 0 {
+	if len(targets) == 0 && r.ident == nil {
 		rec := r.rec.Record(evidence.StatusSkipped, r.now())
 		rec.SkipReason = "no s3:// paths to probe"
 		return st, rec
 	}
-
-	var wg sync.WaitGroup
-	wg.Go(func() { st.Identity = r.identity(ctx) })
-	bprobes := make([][]evidence.StorageProbe, len(buckets))
-	states := make([]bucketState, len(buckets))
-	for i, b := range buckets {
-		wg.Go(func() { bprobes[i], states[i] = r.probeBucket(ctx, b) })
+	r.startIdentity(ctx)
+	for _, b := range buckets {
+		r.startBucket(ctx, b)
 	}
-	wg.Wait()
+	// Buckets probed early (Start) but named by none of paths are reported too.
+	buckets = r.bucketOrder
+	var wg sync.WaitGroup
+	st.Identity = r.ident.wait()
+	bprobes := make([][]evidence.StorageProbe, len(buckets))
 	state := map[string]bucketState{}
 	for i, b := range buckets {
-		state[b] = states[i]
+		f := r.buckets[b]
+		<-f.done
+		bprobes[i], state[b] = f.probes, f.state
 	}
 
 	pprobes := make([][]evidence.StorageProbe, len(targets))
@@ -118,6 +124,72 @@ func (c *Collector) Collect(ctx context.Context, paths []evidence.StoragePath) (
 		}
 	}
 	return st, r.finish(st.Probes, ctx.Err())
+}
+
+// Start probes the identity and the buckets of paths before the rest of the paths is known
+// (the raw output prefix comes with GetExecution, the node paths with the whole Admin walk);
+// the Collect that follows waits for these probes instead of repeating them. Not safe for use
+// by several goroutines; call it at most once, before Collect.
+func (c *Collector) Start(ctx context.Context, paths []evidence.StoragePath) {
+	r := c.newRun()
+	c.started = r
+	_, buckets := plan(paths, &evidence.Storage{})
+	if len(buckets) == 0 {
+		return
+	}
+	r.startIdentity(ctx)
+	for _, b := range buckets {
+		r.startBucket(ctx, b)
+	}
+}
+
+func (c *Collector) newRun() *run {
+	r := &run{c: c, sem: make(chan struct{}, c.concurrency()), buckets: map[string]*bucketProbe{}}
+	r.rec = evidence.NewRecorder(Name, r.now())
+	return r
+}
+
+// bucketProbe is one bucket's probes, running or done.
+type bucketProbe struct {
+	done   chan struct{}
+	probes []evidence.StorageProbe
+	state  bucketState
+}
+
+// identityProbe is GetCallerIdentity, running or done.
+type identityProbe struct {
+	done chan struct{}
+	id   evidence.StorageIdentity
+}
+
+func (p *identityProbe) wait() evidence.StorageIdentity {
+	<-p.done
+	return p.id
+}
+
+func (r *run) startIdentity(ctx context.Context) {
+	if r.ident != nil {
+		return
+	}
+	p := &identityProbe{done: make(chan struct{})}
+	r.ident = p
+	go func() {
+		defer close(p.done)
+		p.id = r.identity(ctx)
+	}()
+}
+
+func (r *run) startBucket(ctx context.Context, bucket string) {
+	if r.buckets[bucket] != nil {
+		return
+	}
+	p := &bucketProbe{done: make(chan struct{})}
+	r.buckets[bucket] = p
+	r.bucketOrder = append(r.bucketOrder, bucket)
+	go func() {
+		defer close(p.done)
+		p.probes, p.state = r.probeBucket(ctx, bucket)
+	}()
 }
 
 // plan turns paths into targets (one per object or prefix) and the buckets they touch, in
@@ -181,11 +253,15 @@ func (c *Collector) probeTimeout() time.Duration {
 	return c.ProbeTimeout
 }
 
-// run is the state of one Collect call.
+// run is the state of one Start and Collect.
 type run struct {
 	c   *Collector
 	sem chan struct{}
 	rec *evidence.Recorder
+	// Probes started, by Start or Collect; only the goroutine that calls them touches these.
+	ident       *identityProbe
+	buckets     map[string]*bucketProbe
+	bucketOrder []string
 }
 
 func (r *run) now() time.Time {

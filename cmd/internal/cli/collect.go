@@ -18,7 +18,8 @@ import (
 )
 
 // collect runs the collectors and assembles the snapshot: Admin first, since the pods and
-// paths to look at come from it, then Kubernetes and storage side by side. When the run stops
+// paths to look at come from it, then Kubernetes and storage side by side; storage starts
+// its identity and bucket probes as soon as GetExecution answered. When the run stops
 // (--timeout, Ctrl-C) collectors get stopGrace to return what they have; the snapshot then
 // holds what was read and says what the stop cut short.
 func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID, kc *kubeSetup) (*evidence.Snapshot, error) {
@@ -31,6 +32,19 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 		MaxConcurrency: o.MaxConcurrency,
 		Now:            f.Now,
 	}
+	// Storage starts when GetExecution answered (credentials, identity, the buckets of the
+	// raw output prefix) and gets the whole execution, or nil, when Admin is done.
+	runS3 := !slices.Contains(o.Skip, s3.Name)
+	var s3Ch <-chan outcome[*evidence.Storage]
+	final := make(chan *evidence.Execution, 1)
+	if runS3 {
+		c.OnExecution = func(ex *evidence.Execution) {
+			// Read by this goroutine only after done, or not at all.
+			s3Ch = goCollect(ctx, func() (*evidence.Storage, evidence.CollectorRecord) {
+				return collectStorageEarly(ctx, f, o, cfg, ex, final)
+			})
+		}
+	}
 	var res *flyteadmin.Result
 	var err error
 	done := make(chan bool, 1)
@@ -39,10 +53,12 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 	select {
 	case adminStopped = <-done:
 	case <-abandon:
+		final <- nil
 		// As a call cut by the deadline reads, so that Explain can still tell what answered.
 		return nil, status.FromContextError(ctx.Err()).Err()
 	}
 	if err != nil {
+		final <- nil
 		return nil, err
 	}
 	if adminStopped {
@@ -59,9 +75,8 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 	}
 	kubeRec, s3Rec := skipped(kube.Name, "--skip kube"), skipped(s3.Name, "--skip s3")
 	var kubeCh <-chan outcome[*evidence.Kube]
-	var s3Ch <-chan outcome[*evidence.Storage]
 	start := f.Now()
-	runKube, runS3 := kc != nil, !slices.Contains(o.Skip, s3.Name)
+	runKube := kc != nil
 	if stop := stopOf(ctx); stop != nil {
 		// The stop came while Admin was read: the others would only fail at once.
 		const what = "not started: the run stopped while Flyte Admin was read"
@@ -72,13 +87,17 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 			s3Rec = stopped(s3.Name, what, stop, time.Time{}, start)
 		}
 		runKube, runS3 = false, false
+		final <- nil // what storage started early is dropped with it
+		s3Ch = nil
+	} else {
+		final <- res.Execution
 	}
 	if runKube {
 		kubeCh = goCollect(ctx, func() (*evidence.Kube, evidence.CollectorRecord) { return collectKube(ctx, f, o, kc, res.Execution) })
 	}
-	if runS3 {
+	if runS3 && s3Ch == nil {
 		s3Ch = goCollect(ctx, func() (*evidence.Storage, evidence.CollectorRecord) {
-			return collectStorage(ctx, f, o, cfg, res.Execution)
+			return collectStorage(ctx, f, o, cfg, res.Execution, nil)
 		})
 	}
 	if kubeCh != nil {
@@ -152,15 +171,53 @@ func collectKube(ctx context.Context, f *Factory, o *diagnoseOptions, kc *kubeSe
 	return c.Collect(ctx, ex)
 }
 
-func collectStorage(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, ex *evidence.Execution) (*evidence.Storage, evidence.CollectorRecord) {
+// collectStorageEarly builds the storage clients and starts the probes of what the execution
+// alone names (early: from GetExecution), then probes every path of the execution Admin
+// delivers on final; nil there means the run goes on without storage.
+func collectStorageEarly(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, early *evidence.Execution, final <-chan *evidence.Execution) (*evidence.Storage, evidence.CollectorRecord) {
+	var c *s3.Collector
+	if probe, _ := s3.Paths(early, ""); len(probe) > 0 {
+		var rec evidence.CollectorRecord
+		if c, _, rec = storageCollector(ctx, f, o, cfg, early, nil); c == nil {
+			ex := <-final
+			if ex == nil {
+				return nil, evidence.CollectorRecord{}
+			}
+			_, unprobed := s3.Paths(ex, "")
+			return unprobedOnly(unprobed), rec
+		}
+		c.Start(ctx, probe)
+	}
+	ex := <-final
+	if ex == nil {
+		return nil, evidence.CollectorRecord{}
+	}
+	return collectStorage(ctx, f, o, cfg, ex, c)
+}
+
+// collectStorage probes the execution's storage paths, with c when the clients are built.
+func collectStorage(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, ex *evidence.Execution, c *s3.Collector) (*evidence.Storage, evidence.CollectorRecord) {
 	probe, unprobed := s3.Paths(ex, "")
-	if len(probe) == 0 {
+	if len(probe) == 0 && c == nil {
 		// Nothing on s3:// (the data may be on gs:// or abfs://): no credentials are needed to
 		// record that, and the collector says it was skipped.
 		return (&s3.Collector{Now: f.Now}).Collect(ctx, unprobed)
 	}
 	// The collector keeps the other schemes' paths in Storage.Unprobed.
 	paths := append(probe, unprobed...)
+	if c == nil {
+		var st *evidence.Storage
+		var rec evidence.CollectorRecord
+		if c, st, rec = storageCollector(ctx, f, o, cfg, ex, unprobed); c == nil {
+			return st, rec
+		}
+	}
+	return c.Collect(ctx, paths)
+}
+
+// storageCollector resolves credentials and builds the clients; without them, the storage
+// evidence (the unprobed paths) and the record that says why.
+func storageCollector(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, ex *evidence.Execution, unprobed []evidence.StoragePath) (*s3.Collector, *evidence.Storage, evidence.CollectorRecord) {
 	start := f.Now()
 	clients, err := f.StorageClients(ctx, s3.ClientOptions{
 		Profile: o.AWSProfile, Region: o.AWSRegion, Endpoint: o.S3Endpoint,
@@ -169,7 +226,7 @@ func collectStorage(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *fl
 		Stdin: f.IO.In, StdinTerminal: f.IO.InTTY, Stderr: f.IO.ErrOut,
 	})
 	if errors.Is(err, s3.ErrNoCredentials) {
-		return unprobedOnly(unprobed), skipped(s3.Name, err.Error())
+		return nil, unprobedOnly(unprobed), skipped(s3.Name, err.Error())
 	}
 	if err != nil {
 		code := "ConfigError"
@@ -179,11 +236,10 @@ func collectStorage(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *fl
 		case ctx.Err() != nil:
 			code = "Canceled"
 		}
-		return unprobedOnly(unprobed), evidence.CollectorRecord{Collector: s3.Name, Status: evidence.StatusFailed, StartedAt: start, Duration: evidence.Duration(f.Now().Sub(start)),
+		return nil, unprobedOnly(unprobed), evidence.CollectorRecord{Collector: s3.Name, Status: evidence.StatusFailed, StartedAt: start, Duration: evidence.Duration(f.Now().Sub(start)),
 			Errors: []evidence.CollectionError{{Method: "NewClients", Target: "aws", Code: code, Message: err.Error()}}}
 	}
-	c := &s3.Collector{S3: clients.S3, STS: clients.STS, Identity: clients.Identity, WriteProbe: o.WriteProbe, Now: f.Now}
-	return c.Collect(ctx, paths)
+	return &s3.Collector{S3: clients.S3, STS: clients.STS, Identity: clients.Identity, WriteProbe: o.WriteProbe, Now: f.Now}, nil, evidence.CollectorRecord{}
 }
 
 // unprobedOnly is the storage evidence of a run that probed nothing: the paths it would not
