@@ -191,11 +191,13 @@ var (
 	wfWrapper    = regexp.MustCompile(`(?s)^Workflow\[[^\]]*\] failed\. [A-Za-z]+: (.*)$`)
 )
 
-// Unwrap removes Flyte's wrappers: "RetriesExhausted|X" codes, the retry message prefix
-// "[n/m] currentAttempt done. Last Error: KIND::", "failed at Node[..]. Code: " and
-// "Workflow[..] failed. Code: ".
+// Unwrap removes Flyte's wrappers: "RetriesExhausted|X" codes (nested ones too), the retry
+// message prefix "[n/m] currentAttempt done. Last Error: KIND::", "failed at Node[..]. Code: "
+// and "Workflow[..] failed. Code: ".
 func Unwrap(code, message string) (string, string) {
-	code = strings.TrimPrefix(code, "RetriesExhausted|")
+	for strings.HasPrefix(code, "RetriesExhausted|") {
+		code = strings.TrimPrefix(code, "RetriesExhausted|")
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, re := range []*regexp.Regexp{retryWrapper, nodeWrapper, wfWrapper} {
