@@ -1,0 +1,38 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/flytedoctor/flytedoctor/internal/growth"
+)
+
+// The growth tests feed each reader 25 KiB and 100 KiB inputs made by repeating real messages
+// and the separators it splits on, and fail when one is super-linear (see growth.AssertLinear).
+
+func linearUnits(seeds []string, extra ...string) []string {
+	return append(append([]string{}, seeds...), extra...)
+}
+
+func TestPullLinear(t *testing.T) {
+	for _, u := range linearUnits(pullSeeds(), `pull image "`, "a: ") {
+		growth.AssertLinear(t, "pullCause", u, func(s string) { pullCause(s); pullImageIn(s); pullLastClause(s) })
+	}
+}
+
+func TestStorageLinear(t *testing.T) {
+	for _, u := range linearUnits(storageSeeds(), "s3://b/", "when calling the GetObject operation", "User: arn:aws:x ") {
+		growth.AssertLinear(t, "storageClassify", u, func(s string) { storageClassify(s) })
+	}
+}
+
+func TestUnwrapLinear(t *testing.T) {
+	var units []string
+	for _, s := range unwrapSeeds() {
+		units = append(units, s[1])
+	}
+	units = append(units, "[1/1] currentAttempt done. Last Error: USER::", "failed at Node[n1]. RuntimeExecutionError: ",
+		"Workflow[p:d:wf] failed. CausedByError: ", "failed at Node[")
+	for _, u := range units {
+		growth.AssertLinear(t, "Unwrap", u, func(s string) { Unwrap("RetriesExhausted|X", s) })
+	}
+}
