@@ -36,3 +36,10 @@ func TestUnwrapLinear(t *testing.T) {
 		growth.AssertLinear(t, "Unwrap", u, func(s string) { Unwrap("RetriesExhausted|X", s) })
 	}
 }
+
+func TestSchedulerLinear(t *testing.T) {
+	for _, u := range linearUnits(schedulerSeeds(), ", x", "0/1 nodes are available: ", ", 1 node(s) had untolerated taint {a: b}",
+		", 1 Insufficient cpu", "Unschedulable:") {
+		growth.AssertLinear(t, "pendingParse", u, func(s string) { pendingParse(s).Body() })
+	}
+}
