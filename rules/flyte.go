@@ -1223,9 +1223,11 @@ func flyteTermsIn(msg string) []flyteTerm {
 	for i, l := range locs {
 		end := len(msg)
 		if i+1 < len(locs) {
-			end = strings.LastIndex(msg[:locs[i+1][0]], "\r\n")
-			if end < l[1] {
-				end = locs[i+1][0]
+			// The tail ends at the last "\r\n" before the next termination, searched for
+			// between the two only (from the start of msg it was quadratic in terminations).
+			end = locs[i+1][0]
+			if j := strings.LastIndex(msg[l[1]:end], "\r\n"); j >= 0 {
+				end = l[1] + j
 			}
 		}
 		exit, _ := strconv.Atoi(msg[l[4]:l[5]])

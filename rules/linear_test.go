@@ -43,3 +43,10 @@ func TestSchedulerLinear(t *testing.T) {
 		growth.AssertLinear(t, "pendingParse", u, func(s string) { pendingParse(s).Body() })
 	}
 }
+
+func TestTracebackLinear(t *testing.T) {
+	for _, u := range linearUnits(tracebackSeeds(), "[c] terminated with exit code (1). Reason [Error]. Message: ",
+		"  File \"x\", line 1, in f\n", "ValueError: x\n") {
+		growth.AssertLinear(t, "flyteClass", u, func(s string) { flyteClass("", s); flyteDecisive("", s); flyteTermSummary(s) })
+	}
+}
