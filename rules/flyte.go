@@ -1727,6 +1727,10 @@ func flyteArraySubs(s *Site) ([]flyteSub, bool) {
 	return v.list, v.ok
 }
 
+// flyteMaxSubtasks bounds the subtask indices read from one summary, all ranges together: a
+// line such as "[0-99999][0-99999]...: msg" must not expand to billions.
+const flyteMaxSubtasks = 100000
+
 func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 	if s.Node == nil {
 		return nil, false
@@ -1744,6 +1748,7 @@ func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 		return nil, false
 	}
 	var subs []flyteSub
+	budget := flyteMaxSubtasks
 	for i, l := range locs {
 		end := len(msg)
 		if i+1 < len(locs) {
@@ -1767,8 +1772,9 @@ func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 			if r[2] != "" {
 				b, _ = strconv.Atoi(r[2])
 			}
-			for x := a; x <= b && x-a < 100000; x++ {
+			for x := a; x <= b && budget > 0; x++ {
 				sub.Indices = append(sub.Indices, x)
+				budget--
 			}
 		}
 		sub.Class = flyteClass(sub.Code, sub.Text)
@@ -1886,16 +1892,16 @@ func flyteArrayHit(s *Site, subs []flyteSub, category string, classes []string, 
 		h.Detail += "; other failed subtasks: " + strings.Join(others, "; ")
 	}
 	// Pods of the failed subtasks, for the subject.
+	failedIdx := map[uint32]bool{}
+	for _, sub := range mine {
+		for _, i := range sub.Indices {
+			failedIdx[uint32(i)] = true
+		}
+	}
 	for _, name := range flytePodNames(s) {
 		p := s.Pods[name]
-		if p.Attempt != nil && p.Attempt.ExternalIndex != nil {
-			for _, sub := range mine {
-				for _, i := range sub.Indices {
-					if uint32(i) == *p.Attempt.ExternalIndex {
-						h.Subject.Pod = p.Name
-					}
-				}
-			}
+		if p.Attempt != nil && p.Attempt.ExternalIndex != nil && failedIdx[*p.Attempt.ExternalIndex] {
+			h.Subject.Pod = p.Name
 		}
 	}
 	best := 0

@@ -292,9 +292,6 @@ func arraySeeds() []string {
 var flyteClasses = []string{"oom", "memory-eviction", "gpu-oom", "timeout", "deleted", "shutdown", "evicted", "other",
 	"user-exception", "nonzero-exit", "interrupted"}
 
-// maxArrayIndices bounds the subtask indices read from one summary (see flyteReadArraySubs).
-const maxArrayIndices = 100000
-
 func FuzzArraySubtasks(f *testing.F) {
 	for _, s := range arraySeeds() {
 		f.Add(s)
@@ -321,7 +318,7 @@ func FuzzArraySubtasks(f *testing.F) {
 			}
 			n += len(sub.Indices)
 		}
-		if n > maxArrayIndices {
+		if n > flyteMaxSubtasks {
 			t.Errorf("%d subtask indices from %d bytes", n, len(msg))
 		}
 	})

@@ -3,6 +3,7 @@ package rules
 import (
 	"testing"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/internal/growth"
 )
 
@@ -49,4 +50,16 @@ func TestTracebackLinear(t *testing.T) {
 		"  File \"x\", line 1, in f\n", "ValueError: x\n") {
 		growth.AssertLinear(t, "flyteClass", u, func(s string) { flyteClass("", s); flyteDecisive("", s); flyteTermSummary(s) })
 	}
+}
+
+func TestArrayLinear(t *testing.T) {
+	read := func(msg string) {
+		flyteReadArraySubs(&Site{Snapshot: &evidence.Snapshot{}, Execution: &evidence.Execution{},
+			Node: &evidence.Node{IsArray: true, Error: &evidence.ExecutionError{Message: msg}}})
+	}
+	for _, u := range linearUnits(arraySeeds(), "[1]: x\n", "[0-99999]: x\n") {
+		growth.AssertLinear(t, "flyteReadArraySubs", u, read)
+	}
+	// One line of many ranges: "[0-99999][0-99999]...: x".
+	growth.AssertLinear(t, "flyteReadArraySubs", "[0-99999]", func(s string) { read(s + ": x") })
 }
