@@ -150,6 +150,8 @@ func FuzzSchedulerRoundTrip(f *testing.F) {
 // ---------------------------------------------------------------------------------------------
 // Quantities
 
+var hugeExponent = regexp.MustCompile(`[eE][+-]?0*[0-9]{4}`)
+
 func FuzzQuantity(f *testing.F) {
 	for _, s := range []string{"500m", "24Gi", "95551679124", "1e3", "1.5Gi", "4", "64Mi", "100K", "2k", "0.5", "7E", "1Ei", "-1", ".5", "+3M", "10n", "1u"} {
 		f.Add(s)
@@ -158,6 +160,9 @@ func FuzzQuantity(f *testing.F) {
 		v, ok := parseQuantity(s)
 		if ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
 			t.Errorf("parseQuantity(%q) = %v", s, v)
+		}
+		if hugeExponent.MatchString(s) {
+			return // apimachinery takes minutes over 1E400000000000000; no message writes one
 		}
 		q, err := resource.ParseQuantity(strings.TrimSpace(s))
 		if err != nil {
