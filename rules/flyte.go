@@ -1767,14 +1767,20 @@ func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 		}
 		sub.Code, sub.Text = Unwrap(sub.Code, text)
 		for _, r := range flyteArrayRangeRe.FindAllStringSubmatch(sub.Ranges, -1) {
-			a, _ := strconv.Atoi(r[1])
-			b := a
+			a, errA := strconv.Atoi(r[1])
+			b, errB := a, error(nil)
 			if r[2] != "" {
-				b, _ = strconv.Atoi(r[2])
+				b, errB = strconv.Atoi(r[2])
+			}
+			if errA != nil || errB != nil {
+				continue // beyond int (Atoi gives MaxInt64, and counting past it wraps)
 			}
 			for x := a; x <= b && budget > 0; x++ {
 				sub.Indices = append(sub.Indices, x)
 				budget--
+				if x == b {
+					break // b may be MaxInt64
+				}
 			}
 		}
 		sub.Class = flyteClass(sub.Code, sub.Text)

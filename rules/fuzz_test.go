@@ -318,7 +318,7 @@ func FuzzArraySubtasks(f *testing.F) {
 			}
 			for _, i := range sub.Indices {
 				if i < 0 {
-					t.Errorf("index %d in %q", i, sub.Ranges)
+					t.Fatalf("index %d in %q", i, sub.Ranges)
 				}
 			}
 			n += len(sub.Indices)
