@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
@@ -1588,10 +1589,14 @@ func flyteLastLine(s string) string {
 	return ""
 }
 
+// flyteClip cuts s to at most n bytes, at a character boundary, marking the cut with "...".
 func flyteClip(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }

@@ -461,6 +461,14 @@ func FuzzRun(f *testing.F) {
 			if strings.TrimSpace(fd.Summary) == "" {
 				t.Errorf("%s: empty summary", fd.RuleID)
 			}
+			// Texts are cut for summaries and evidence; a cut must not split a character.
+			if utf8.ValidString(text) {
+				for _, v := range append([]string{fd.Summary, fd.Detail}, fd.Evidence...) {
+					if !utf8.ValidString(v) {
+						t.Errorf("%s: %q cuts a character", fd.RuleID, v)
+					}
+				}
+			}
 			if fd.RootCause {
 				roots++
 			}
