@@ -10,7 +10,7 @@ LDFLAGS      := -X github.com/flytedoctor/flytedoctor/cmd/internal/cli.version=$
 
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test unit bench profile lint demo clean stack-up stack-down
+.PHONY: all build test unit bench profile fuzz lint demo clean stack-up stack-down
 
 all: build
 
@@ -54,6 +54,13 @@ bench:
 profile:
 	@mkdir -p bin
 	$(call with_stack,FLYTEDOCTOR_BENCH_RTT=0 $(GO) test -p 1 -run '^$$' -bench 'BenchmarkRunLatency/1000' -benchtime 20x -cpuprofile bin/cpu.pprof -o bin/cli.test ./cmd/internal/cli/ && $(GO) tool pprof -top -nodecount 25 bin/cli.test bin/cpu.pprof)
+
+## fuzz: every native fuzz target (func FuzzXxx, found with go test -list) for FUZZTIME each,
+## one go test -fuzz per target; a crasher lands in the package's testdata/fuzz. The seed corpora
+## there run with every go test, so make test runs them too.
+FUZZTIME     ?= 30s
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
 
 lint:
 	@test -x $(TOOLBIN)/staticcheck-$(STATICCHECK_VERSION) || \

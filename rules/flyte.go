@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
@@ -1223,9 +1224,11 @@ func flyteTermsIn(msg string) []flyteTerm {
 	for i, l := range locs {
 		end := len(msg)
 		if i+1 < len(locs) {
-			end = strings.LastIndex(msg[:locs[i+1][0]], "\r\n")
-			if end < l[1] {
-				end = locs[i+1][0]
+			// The tail ends at the last "\r\n" before the next termination, searched for
+			// between the two only (from the start of msg it was quadratic in terminations).
+			end = locs[i+1][0]
+			if j := strings.LastIndex(msg[l[1]:end], "\r\n"); j >= 0 {
+				end = l[1] + j
 			}
 		}
 		exit, _ := strconv.Atoi(msg[l[4]:l[5]])
@@ -1586,10 +1589,14 @@ func flyteLastLine(s string) string {
 	return ""
 }
 
+// flyteClip cuts s to at most n bytes, at a character boundary, marking the cut with "...".
 func flyteClip(s string, n int) string {
 	s = strings.TrimSpace(s)
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "..."
 }
@@ -1725,6 +1732,10 @@ func flyteArraySubs(s *Site) ([]flyteSub, bool) {
 	return v.list, v.ok
 }
 
+// flyteMaxSubtasks bounds the subtask indices read from one summary, all ranges together: a
+// line such as "[0-99999][0-99999]...: msg" must not expand to billions.
+const flyteMaxSubtasks = 100000
+
 func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 	if s.Node == nil {
 		return nil, false
@@ -1742,6 +1753,7 @@ func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 		return nil, false
 	}
 	var subs []flyteSub
+	budget := flyteMaxSubtasks
 	for i, l := range locs {
 		end := len(msg)
 		if i+1 < len(locs) {
@@ -1760,13 +1772,20 @@ func flyteReadArraySubs(s *Site) ([]flyteSub, bool) {
 		}
 		sub.Code, sub.Text = Unwrap(sub.Code, text)
 		for _, r := range flyteArrayRangeRe.FindAllStringSubmatch(sub.Ranges, -1) {
-			a, _ := strconv.Atoi(r[1])
-			b := a
+			a, errA := strconv.Atoi(r[1])
+			b, errB := a, error(nil)
 			if r[2] != "" {
-				b, _ = strconv.Atoi(r[2])
+				b, errB = strconv.Atoi(r[2])
 			}
-			for x := a; x <= b && x-a < 100000; x++ {
+			if errA != nil || errB != nil {
+				continue // beyond int (Atoi gives MaxInt64, and counting past it wraps)
+			}
+			for x := a; x <= b && budget > 0; x++ {
 				sub.Indices = append(sub.Indices, x)
+				budget--
+				if x == b {
+					break // b may be MaxInt64
+				}
 			}
 		}
 		sub.Class = flyteClass(sub.Code, sub.Text)
@@ -1884,16 +1903,16 @@ func flyteArrayHit(s *Site, subs []flyteSub, category string, classes []string, 
 		h.Detail += "; other failed subtasks: " + strings.Join(others, "; ")
 	}
 	// Pods of the failed subtasks, for the subject.
+	failedIdx := map[uint32]bool{}
+	for _, sub := range mine {
+		for _, i := range sub.Indices {
+			failedIdx[uint32(i)] = true
+		}
+	}
 	for _, name := range flytePodNames(s) {
 		p := s.Pods[name]
-		if p.Attempt != nil && p.Attempt.ExternalIndex != nil {
-			for _, sub := range mine {
-				for _, i := range sub.Indices {
-					if uint32(i) == *p.Attempt.ExternalIndex {
-						h.Subject.Pod = p.Name
-					}
-				}
-			}
+		if p.Attempt != nil && p.Attempt.ExternalIndex != nil && failedIdx[*p.Attempt.ExternalIndex] {
+			h.Subject.Pod = p.Name
 		}
 	}
 	best := 0

@@ -852,7 +852,19 @@ func pullSuggestRef(ref string) string {
 	} else if i := strings.LastIndexByte(r, ':'); i > strings.LastIndexByte(r, '/') {
 		name, tail = r[:i], r[i:]
 	}
-	return strings.ToLower(name) + tail
+	return asciiLower(name) + tail
+}
+
+// asciiLower lowers A-Z only: references are ASCII, and strings.ToLower would turn a stray
+// invalid byte into a three-byte U+FFFD.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // pullPatchSA is the command that adds a pull secret to a service account, keeping the ones it

@@ -590,14 +590,18 @@ func pendingParse(text string) *pendingSched {
 		body = body[:i]
 	}
 	body = strings.TrimSuffix(strings.TrimSpace(body), ".")
+	// A part without a count continues the clause before it; clauses are sliced out of body
+	// (appending part by part was quadratic in the number of parts).
 	var clauses []string
-	for _, part := range strings.Split(body, ", ") {
-		if len(clauses) > 0 && !pendingCountRe.MatchString(part) {
-			clauses[len(clauses)-1] += ", " + part
-			continue
+	from, at := 0, 0 // where the current clause and the current part start in body
+	for i, part := range strings.Split(body, ", ") {
+		if i > 0 && pendingCountRe.MatchString(part) {
+			clauses = append(clauses, body[from:at-len(", ")])
+			from = at
 		}
-		clauses = append(clauses, part)
+		at += len(part) + len(", ")
 	}
+	clauses = append(clauses, body[from:])
 	for _, c := range clauses {
 		r := pendingReason{Count: ps.Total, Text: c}
 		if m := pendingCountRe.FindStringSubmatch(c); m != nil {

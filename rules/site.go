@@ -185,22 +185,26 @@ func (s *Site) Subject() Subject {
 	return sub
 }
 
+// Flyte's message wrappers, matched as prefixes: what follows is the wrapped message. (A
+// pattern ending in (.*)$ would read the whole rest for each of many nested wrappers.)
 var (
-	retryWrapper = regexp.MustCompile(`(?s)^\[\d+/\d+\] currentAttempt done\. Last Error: ([A-Z]*)::(.*)$`)
-	nodeWrapper  = regexp.MustCompile(`(?s)^failed at Node\[[^\]]*\]\. [A-Za-z]+: (.*)$`)
-	wfWrapper    = regexp.MustCompile(`(?s)^Workflow\[[^\]]*\] failed\. [A-Za-z]+: (.*)$`)
+	retryWrapper = regexp.MustCompile(`^\[\d+/\d+\] currentAttempt done\. Last Error: ([A-Z]*)::`)
+	nodeWrapper  = regexp.MustCompile(`^failed at Node\[[^\]]*\]\. [A-Za-z]+: `)
+	wfWrapper    = regexp.MustCompile(`^Workflow\[[^\]]*\] failed\. [A-Za-z]+: `)
 )
 
-// Unwrap removes Flyte's wrappers: "RetriesExhausted|X" codes, the retry message prefix
-// "[n/m] currentAttempt done. Last Error: KIND::", "failed at Node[..]. Code: " and
-// "Workflow[..] failed. Code: ".
+// Unwrap removes Flyte's wrappers: "RetriesExhausted|X" codes (nested ones too), the retry
+// message prefix "[n/m] currentAttempt done. Last Error: KIND::", "failed at Node[..]. Code: "
+// and "Workflow[..] failed. Code: ".
 func Unwrap(code, message string) (string, string) {
-	code = strings.TrimPrefix(code, "RetriesExhausted|")
+	for strings.HasPrefix(code, "RetriesExhausted|") {
+		code = strings.TrimPrefix(code, "RetriesExhausted|")
+	}
 	for changed := true; changed; {
 		changed = false
 		for _, re := range []*regexp.Regexp{retryWrapper, nodeWrapper, wfWrapper} {
-			if m := re.FindStringSubmatch(message); m != nil {
-				message, changed = m[len(m)-1], true
+			if loc := re.FindStringIndex(message); loc != nil {
+				message, changed = message[loc[1]:], true
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
@@ -179,6 +180,12 @@ func storageLineAt(text string, at int) string {
 	from, to, pre, post := start, end, "", ""
 	if end-start > 400 {
 		from, to = max(start, at-200), min(end, at+200)
+		for from > start && !utf8.RuneStart(text[from]) { // cut between characters
+			from++
+		}
+		for to < end && !utf8.RuneStart(text[to]) {
+			to--
+		}
 		if from > start {
 			pre = "... "
 		}

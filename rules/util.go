@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -25,24 +26,64 @@ func firstLine(s string) string {
 // accepted too, as messages write it.
 func parseQuantity(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
+	if v, ok := parseDecimal(s); ok {
 		return v, true
-	}
-	mult := map[string]float64{
-		"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "Pi": 1 << 50, "Ei": 1 << 60,
-		"n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
 	}
 	for _, n := range []int{2, 1} {
 		if len(s) > n {
-			if f, ok := mult[s[len(s)-n:]]; ok {
-				if v, err := strconv.ParseFloat(s[:len(s)-n], 64); err == nil {
+			if f := quantitySuffix(s[len(s)-n:]); f != 0 {
+				if v, ok := parseDecimal(s[:len(s)-n]); ok && !math.IsInf(v*f, 0) {
 					return v * f, true
 				}
 			}
 		}
 	}
 	return 0, false
+}
+
+// parseDecimal reads a decimal number such as "1.5", "-3" or "1e3". strconv.ParseFloat alone
+// also reads "Inf", "NaN" and hex floats, which no quantity is.
+func parseDecimal(s string) (float64, bool) {
+	if s == "" || strings.Trim(s, "0123456789.+-eE") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	return v, err == nil
+}
+
+// quantitySuffix is the multiplier of a quantity suffix, 0 for none.
+func quantitySuffix(s string) float64 {
+	switch s {
+	case "Ki":
+		return 1 << 10
+	case "Mi":
+		return 1 << 20
+	case "Gi":
+		return 1 << 30
+	case "Ti":
+		return 1 << 40
+	case "Pi":
+		return 1 << 50
+	case "Ei":
+		return 1 << 60
+	case "n":
+		return 1e-9
+	case "u":
+		return 1e-6
+	case "m":
+		return 1e-3
+	case "k", "K":
+		return 1e3
+	case "M":
+		return 1e6
+	case "G":
+		return 1e9
+	case "T":
+		return 1e12
+	case "P":
+		return 1e15
+	case "E":
+		return 1e18
+	}
+	return 0
 }

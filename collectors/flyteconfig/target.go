@@ -1,6 +1,7 @@
 package flyteconfig
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -60,7 +61,7 @@ func ParseEndpoint(endpoint string, insecure bool) (target string, plaintext boo
 	if !hasScheme {
 		// Resolver targets with a single colon, e.g. unix:/path or passthrough:host:port.
 		if s, r, ok := strings.Cut(ep, ":"); ok && isResolverScheme(s) {
-			if why := resolverTarget(s, r); why != "" {
+			if why := cmp.Or(resolverTarget(s, r), urlError(ep)); why != "" {
 				return bad(why)
 			}
 			return ep, insecure, nil
@@ -103,12 +104,25 @@ func ParseEndpoint(endpoint string, insecure bool) (target string, plaintext boo
 		if !isResolverScheme(scheme) {
 			return bad("unknown scheme " + userinput.Quote(scheme))
 		}
-		if why := resolverTarget(scheme, "//"+rest); why != "" {
+		if why := cmp.Or(resolverTarget(scheme, "//"+rest), urlError(ep)); why != "" {
 			return bad(why)
 		}
 		// dns:///host:port and friends go to grpc verbatim.
 		return ep, insecure, nil
 	}
+}
+
+// urlError is why grpc-go cannot parse target as the URL it reads a target as, "" when it
+// can: such a target would be accepted here and fail only when dialled.
+func urlError(target string) string {
+	if _, err := url.Parse(target); err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole URL
+		}
+		return err.Error()
+	}
+	return ""
 }
 
 func isResolverScheme(s string) bool {

@@ -56,7 +56,7 @@ func classify(err error) failure {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		f.code, f.msg = ae.ErrorCode(), oneLine(ae.ErrorMessage())
+		f.code, f.msg = oneLine(ae.ErrorCode()), oneLine(ae.ErrorMessage()) // both from the server's body
 	}
 	if f.status == 0 && f.code == "" {
 		f.code, f.msg = networkCode(err), oneLine(rootCause(err).Error())

@@ -224,20 +224,23 @@ func (s *pathSet) quoted(msg string, ref *evidence.NodeRef) {
 		return
 	}
 	var found []string
-	blank := func(loc []int) {
-		msg = msg[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + msg[loc[1]:]
-	}
+	var spans [][]int
 	for _, m := range flytekitGet.FindAllStringSubmatchIndex(msg, -1) {
-		found = append(found, msg[m[2]:m[3]])
+		found, spans = append(found, msg[m[2]:m[3]]), append(spans, m[:2])
 	}
 	for _, m := range flytekitPut.FindAllStringSubmatchIndex(msg, -1) {
-		found = append(found, msg[m[4]:m[5]])
+		found, spans = append(found, msg[m[4]:m[5]]), append(spans, m[:2])
 	}
-	// Blank the flytekit spans so the generic scan does not find a key cut at its first space.
-	for _, re := range []*regexp.Regexp{flytekitGet, flytekitPut} {
-		for _, m := range re.FindAllStringIndex(msg, -1) {
-			blank(m)
+	// Blank the flytekit spans so the generic scan does not find a key cut at its first space
+	// (in one copy: a copy per span made long messages quadratic).
+	if len(spans) > 0 {
+		b := []byte(msg)
+		for _, sp := range spans {
+			for i := sp[0]; i < sp[1]; i++ {
+				b[i] = ' '
+			}
 		}
+		msg = string(b)
 	}
 	for _, u := range quotedURI.FindAllString(msg, -1) {
 		found = append(found, strings.TrimRight(u, ".,;:"))

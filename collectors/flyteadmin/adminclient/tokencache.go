@@ -157,6 +157,9 @@ func parseKeyringToken(s string) (*oauth2.Token, error) {
 	return &t, nil
 }
 
+// maxJWTExp is 9999-12-31T23:59:59Z in seconds since 1970.
+const maxJWTExp = 253402300799
+
 // jwtClaims reads the subject and expiry of a JWT access token without verifying it (the
 // server does that); ok is false for opaque tokens.
 func jwtClaims(tok string) (sub string, exp time.Time, ok bool) {
@@ -175,7 +178,9 @@ func jwtClaims(tok string) (sub string, exp time.Time, ok bool) {
 	if json.Unmarshal(b, &c) != nil {
 		return "", time.Time{}, false
 	}
-	if c.Exp > 0 {
+	// exp is seconds since 1970; beyond year 9999 int64(c.Exp) and time.Unix overflow, and such
+	// a claim is no expiry anyone meant: leave it unknown.
+	if c.Exp > 0 && c.Exp <= maxJWTExp {
 		exp = time.Unix(int64(c.Exp), 0)
 	}
 	return c.Sub, exp, true
