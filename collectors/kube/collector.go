@@ -85,15 +85,72 @@ type Collector struct {
 	LogBytes int64
 	MaxLogs  int
 	Now      func() time.Time
+
+	started *run // by Start
+}
+
+// Start begins, from the root execution alone (GetExecution's answer, before its nodes are
+// known), the reads that need nothing more: the pods labelled with its name, the service
+// account it runs as ("default" when it names none and did not succeed) and, as soon as those
+// pods are listed, the events of the ones that did not succeed, unless Collect has the whole
+// tree by then. Collect then reads only what the tree adds. Call it at most once, before
+// Collect, with the Collector's fields set; it does not block.
+func (c *Collector) Start(ctx context.Context, root *evidence.Execution) {
+	r := c.newRun()
+	c.started = r
+	if root == nil || c.Client == nil || c.Namespace == "" {
+		return
+	}
+	e := &earlyReads{root: root.ID.Name, done: make(chan struct{})}
+	if sa := root.ServiceAccount; sa != "" {
+		e.accounts = []string{sa}
+	} else if !evidence.Succeeded(root.Phase) {
+		e.accounts = []string{"default"}
+	}
+	r.early = e
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		e.pods = r.listPods(ctx, []string{e.root})
+		var failing []string
+		for i := range e.pods.items {
+			if pod := &e.pods.items[i]; pod.Status.Phase != corev1.PodSucceeded {
+				failing = append(failing, pod.Name)
+			}
+		}
+		r.events.start(ctx, r, failing, e.pods.depth, true)
+	})
+	if len(e.accounts) > 0 {
+		wg.Go(func() { e.sas = r.serviceAccounts(ctx, e.accounts, 0) })
+	}
+	go func() { wg.Wait(); close(e.done) }()
+}
+
+// earlyReads are the reads Start began.
+type earlyReads struct {
+	root     string   // the execution whose pods are listed
+	accounts []string // service accounts read
+	done     chan struct{}
+	pods     podList
+	sas      []evidence.ServiceAccount
+}
+
+func (c *Collector) newRun() *run {
+	r := &run{c: c, events: &eventReads{set: newEventSet(), pods: map[string]bool{}, ok: true}}
+	r.start = r.now()
+	r.rec = evidence.NewRecorder(Name, r.start)
+	return r
 }
 
 // Collect reads the execution's pods, events and, when something waited for resources, the
 // namespace's quotas, limit ranges and the nodes. Failed calls are recorded in the record;
 // the returned Kube holds whatever could be read (nil when skipped or without client/namespace).
+// After Start, what Start read is used and not read again.
 func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
-	r := &run{c: c}
-	start := r.now()
-	r.rec = evidence.NewRecorder(Name, start)
+	r := c.started
+	if r == nil {
+		r = c.newRun()
+	}
+	start := r.start
 	if ex == nil {
 		return nil, evidence.CollectorRecord{Collector: Name, Status: evidence.StatusSkipped, SkipReason: "no execution was read", StartedAt: start}
 	}
@@ -106,25 +163,24 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 	p := planFor(ex, c.Namespace, c.NamespaceSource == SourceFlag)
 	k.Executions = p.executions
 
-	var pods podList
-	var events *eventSet
-	var eventsOK bool
 	// The events of the pods that matter (those of attempts that did not succeed) are read pod
-	// by pod, at once with the pod LIST; only when there are more of them than one burst of
-	// the client's rate limiter holds does one paged LIST of the namespace's pod events cost
-	// less (see maxPodEventReads).
+	// by pod, at once with the pod LIST; only when there are more of them than
+	// maxPodEventReads does one paged LIST of the namespace's pod events cost less.
 	matter := p.podsThatMatter()
-	perPod := len(matter) <= maxPodEventReads
-	// The service accounts the executions name (or "default") are read beside the pods; those
-	// only the pod specs name are read after.
-	early := serviceAccountNames(ex, nil, p)
+	r.events.start(ctx, r, matter, 0, false)
+	// The pods of the executions Start did not list, and the service accounts the executions
+	// name (or "default"), beside the events; those only the pod specs name are read after.
+	executions, read := p.executions, []string(nil)
+	if e := r.early; e != nil {
+		executions, read = without(executions, []string{e.root}), e.accounts
+	}
+	early := without(serviceAccountNames(ex, nil, p), read)
+	var pods podList
 	var sas []evidence.ServiceAccount
 	var first, later sync.WaitGroup
-	first.Go(func() { pods = r.listPods(ctx, p.executions) })
-	if perPod {
-		first.Go(func() { events, eventsOK = r.podEvents(ctx, matter, 0) })
-	} else {
-		first.Go(func() { events, eventsOK = r.listEvents(ctx, "Pod", 0) })
+	pods.ok = true
+	if len(executions) > 0 {
+		first.Go(func() { pods = r.listPods(ctx, executions) })
 	}
 	if len(early) > 0 {
 		first.Go(func() { sas = r.serviceAccounts(ctx, early, 0) })
@@ -135,24 +191,24 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 		later.Go(func() { sched = r.scheduling(ctx, 0) })
 	}
 	first.Wait()
+	if e := r.early; e != nil {
+		<-e.done
+		pods = mergePods(e.pods, pods)
+		sas, read = append(e.sas, sas...), append(read, early...)
+	} else {
+		read = early
+	}
 
-	if perPod {
-		// Failing pods the execution's label found that Admin did not name.
-		var extra []string
-		for i := range pods.items {
-			if pod := &pods.items[i]; !matters(pod, p) {
-				continue
-			} else if _, named := p.byName[pod.Name]; !named {
-				extra = append(extra, pod.Name)
-			}
-		}
-		if len(extra) > 0 {
-			later.Go(func() {
-				_, ok := r.podEventsInto(ctx, events, extra, pods.depth)
-				eventsOK = eventsOK && ok
-			})
+	// Failing pods the execution's label found that Admin did not name.
+	var extra []string
+	for i := range pods.items {
+		if pod := &pods.items[i]; !matters(pod, p) {
+			continue
+		} else if _, named := p.byName[pod.Name]; !named {
+			extra = append(extra, pod.Name)
 		}
 	}
+	r.events.start(ctx, r, extra, pods.depth, false)
 	if !k.SchedulingContext && anyUnscheduled(pods.items) {
 		k.SchedulingContext = true
 		later.Go(func() { sched = r.scheduling(ctx, pods.depth) })
@@ -163,10 +219,11 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 	}
 	var moreSAs []evidence.ServiceAccount
 	names := serviceAccountNames(ex, pods.items, p)
-	if rest := without(names, early); len(rest) > 0 {
+	if rest := without(names, read); len(rest) > 0 {
 		later.Go(func() { moreSAs = r.serviceAccounts(ctx, rest, pods.depth) })
 	}
 	later.Wait()
+	events, eventsOK := r.events.wait()
 	sas = orderedAccounts(names, append(sas, moreSAs...))
 
 	listed := map[string]bool{}
@@ -221,10 +278,84 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 	return k, r.rec.Record(status, r.now())
 }
 
-// run is the state of one Collect call.
+// mergePods is a's pods then those of b not in a.
+func mergePods(a, b podList) podList {
+	out := podList{items: a.items, depth: max(a.depth, b.depth), ok: a.ok && b.ok}
+	seen := map[string]bool{}
+	for i := range a.items {
+		seen[a.items[i].Name] = true
+	}
+	for _, p := range b.items {
+		if !seen[p.Name] {
+			out.items = append(out.items, p)
+		}
+	}
+	return out
+}
+
+// eventReads are the pod event reads of one run, begun as the pod names become known (from
+// Start's pod LIST, from the execution tree, from the pods listed), each pod's read once.
+type eventReads struct {
+	mu      sync.Mutex
+	set     *eventSet
+	pods    map[string]bool // pods whose events are read or being read
+	all     bool            // the namespace's pod events are read or being read
+	planned bool            // Collect has the tree: Start's guesses stop
+	ok      bool
+	wg      sync.WaitGroup
+}
+
+// start reads the events of the named pods not read yet: pod by pod, or, when more than
+// maxPodEventReads of them are new, the namespace's pod events in one paged LIST. early reads
+// (Start's, from the pod list) are dropped once Collect has the tree.
+func (ev *eventReads) start(ctx context.Context, r *run, names []string, depth int, early bool) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if early && ev.planned || ev.all {
+		return
+	}
+	ev.planned = ev.planned || !early
+	var unread []string
+	for _, n := range names {
+		if !ev.pods[n] && !slices.Contains(unread, n) {
+			unread = append(unread, n)
+		}
+	}
+	if len(unread) == 0 {
+		return
+	}
+	if len(unread) > maxPodEventReads {
+		ev.all = true
+		ev.wg.Go(func() { ev.done(r.listEventsInto(ctx, ev.set, "Pod", depth)) })
+		return
+	}
+	for _, n := range unread {
+		ev.pods[n] = true
+	}
+	ev.wg.Go(func() { ev.done(r.podEventsInto(ctx, ev.set, unread, depth)) })
+}
+
+func (ev *eventReads) done(ok bool) {
+	ev.mu.Lock()
+	ev.ok = ev.ok && ok
+	ev.mu.Unlock()
+}
+
+// wait returns the events read once every read is over, and whether all of them succeeded.
+func (ev *eventReads) wait() (*eventSet, bool) {
+	ev.wg.Wait()
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	return ev.set, ev.ok
+}
+
+// run is the state of one Start and Collect.
 type run struct {
-	c   *Collector
-	rec *evidence.Recorder
+	c      *Collector
+	rec    *evidence.Recorder
+	start  time.Time
+	early  *earlyReads // nil without Start
+	events *eventReads
 }
 
 func (r *run) now() time.Time {
@@ -386,8 +517,12 @@ func (r *run) listPods(ctx context.Context, executions []string) podList {
 // listEvents lists the namespace's events about objects of one kind (field selector on the
 // server; checked again here, since not every server or fake honours it).
 func (r *run) listEvents(ctx context.Context, kind string, depth int) (*eventSet, bool) {
-	ns := r.c.Namespace
 	set := newEventSet()
+	return set, r.listEventsInto(ctx, set, kind, depth)
+}
+
+func (r *run) listEventsInto(ctx context.Context, set *eventSet, kind string, depth int) bool {
+	ns := r.c.Namespace
 	selector := "involvedObject.kind=" + kind
 	_, ok := r.pages(ctx, callListEvents, "namespace "+ns+" "+kind+" events", depth, func(ctx context.Context, o metav1.ListOptions) (string, error) {
 		o.FieldSelector = selector
@@ -408,16 +543,17 @@ func (r *run) listEvents(ctx context.Context, kind string, depth int) (*eventSet
 		}
 		return l.Continue, nil
 	})
-	return set, ok
+	return ok
 }
 
 // podEvents reads the events of each named pod, all at once: one LIST per pod with a field
 // selector on its kind and name (checked again here: fakes ignore field selectors).
 func (r *run) podEvents(ctx context.Context, names []string, depth int) (*eventSet, bool) {
-	return r.podEventsInto(ctx, newEventSet(), names, depth)
+	set := newEventSet()
+	return set, r.podEventsInto(ctx, set, names, depth)
 }
 
-func (r *run) podEventsInto(ctx context.Context, set *eventSet, names []string, depth int) (*eventSet, bool) {
+func (r *run) podEventsInto(ctx context.Context, set *eventSet, names []string, depth int) bool {
 	ns := r.c.Namespace
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -447,7 +583,7 @@ func (r *run) podEventsInto(ctx context.Context, set *eventSet, names []string, 
 		})
 	}
 	wg.Wait()
-	return set, ok
+	return ok
 }
 
 // podsThatMatter are the pods whose events can explain the failure: those of attempts that

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -246,8 +247,9 @@ func volumes(vs []corev1.Volume) []evidence.VolumeRef {
 // eventKey deduplicates events: the same thing said about the same object.
 type eventKey struct{ kind, name, reason, message string }
 
-// eventSet merges events as they arrive, page by page.
+// eventSet merges events as they arrive, page by page, from concurrent reads.
 type eventSet struct {
+	mu    sync.Mutex
 	byKey map[eventKey]*evidence.Event
 	order []eventKey
 }
@@ -266,6 +268,8 @@ func (s *eventSet) add(e *corev1.Event) {
 	if source == "" {
 		source = e.Source.Component
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	cur := s.byKey[k]
 	if cur == nil {
 		s.byKey[k] = &evidence.Event{Kind: k.kind, Name: k.name, Type: e.Type, Reason: e.Reason, Message: e.Message,
@@ -310,6 +314,8 @@ func eventTimes(e *corev1.Event) (first, last time.Time) {
 
 // list returns the events latest first.
 func (s *eventSet) list() []evidence.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	out := make([]evidence.Event, 0, len(s.order))
 	for _, k := range s.order {
 		out = append(out, *s.byKey[k])

@@ -503,49 +503,60 @@ func TestIntegrationReadsGrowWithTheFailure(t *testing.T) {
 		{maxPodEventReads, 2 + maxPodEventReads, maxPodEventReads, true},
 		{maxPodEventReads + 1, 3, 1, false},
 	} {
-		t.Run(fmt.Sprintf("failed=%d", tc.failed), func(t *testing.T) {
-			name := fmt.Sprintf("gr%d", tc.failed)
-			ex := execution(name, tc.failed)
-			client, rec := recordingClient(t)
-			k, record := (&Collector{Client: client, Namespace: ns, NamespaceSource: SourceAdmin}).Collect(context.Background(), ex)
-			if record.Status != evidence.StatusOK {
-				t.Fatalf("status %s %+v", record.Status, record.Errors)
-			}
-			rec.mu.Lock()
-			reads := len(rec.reqs)
-			rec.mu.Unlock()
-			if reads != tc.reads || record.TotalCalls() != tc.reads {
-				t.Errorf("%d apiserver reads (%d calls: %v), want %d", reads, record.TotalCalls(), record.Calls, tc.reads)
-			}
-			if tc.failed == 1 && reads > 4 {
-				t.Errorf("a one-pod failure made %d reads, want at most 4", reads)
-			}
-			evReads := rec.lists("/namespaces/" + ns + "/events")
-			if len(evReads) != tc.eventReads {
-				t.Errorf("%d event reads, want %d", len(evReads), tc.eventReads)
-			}
-			for _, r := range evReads {
-				q, _ := url.ParseQuery(r.query)
-				sel := q.Get("fieldSelector")
-				if byName := strings.Contains(sel, "involvedObject.name="); byName != tc.eventSelectorsByName || !strings.Contains(sel, "involvedObject.kind=Pod") {
-					t.Errorf("event read with fieldSelector %q", sel)
+		for _, started := range []bool{false, true} {
+			// Started: the pods and the service account are read from the root execution alone
+			// (as when GetExecution answered), the events of the failed pods once they are listed,
+			// and Collect reads none of them again.
+			t.Run(fmt.Sprintf("failed=%d/start=%t", tc.failed, started), func(t *testing.T) {
+				name := fmt.Sprintf("gr%d%s", tc.failed, map[bool]string{true: "s"}[started])
+				ex := execution(name, tc.failed)
+				client, rec := recordingClient(t)
+				c := &Collector{Client: client, Namespace: ns, NamespaceSource: SourceAdmin}
+				if started {
+					root := *ex
+					root.Nodes = nil
+					c.Start(context.Background(), &root)
 				}
-				if byName := tc.eventSelectorsByName; byName && r.items != 3 {
-					t.Errorf("the server returned %d events for %q, want the pod's 3", r.items, sel)
+				k, record := c.Collect(context.Background(), ex)
+				if record.Status != evidence.StatusOK {
+					t.Fatalf("status %s %+v", record.Status, record.Errors)
 				}
-			}
-			// Whichever way they were read, the events kept are the failed pods' own.
-			if len(k.Events) != 3*tc.failed {
-				t.Errorf("kept %d events, want %d", len(k.Events), 3*tc.failed)
-			}
-			for _, e := range k.Events {
-				if !strings.HasPrefix(e.Name, name+"-") {
-					t.Errorf("kept an event of another pod: %+v", e)
+				rec.mu.Lock()
+				reads := len(rec.reqs)
+				rec.mu.Unlock()
+				if reads != tc.reads || record.TotalCalls() != tc.reads {
+					t.Errorf("%d apiserver reads (%d calls: %v), want %d", reads, record.TotalCalls(), record.Calls, tc.reads)
 				}
-			}
-			if len(k.Pods) != tc.failed || len(k.MissingPods) != 0 {
-				t.Errorf("pods %v, missing %v", podNames(k), missingNames(k))
-			}
-		})
+				if tc.failed == 1 && reads > 4 {
+					t.Errorf("a one-pod failure made %d reads, want at most 4", reads)
+				}
+				evReads := rec.lists("/namespaces/" + ns + "/events")
+				if len(evReads) != tc.eventReads {
+					t.Errorf("%d event reads, want %d", len(evReads), tc.eventReads)
+				}
+				for _, r := range evReads {
+					q, _ := url.ParseQuery(r.query)
+					sel := q.Get("fieldSelector")
+					if byName := strings.Contains(sel, "involvedObject.name="); byName != tc.eventSelectorsByName || !strings.Contains(sel, "involvedObject.kind=Pod") {
+						t.Errorf("event read with fieldSelector %q", sel)
+					}
+					if byName := tc.eventSelectorsByName; byName && r.items != 3 {
+						t.Errorf("the server returned %d events for %q, want the pod's 3", r.items, sel)
+					}
+				}
+				// Whichever way they were read, the events kept are the failed pods' own.
+				if len(k.Events) != 3*tc.failed {
+					t.Errorf("kept %d events, want %d", len(k.Events), 3*tc.failed)
+				}
+				for _, e := range k.Events {
+					if !strings.HasPrefix(e.Name, name+"-") {
+						t.Errorf("kept an event of another pod: %+v", e)
+					}
+				}
+				if len(k.Pods) != tc.failed || len(k.MissingPods) != 0 {
+					t.Errorf("pods %v, missing %v", podNames(k), missingNames(k))
+				}
+			})
+		}
 	}
 }

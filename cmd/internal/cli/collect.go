@@ -18,8 +18,9 @@ import (
 )
 
 // collect runs the collectors and assembles the snapshot: Admin first, since the pods and
-// paths to look at come from it, then Kubernetes and storage side by side; storage starts
-// its identity and bucket probes as soon as GetExecution answered. When the run stops
+// paths to look at come from it, then Kubernetes and storage side by side; both start what
+// the root execution alone names as soon as GetExecution answered (the root's pods, its
+// service account; storage's identity and bucket probes). When the run stops
 // (--timeout, Ctrl-C) collectors get stopGrace to return what they have; the snapshot then
 // holds what was read and says what the stop cut short.
 func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID, kc *kubeSetup) (*evidence.Snapshot, error) {
@@ -37,12 +38,22 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 	runS3 := !slices.Contains(o.Skip, s3.Name)
 	var s3Ch <-chan outcome[*evidence.Storage]
 	final := make(chan *evidence.Execution, 1)
-	if runS3 {
+	// Kubernetes lists the root's pods and reads its service account from GetExecution on;
+	// the rest waits for the whole tree.
+	var kubeEarly *kube.Collector
+	if runS3 || kc != nil {
 		c.OnExecution = func(ex *evidence.Execution) {
-			// Read by this goroutine only after done, or not at all.
-			s3Ch = goCollect(ctx, func() (*evidence.Storage, evidence.CollectorRecord) {
-				return collectStorageEarly(ctx, f, o, cfg, ex, final)
-			})
+			// Both are read by this goroutine only after done, or not at all.
+			if kc != nil {
+				if kubeEarly, _ = kubeCollector(f, o, kc, ex); kubeEarly != nil {
+					kubeEarly.Start(ctx, ex)
+				}
+			}
+			if runS3 {
+				s3Ch = goCollect(ctx, func() (*evidence.Storage, evidence.CollectorRecord) {
+					return collectStorageEarly(ctx, f, o, cfg, ex, final)
+				})
+			}
 		}
 	}
 	var res *flyteadmin.Result
@@ -93,7 +104,12 @@ func collect(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 		final <- res.Execution
 	}
 	if runKube {
-		kubeCh = goCollect(ctx, func() (*evidence.Kube, evidence.CollectorRecord) { return collectKube(ctx, f, o, kc, res.Execution) })
+		kubeCh = goCollect(ctx, func() (*evidence.Kube, evidence.CollectorRecord) {
+			if kubeEarly != nil {
+				return kubeEarly.Collect(ctx, res.Execution)
+			}
+			return collectKube(ctx, f, o, kc, res.Execution)
+		})
 	}
 	if runS3 && s3Ch == nil {
 		s3Ch = goCollect(ctx, func() (*evidence.Storage, evidence.CollectorRecord) {
@@ -155,6 +171,16 @@ func prepareKube(f *Factory, o *diagnoseOptions) (*kubeSetup, error) {
 }
 
 func collectKube(ctx context.Context, f *Factory, o *diagnoseOptions, kc *kubeSetup, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
+	c, rec := kubeCollector(f, o, kc, ex)
+	if c == nil {
+		return nil, rec
+	}
+	return c.Collect(ctx, ex)
+}
+
+// kubeCollector is the Kubernetes collector of the execution (the root's fields are enough:
+// the namespace comes from them), or the record of why it is skipped.
+func kubeCollector(f *Factory, o *diagnoseOptions, kc *kubeSetup, ex *evidence.Execution) (*kube.Collector, evidence.CollectorRecord) {
 	client, info, err := kc.client, kc.info, kc.err
 	if err != nil {
 		// No cluster access says nothing about the execution: skip, with the reason.
@@ -164,11 +190,10 @@ func collectKube(ctx context.Context, f *Factory, o *diagnoseOptions, kc *kubeSe
 	if err != nil {
 		return nil, skipped(kube.Name, err.Error())
 	}
-	c := &kube.Collector{
+	return &kube.Collector{
 		Client: client, Namespace: ns, NamespaceSource: src, Context: info.Context, Server: info.Server,
 		Logs: o.Logs, LogLines: o.LogLines, Now: f.Now,
-	}
-	return c.Collect(ctx, ex)
+	}, evidence.CollectorRecord{}
 }
 
 // collectStorageEarly builds the storage clients and starts the probes of what the execution
