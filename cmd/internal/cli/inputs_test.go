@@ -2,18 +2,10 @@ package cli
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"log"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +22,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/internal/faultsrv"
 )
 
 // countConnects wraps f.ConnectAdmin; the count says whether anything was sent to Admin.
@@ -209,60 +202,11 @@ func TestImplicitKubeconfigIsASkip(t *testing.T) {
 	}
 }
 
-// selfSignedCert is a certificate for 127.0.0.1, for a TLS fake Admin.
-func selfSignedCert(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "fake admin"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
-
-// silentServer accepts connections and never writes.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); lis.Close() })
-	go func() {
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; c.Close() }()
-		}
-	}()
-	return lis.Addr().String()
-}
-
 // The wrong kind of server at admin.endpoint: one line, exit 1, naming the endpoint and what
 // to change. Every server is real, on 127.0.0.1.
 func TestTransportErrorsSayWhatToDo(t *testing.T) {
 	plain := startAdmin(t)
-	cert := selfSignedCert(t)
+	cert, _, _ := faultsrv.Cert(t, "fake admin", x509.ExtKeyUsageServerAuth)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	tlsAdmin, stop, err := fakeadmin.New(&fakeadmin.Fixture{}, fakeadmin.Options{
@@ -280,7 +224,7 @@ func TestTransportErrorsSayWhatToDo(t *testing.T) {
 	web.Start()
 	webTLS := quiet(httptest.NewUnstartedServer(http.NotFoundHandler()))
 	webTLS.StartTLS()
-	silent := silentServer(t)
+	silent := faultsrv.Silent(t)
 	hostOf := func(u string) string { return strings.TrimPrefix(strings.TrimPrefix(u, "http://"), "https://") }
 	tlsCfg := func(endpoint string, insecure bool) string {
 		return writeConfig(t, "admin:\n  endpoint: "+endpoint+"\n  insecure: "+map[bool]string{true: "true", false: "false"}[insecure]+"\n  insecureSkipVerify: true\n")
