@@ -17,10 +17,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/event"
+
+	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 )
 
 // These tests run the real binary against a fake Admin, a Kubernetes API and credential
@@ -39,7 +40,7 @@ var binary struct {
 }
 
 // flytedoctor builds the binary on first use; TestMain removes it.
-func flytedoctor(t *testing.T) string {
+func flytedoctor(t testing.TB) string {
 	t.Helper()
 	binary.once.Do(func() {
 		if binary.dir, binary.err = os.MkdirTemp("", "flytedoctor-bin"); binary.err != nil {

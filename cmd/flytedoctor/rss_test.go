@@ -27,17 +27,13 @@ func BenchmarkPeakRSS(b *testing.B) {
 	if err != nil {
 		b.Skip("needs GNU time (Debian package time; make bench installs it)")
 	}
+	bin := flytedoctor(b)
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "flytedoctor")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	name, extra, env := "rss10000", []string{"--skip", "kube,s3"}, []string(nil)
-	if kc, s3 := os.Getenv("STACK_KUBECONFIG"), os.Getenv("STACK_S3_ENDPOINT"); kc != "" && s3 != "" {
-		name, extra = "run10000", []string{"--kubeconfig", kc, "-n", "bench-run-v1", "--s3-endpoint", s3}
-		env = []string{"AWS_ACCESS_KEY_ID=" + os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY=" + os.Getenv("AWS_SECRET_ACCESS_KEY"), "AWS_REGION=us-east-1"}
+	if stackExtra, stackEnv, ok := stackCollectors(); ok {
+		name, extra, env = "run10000", stackExtra, stackEnv
 	}
 	srv := fakeadmin.New(fakeadmin.Synthetic(name, 10000), fakeadmin.Options{Latency: 10 * time.Millisecond})
 	addr, stop, err := srv.Start(ctx)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -19,17 +18,12 @@ import (
 // dev stack loaded the Kubernetes (namespace bench-run-v1) and S3 collectors run against its
 // servers; without it they are skipped and the name says so.
 func BenchmarkBeyondVersion(b *testing.B) {
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "flytedoctor")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := flytedoctor(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	what, extra, env := "kube,s3 skipped", []string{"--skip", "kube,s3"}, []string(nil)
-	if kc, s3 := os.Getenv("STACK_KUBECONFIG"), os.Getenv("STACK_S3_ENDPOINT"); kc != "" && s3 != "" {
-		what, extra = "all collectors", []string{"--kubeconfig", kc, "-n", "bench-run-v1", "--s3-endpoint", s3}
-		env = []string{"AWS_ACCESS_KEY_ID=" + os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY=" + os.Getenv("AWS_SECRET_ACCESS_KEY"), "AWS_REGION=us-east-1"}
+	if stackExtra, stackEnv, ok := stackCollectors(); ok {
+		what, extra, env = "all collectors", stackExtra, stackEnv
 	}
 	const name = "start1000"
 	srv := fakeadmin.New(fakeadmin.Synthetic(name, 1000), fakeadmin.Options{})
@@ -71,4 +65,16 @@ func BenchmarkBeyondVersion(b *testing.B) {
 	b.ReportMetric(float64((md-mv).Microseconds())/1000, "beyond-version-ms")
 	b.Logf("1,000 nodes, zero latency, %s: version %s (cpu %s), run %s (cpu %s), beyond version %s (medians of %d)",
 		what, mv.Round(100*time.Microsecond), median(vCPU), md.Round(100*time.Microsecond), median(dCPU), (md - mv).Round(100*time.Microsecond), b.N)
+}
+
+// stackCollectors are the flags and environment that point the Kubernetes collector at the dev
+// stack's apiserver (namespace bench-run-v1, which BenchmarkRunLatency seeds) and the S3
+// collector at its versitygw; ok is false when the stack's env is not loaded.
+func stackCollectors() (extra, env []string, ok bool) {
+	kc, s3 := os.Getenv("STACK_KUBECONFIG"), os.Getenv("STACK_S3_ENDPOINT")
+	if kc == "" || s3 == "" {
+		return nil, nil, false
+	}
+	return []string{"--kubeconfig", kc, "-n", "bench-run-v1", "--s3-endpoint", s3},
+		[]string{"AWS_ACCESS_KEY_ID=" + os.Getenv("AWS_ACCESS_KEY_ID"), "AWS_SECRET_ACCESS_KEY=" + os.Getenv("AWS_SECRET_ACCESS_KEY"), "AWS_REGION=us-east-1"}, true
 }
