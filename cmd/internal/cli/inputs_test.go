@@ -241,8 +241,9 @@ func TestTransportErrorsSayWhatToDo(t *testing.T) {
 			[]string{"cannot read execution flytesnacks/development/okrun: Flyte Admin at dns:///" + plain + " speaks plaintext, not TLS: set admin.insecure: true (or pass --insecure)"}, 3 * time.Second},
 		{"insecure: true against a TLS Admin", tlsCfg(tlsAdmin, true), "30s",
 			[]string{"Flyte Admin at " + tlsAdmin + " speaks TLS, not plaintext: set admin.insecure: false (or leave out --insecure)"}, 5 * time.Second},
-		{"a server that accepts and never answers", tlsCfg(silent, true), "1500ms",
-			[]string{"gave up after --timeout 1.5s while reading flytesnacks/development/okrun from " + silent + ", which accepted the connection but did not answer gRPC within 1.", "s: check that admin.endpoint is Flyte Admin's gRPC port"}, 2500 * time.Millisecond},
+		// 3 s, well above the 1 s of silence Explain needs before it says so, even on a busy machine.
+		{"a server that accepts and never answers", tlsCfg(silent, true), "3s",
+			[]string{"gave up after --timeout 3s while reading flytesnacks/development/okrun from " + silent + ", which accepted the connection but did not answer gRPC within ", "s: check that admin.endpoint is Flyte Admin's gRPC port"}, 4 * time.Second},
 		{"an HTTP/1.1 web server", tlsCfg(hostOf(web.URL), true), "30s",
 			[]string{"Flyte Admin at " + hostOf(web.URL) + " is a plain HTTP/1 web server, not gRPC: point admin.endpoint (or --admin-endpoint) at Flyte Admin's gRPC address, not the console"}, 3 * time.Second},
 		{"the console URL by mistake", tlsCfg(webTLS.URL+"/console", false), "30s",
