@@ -102,7 +102,7 @@ func TestPerAttemptDeadlineIsRetried(t *testing.T) {
 	}}
 	addr := serve(t, func(s *grpc.Server) { service.RegisterAdminServiceServer(s, as) })
 	a := cfg(addr)
-	a.PerRetryTimeout = 50 * ms
+	a.PerRetryTimeout = 300 * ms // the first attempt hangs to it; the second must not, even on a busy machine
 	s := &sleeps{}
 	c := dial(t, adminclient.Options{Config: a, Sleep: s.sleep})
 	if err := getVersion(c); err != nil {
