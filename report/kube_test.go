@@ -66,7 +66,7 @@ func TestWriteTextPodsEventsAndStorage(t *testing.T) {
 // A parent execution and its child both have a node n0, with different storage probes: each
 // shows under its own node, and the rules' site for the child's n0 saw the same probes.
 func TestWriteTextProbesUnderTheirOwnExecutionsNode(t *testing.T) {
-	b, err := os.ReadFile("../rules/testdata/cases/FD3008/fires-child-execution-same-node-id/snapshot.json")
+	b, err := os.ReadFile("../rules/storage/testdata/FD3008/fires-child-execution-same-node-id/snapshot.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,24 +1,26 @@
-package rules
+package rules_test
 
 import (
+	"github.com/flytedoctor/flytedoctor/rules"
 	"path/filepath"
 	"testing"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
 )
 
 // BenchmarkRun runs the whole table over every golden case's snapshot.
 func BenchmarkRun(b *testing.B) {
-	dirs, _ := filepath.Glob("testdata/cases/FD*/*")
+	dirs, _ := filepath.Glob("*/testdata/FD*/*")
 	var snaps []*evidence.Snapshot
 	for _, d := range dirs {
-		snaps = append(snaps, loadSnapshot(b, filepath.Join(d, "snapshot.json")))
+		snaps = append(snaps, casetest.LoadSnapshot(b, filepath.Join(d, "snapshot.json")))
 	}
-	table := Table()
+	table := rules.Table()
 	b.ResetTimer()
 	for range b.N {
 		for _, s := range snaps {
-			Run(s, table, Config{})
+			rules.Run(s, table, rules.Config{})
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(snaps)), "µs/snapshot")

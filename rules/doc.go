@@ -1,6 +1,10 @@
-// Package rules classifies a failure from an evidence snapshot. A rule is a value in one
-// validated table (catalog.go); its match function is pure — it reads the snapshot and never
-// does I/O — so the same rules run live, offline on a support bundle, and in golden tests.
+// Package rules classifies a failure from an evidence snapshot. A rule is a value (the contract
+// is in package rule); the catalogue (catalog.go) lists every rule, in precedence order, from
+// one package per family (imagepull, pending, storage, config, memory, usercode, timeout,
+// interruption, system, collection). A rule's match function is pure — it reads the snapshot
+// and never does I/O — so the same rules run live, offline on a support bundle, and in golden
+// tests. Families share their readers of evidence through rules/internal/read and never import
+// one another.
 //
 // The engine builds one Site per place where something went wrong (the deepest failed node of
 // each failing path, or a node stuck waiting), runs every site rule on it, and keeps one root

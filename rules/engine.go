@@ -4,23 +4,24 @@ import (
 	"sort"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
 // Finding is a classified problem. Its JSON keys are part of the report contract.
 type Finding struct {
-	RuleID   string   `json:"rule_id"`
-	Category string   `json:"category"`
-	Cause    string   `json:"cause"`
-	Severity Severity `json:"severity"`
+	RuleID   string        `json:"rule_id"`
+	Category string        `json:"category"`
+	Cause    string        `json:"cause"`
+	Severity rule.Severity `json:"severity"`
 	// RootCause marks the one finding that explains a failing place; the rest corroborate
 	// or add context.
-	RootCause bool     `json:"root_cause"`
-	Summary   string   `json:"summary"`
-	Detail    string   `json:"detail,omitempty"`
-	Subject   Subject  `json:"subject"`
-	Evidence  []string `json:"evidence,omitempty"`
-	Fixes     []Fix    `json:"fixes"`
-	DocsURL   string   `json:"docs_url"`
+	RootCause bool         `json:"root_cause"`
+	Summary   string       `json:"summary"`
+	Detail    string       `json:"detail,omitempty"`
+	Subject   rule.Subject `json:"subject"`
+	Evidence  []string     `json:"evidence,omitempty"`
+	Fixes     []rule.Fix   `json:"fixes"`
+	DocsURL   string       `json:"docs_url"`
 	// Corroborated lists other rules of the same category that matched the same place.
 	Corroborated []string `json:"corroborated_by,omitempty"`
 }
@@ -33,8 +34,8 @@ type Suppressed struct {
 
 // Config lets users disable or re-rate rules; every suppression carries a reason.
 type Config struct {
-	Disabled map[string]string   // rule ID → reason
-	Severity map[string]Severity // rule ID → severity
+	Disabled map[string]string        // rule ID → reason
+	Severity map[string]rule.Severity // rule ID → severity
 }
 
 // Result is the engine's output: findings ordered root causes first.
@@ -44,8 +45,8 @@ type Result struct {
 }
 
 // Worst returns the highest severity among the findings, and whether there is any.
-func (r *Result) Worst() (Severity, bool) {
-	worst, any := Info, false
+func (r *Result) Worst() (rule.Severity, bool) {
+	worst, any := rule.Info, false
 	for _, f := range r.Findings {
 		if !any || f.Severity > worst {
 			worst, any = f.Severity, true
@@ -55,7 +56,7 @@ func (r *Result) Worst() (Severity, bool) {
 }
 
 // Run classifies the snapshot with the table's rules.
-func Run(snap *evidence.Snapshot, table []*Rule, cfg Config) *Result {
+func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 	res := &Result{Findings: []Finding{}}
 	var roots, others []Finding
 	emit := func(f Finding, into *[]Finding) {
@@ -101,7 +102,7 @@ func Run(snap *evidence.Snapshot, table []*Rule, cfg Config) *Result {
 		for i, f := range hits {
 			switch {
 			case i == best:
-			case f.Category == root.Category || f.Severity == Error:
+			case f.Category == root.Category || f.Severity == rule.Error:
 				root.Corroborated = append(root.Corroborated, f.RuleID)
 			default:
 				emit(f, &others)
@@ -122,7 +123,7 @@ func Run(snap *evidence.Snapshot, table []*Rule, cfg Config) *Result {
 	return res
 }
 
-func finding(r *Rule, h Hit, cfg Config) Finding {
+func finding(r *rule.Rule, h rule.Hit, cfg Config) Finding {
 	f := Finding{
 		RuleID: r.ID, Category: r.Category, Cause: h.Cause, Severity: r.Severity,
 		Summary: h.Summary, Detail: h.Detail, Subject: h.Subject, Evidence: h.Evidence,
@@ -145,7 +146,7 @@ func finding(r *Rule, h Hit, cfg Config) Finding {
 
 // withoutFallbacks drops fallback hits when a specific rule explained the site, however
 // mildly: an aborted child explains its parent's failure better than "a user error" does.
-func withoutFallbacks(hits []Finding, table []*Rule) []Finding {
+func withoutFallbacks(hits []Finding, table []*rule.Rule) []Finding {
 	var specific []Finding
 	for _, f := range hits {
 		if r := Lookup(table, f.RuleID); r != nil && !r.Fallback {

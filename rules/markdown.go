@@ -3,11 +3,13 @@ package rules
 import (
 	"fmt"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
 // Markdown renders the rule table as docs/rules.md: an index by category, then one section
 // per rule with its doc, causes, evidence and fixes.
-func Markdown(table []*Rule) string {
+func Markdown(table []*rule.Rule) string {
 	var b strings.Builder
 	b.WriteString("# flytedoctor rules\n\n")
 	b.WriteString("Generated from the rule table (`rules/catalog.go`) by `go test ./rules -run TestRulesDoc -update`; do not edit by hand.\n")
@@ -27,7 +29,7 @@ func Markdown(table []*Rule) string {
 }
 
 // Explain is one rule's documentation, as `flytedoctor rules explain` prints it.
-func Explain(r *Rule) string {
+func Explain(r *rule.Rule) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s** (`%s`)\n\n", r.Title, r.Name)
 	fmt.Fprintf(&b, "- category: `%s`; causes: %s\n", r.Category, "`"+strings.Join(r.Causes, "`, `")+"`")

@@ -1,15 +1,18 @@
-package rules
+package rules_test
 
 import (
+	"github.com/flytedoctor/flytedoctor/rules"
 	"os"
 	"testing"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
 )
 
 // docs/rules.md is generated from the table; this fails when it is stale.
 func TestRulesDoc(t *testing.T) {
-	got := []byte(Markdown(Table()))
+	got := []byte(rules.Markdown(rules.Table()))
 	const path = "../docs/rules.md"
-	if *update {
+	if *casetest.Update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,9 @@
+package config_test
+
+import (
+	"testing"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
+)
+
+func TestCases(t *testing.T) { casetest.Run(t) }

@@ -1,0 +1,188 @@
+package config
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/internal/read"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+// The kubelet's CreateContainerConfigError and FailedMount texts. The kubelet says
+// `secret "x" not found` (singular); the API's own NotFound says `secrets "x" not found`.
+var configSecretRe = regexp.MustCompile(`(?:^|[^A-Za-z])secret "([^"]+)" not found|couldn't find key (\S+) in Secret ([^/\s]+)/(\S+)`)
+
+var configConfigMapRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z])configmap "([^"]+)" not found|couldn't find key (\S+) in ConfigMap ([^/\s]+)/(\S+)`)
+
+var configMountRe = regexp.MustCompile(`MountVolume\.SetUp failed for volume "([^"]+)"`)
+
+// The ServiceAccount admission plugin refusing the pod:
+// pods "x" is forbidden: error looking up service account ns/sa: serviceaccount "sa" not found
+var configSARe = regexp.MustCompile(`error looking up service account ([^/\s]+)/([^:\s]+): serviceaccount "([^"]+)" not found`)
+
+// flytekit's SecretsManager.get when neither the env var nor the file exists.
+var configFlyteSecretRe = regexp.MustCompile(`Unable to find secret for key (\S+) in group (\S+) in Env Var:\s*(\S+) and FilePath: (\S+)`)
+
+// configMissing is a missing secret or config map the kubelet reported.
+type configMissing struct {
+	Name, Key, Namespace string
+	Volume               string // set when a volume mount failed rather than an env reference
+	Hits                 []read.PullText
+}
+
+// configFindMissing looks for the kubelet's account of a missing object of one kind, in the
+// texts that come from the kubelet: container states, events, and Flyte's
+// CreateContainerConfigError errors and reasons.
+func configFindMissing(s *rule.Site, re *regexp.Regexp) *configMissing {
+	var found *configMissing
+	for _, t := range read.PullTexts(s) {
+		kubelet := t.Ctr != nil || t.Event != nil || strings.Contains(t.Source, "CreateContainerConfigError") ||
+			strings.Contains(t.Text, "CreateContainerConfigError") || configMountRe.MatchString(t.Text)
+		m := re.FindStringSubmatch(t.Text)
+		if m == nil || !kubelet {
+			continue
+		}
+		if found == nil {
+			found = &configMissing{Name: cmp.Or(m[1], m[4]), Key: m[2], Namespace: m[3]}
+			if v := configMountRe.FindStringSubmatch(t.Text); v != nil {
+				found.Volume = v[1]
+			}
+		}
+		found.Hits = append(found.Hits, t)
+	}
+	return found
+}
+
+// configRefKeys lists the keys the pod's containers read from a secret or config map ("name/key"
+// references), for the fix.
+func configRefKeys(p *evidence.Pod, name string, secret bool) []string {
+	if p == nil {
+		return nil
+	}
+	var keys []string
+	seen := map[string]bool{}
+	for _, c := range append(append([]evidence.Container{}, p.InitContainers...), p.Containers...) {
+		refs := c.ConfigMapRefs
+		if secret {
+			refs = c.SecretRefs
+		}
+		for _, r := range refs {
+			if n, k, ok := strings.Cut(r, "/"); ok && n == name && !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// configFlyteInjected reports whether the pod's reference to a secret came from Flyte's secret
+// webhook (a task's secret_requests): the pod is labelled for injection and reads _FSEC_ variables.
+func configFlyteInjected(p *evidence.Pod) bool {
+	if p == nil || p.Labels["inject-flyte-secrets"] != "true" {
+		return false
+	}
+	for _, c := range p.Containers {
+		for _, e := range c.EnvNames {
+			if strings.HasPrefix(e, "_FSEC_") {
+				return true
+			}
+		}
+	}
+	return len(p.Spec.Volumes) > 0
+}
+
+// configMissingHit builds the finding for a missing secret or config map.
+func configMissingHit(s *rule.Site, miss *configMissing, kind string) *rule.Hit {
+	p := read.PullPod(s, miss.Hits...)
+	ns := cmp.Or(miss.Namespace, read.PullNamespace(s, p))
+	pod := "the task's pod"
+	if sub := read.PullSubject(s, miss.Hits...); sub.Pod != "" {
+		pod = "pod " + sub.Pod
+	}
+	then := "then relaunch"
+	if s.Stuck {
+		then = "the waiting pod picks it up without a relaunch"
+	}
+	secret := kind == "secret"
+	what := fmt.Sprintf("%s %q does not exist in namespace %s", kind, miss.Name, ns)
+	if miss.Key != "" {
+		what = fmt.Sprintf("%s %s/%s has no key %q", kind, ns, miss.Name, miss.Key)
+	}
+	h := &rule.Hit{Evidence: read.PullEvidence(miss.Hits), Subject: read.PullSubject(s, miss.Hits...)}
+	if miss.Volume != "" {
+		h.Summary = fmt.Sprintf("%s, so %s cannot mount volume %q (FailedMount)", what, pod, miss.Volume)
+		h.Detail = configQuote(miss.Hits[0]) +
+			"; the pod waits in ContainerCreating and Flyte reports the task INITIALIZING until the " + kind + " appears or a node timeout fires (no pending timeout by default)"
+	} else {
+		h.Summary = fmt.Sprintf("%s, so %s could not start (CreateContainerConfigError)", what, pod)
+		h.Detail = configQuote(miss.Hits[0]) +
+			"; Flyte fails the attempt at once (create-container-config-error grace period 0s) as a permanent USER error, so it is not retried"
+	}
+	if secret && configFlyteInjected(p) {
+		h.Detail += fmt.Sprintf("; the reference was injected by Flyte for the task's secret_requests (group %q)", miss.Name)
+	}
+	keys := configRefKeys(p, miss.Name, secret)
+	if miss.Key != "" {
+		keys = []string{miss.Key}
+	}
+	var lits []string
+	for _, k := range keys {
+		lits = append(lits, fmt.Sprintf("--from-literal=%s=<value>", k))
+	}
+	if len(lits) == 0 {
+		lits = []string{"--from-literal=<key>=<value>"}
+	}
+	create := "secret generic"
+	if !secret {
+		create = "configmap"
+	}
+	switch {
+	case miss.Key != "":
+		field := "stringData"
+		if !secret {
+			field = "data"
+		}
+		h.Fixes = []rule.Fix{{Action: fmt.Sprintf("add key %q to %s %s in namespace %s", miss.Key, kind, miss.Name, ns),
+			Commands: []string{fmt.Sprintf(`kubectl patch %s %s -n %s --type merge -p '{"%s":{"%s":"<value>"}}'`, kind, miss.Name, ns, field, miss.Key)}},
+			{Action: "or change the task's reference to a key that exists, register and relaunch",
+				Commands: []string{fmt.Sprintf("kubectl describe %s %s -n %s", kind, miss.Name, ns)}}}
+	default:
+		h.Fixes = []rule.Fix{{Action: fmt.Sprintf("create %s %s in namespace %s (the namespace the execution runs in); %s", kind, miss.Name, ns, then),
+			Commands: []string{fmt.Sprintf("kubectl create %s %s -n %s %s", create, miss.Name, ns, strings.Join(lits, " "))}},
+			{Action: "or fix the reference: check the name the task (or its pod template) uses against what exists",
+				Commands: []string{fmt.Sprintf("kubectl get %ss -n %s", kind, ns)}}}
+	}
+	return h
+}
+
+// configQuote introduces a decisive message by who said it.
+func configQuote(t read.PullText) string {
+	if t.Admin {
+		return "Flyte reported: " + read.FirstLine(t.Text)
+	}
+	return "the kubelet reported: " + read.FirstLine(t.Text)
+}
+
+// configVolumeRefs reports whether the pod mounts the named secret as a volume.
+func configVolumeRefs(p *evidence.Pod, name string) bool {
+	for _, v := range p.Spec.Volumes {
+		if v.Kind == "secret" && v.Ref == name {
+			return true
+		}
+	}
+	return false
+}
+
+// configSecretLine returns the line of a traceback that carries flytekit's secret error.
+func configSecretLine(text string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if configFlyteSecretRe.MatchString(l) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return read.FirstLine(text)
+}

@@ -1,0 +1,3 @@
+// Package imagepull holds the image-pull rules (FD1xxx): the kubelet could not pull a task's
+// image.
+package imagepull

@@ -1,0 +1,41 @@
+package imagepull
+
+import (
+	"fmt"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/read"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+// NotFound is FD1001.
+func NotFound() *rule.Rule {
+	return &rule.Rule{
+		ID: "FD1001", Name: "image-not-found", Title: "Container image or tag does not exist",
+		Category: rule.CatImagePull, Causes: []string{read.PullNotFound}, Severity: rule.Error, Requires: []string{"admin"},
+		Doc: `The kubelet could not pull the task's image because the registry has no such repository or tag
+(containerd: "failed to resolve reference ...: not found", Docker and CRI-O: "manifest unknown").
+Flyte reports ErrImagePull / ImagePullBackOff as INITIALIZING until the image-pull grace period (3m by
+default) runs out, then fails the attempt with code ContainersNotReady|ImagePullBackOff, kind USER,
+retryable. Retrying does not help: the image was never pushed, or the task was registered with a tag
+that was not.`,
+		Fixes: []rule.Fix{{Action: "push the image, or register the task with an image tag that exists"}},
+		Site: func(s *rule.Site) *rule.Hit {
+			hits := read.PullFind(s, read.PullNotFound)
+			if len(hits) == 0 {
+				return nil
+			}
+			img := read.PullImage(s, hits...)
+			h := &rule.Hit{
+				Summary:  fmt.Sprintf("image %s does not exist in its registry%s", read.OrUnknown(img), read.PullAttempts(s)),
+				Detail:   "the kubelet's pull failed with: " + read.FirstLine(hits[0].Text) + read.PullStuckNote(s),
+				Evidence: read.PullEvidence(hits),
+				Subject:  read.PullSubject(s, hits...),
+			}
+			if img != "" {
+				h.Fixes = []rule.Fix{{Action: "check that the image exists", Commands: []string{"crane manifest " + img}},
+					{Action: "push it, or register the task with an existing tag (pyflyte register --image ...)"}}
+			}
+			return h
+		},
+	}
+}

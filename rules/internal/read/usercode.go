@@ -1,0 +1,7 @@
+package read
+
+import (
+	"regexp"
+)
+
+var flyteFrameRe = regexp.MustCompile(`(?m)^[ \t]*File "([^"]+)", line (\d+), in (\S+)`)

@@ -1,0 +1,33 @@
+package interruption
+
+import (
+	"fmt"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/read"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+const causeDeletedExternally = "deleted-externally"
+
+const causeEvicted = "evicted"
+
+const causeEphemeralStorage = "ephemeral-storage-exceeded"
+
+const causeSigkilled = "sigkilled"
+
+const causeInterrupted = "interrupted"
+
+// flyteInterruptible: the pod carries Flyte's interruptible=true label.
+func flyteInterruptible(s *rule.Site) bool {
+	for _, name := range read.PodNames(s) {
+		if s.Pods[name].Labels["interruptible"] == "true" {
+			return true
+		}
+	}
+	return false
+}
+
+func flyteRelaunch(s *rule.Site) string {
+	id := s.Execution.ID
+	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
+}

@@ -1,0 +1,190 @@
+package storage
+
+import (
+	"cmp"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/internal/read"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+// storageFlytePurpose reports a path Flyte itself reads or writes (not a path a user error quoted).
+func storageFlytePurpose(p string) bool {
+	return p != evidence.PurposeQuotedInError && p != ""
+}
+
+// storagePurposeWords names a path purpose in a sentence.
+func storagePurposeWords(p string) string {
+	switch p {
+	case evidence.PurposeRawOutputPrefix:
+		return "raw output prefix"
+	case evidence.PurposeMetadataPrefix:
+		return "metadata"
+	case evidence.PurposeExecutionInputs:
+		return "inputs"
+	case evidence.PurposeExecutionOutputs:
+		return "outputs"
+	case evidence.PurposeNodeInputs:
+		return "node inputs"
+	case evidence.PurposeNodeOutputs:
+		return "node outputs"
+	case evidence.PurposeError:
+		return "error files"
+	case evidence.PurposeOffloadedLiteral:
+		return "offloaded literals"
+	}
+	return p
+}
+
+// storageBlamed lists the buckets that a failed node's storage error names: a site finding
+// already covers them.
+func storageBlamed(ex *evidence.Execution) map[string]bool {
+	out := map[string]bool{}
+	if ex == nil {
+		return out
+	}
+	add := func(e *evidence.ExecutionError) {
+		if e == nil {
+			return
+		}
+		_, m := rule.Unwrap(e.Code, e.Message)
+		if f := storageClassify(m); f != nil && f.bucket != "" {
+			out[f.bucket] = true
+		}
+	}
+	visit := func(ex *evidence.Execution) {
+		add(ex.Error)
+		ex.Walk(func(path []evidence.Step) bool {
+			n := path[len(path)-1].Node
+			add(n.Error)
+			for _, a := range n.Attempts {
+				add(a.Error)
+			}
+			return true
+		})
+	}
+	visit(ex)
+	return out
+}
+
+func storageBucketChecks(snap *evidence.Snapshot) []rule.Hit {
+	st := snap.Storage
+	if st == nil {
+		return nil
+	}
+	uses := map[string][]string{} // bucket → Flyte purposes of the paths in it
+	for _, p := range st.Probes {
+		if p.Path.Purpose != evidence.PurposeBucket && storageFlytePurpose(p.Path.Purpose) && !read.Contains(uses[p.Bucket], p.Path.Purpose) {
+			uses[p.Bucket] = append(uses[p.Bucket], p.Path.Purpose)
+		}
+	}
+	blamed := storageBlamed(snap.Execution)
+	probeWho, asTask := storageProbeIdentity(snap)
+	exec := snap.Target.String()
+
+	var hits []rule.Hit
+	var rejected []evidence.StorageProbe
+	seen := map[string]bool{}
+	for _, p := range st.Probes {
+		if p.Path.Purpose != evidence.PurposeBucket || p.Operation != "HeadBucket" || seen[p.Bucket] {
+			continue
+		}
+		if p.Outcome != evidence.ProbeDenied && p.Outcome != evidence.ProbeNotFound && p.Outcome != evidence.ProbeRedirect {
+			continue
+		}
+		seen[p.Bucket] = true
+		if storageCredentialCode(p.ErrorCode) {
+			rejected = append(rejected, p)
+			continue
+		}
+		if len(uses[p.Bucket]) == 0 || blamed[p.Bucket] {
+			continue
+		}
+		sort.Strings(uses[p.Bucket])
+		var words []string
+		for _, u := range uses[p.Bucket] {
+			words = append(words, storagePurposeWords(u))
+		}
+		usedFor := strings.Join(words, ", ")
+		h := rule.Hit{Subject: rule.Subject{Execution: exec, Bucket: p.Bucket}, Evidence: []string{storageProbeLine(p)}}
+		switch p.Outcome {
+		case evidence.ProbeNotFound:
+			h.Cause = storageNoSuchBucket
+			h.Summary = fmt.Sprintf("bucket %s, which holds the execution's %s, does not exist", p.Bucket, usedFor)
+			h.Detail = fmt.Sprintf("HeadBucket answered %s (HTTP %d) to %s", read.OrUnknown(p.ErrorCode), p.HTTPStatus, probeWho)
+			h.Fixes = []rule.Fix{{Action: "check the bucket name in Flyte's storage config and that the bucket exists", Commands: []string{"aws s3api head-bucket --bucket " + p.Bucket}}}
+		case evidence.ProbeRedirect:
+			info := rule.Info
+			h.Severity = &info
+			h.Cause = storageWrongRegion
+			h.Summary = fmt.Sprintf("bucket %s is in region %s, not flytedoctor's region", p.Bucket, read.OrUnknown(p.Region))
+			h.Detail = fmt.Sprintf("HeadBucket answered %s; the probes followed the redirect; tasks configured for the same region as flytedoctor would get PermanentRedirect", read.OrUnknown(p.ErrorCode))
+			h.Fixes = []rule.Fix{{Action: "use the bucket's region (--aws-region, storage.connection.region)", Commands: []string{"aws s3api get-bucket-location --bucket " + p.Bucket}}}
+		default:
+			h.Cause = storageAccessDenied
+			who := "flytedoctor"
+			if asTask {
+				who = "the task's role " + snap.Storage.Identity.AssumedRole
+			}
+			h.Summary = fmt.Sprintf("%s may not access bucket %s, which holds the execution's %s", who, p.Bucket, usedFor)
+			h.Detail = fmt.Sprintf("HeadBucket (which needs s3:ListBucket) answered %s (HTTP %d) to %s; no failed node blames this bucket, but tasks with the same rights would fail to list, read or write there", read.OrUnknown(p.ErrorCode), p.HTTPStatus, probeWho)
+			h.Fixes = []rule.Fix{
+				{Action: "check what the task's role may do on the bucket",
+					Commands: []string{fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names s3:ListBucket s3:GetObject s3:PutObject --resource-arns arn:aws:s3:::%s arn:aws:s3:::%s/*", storageExecRole(snap), p.Bucket, p.Bucket)}},
+				{Action: "re-probe as the task's role", Commands: []string{"flytedoctor --as-task-role " + exec}},
+			}
+		}
+		hits = append(hits, h)
+	}
+	if len(rejected) > 0 {
+		p := rejected[0]
+		var buckets, lines []string
+		for _, r := range rejected {
+			buckets = append(buckets, r.Bucket)
+			lines = append(lines, storageProbeLine(r))
+		}
+		h := rule.Hit{Subject: rule.Subject{Execution: exec, Bucket: p.Bucket}, Evidence: lines}
+		switch p.ErrorCode {
+		case "ExpiredToken", "TokenRefreshRequired":
+			h.Cause = storageExpiredCreds
+		case "RequestTimeTooSkewed":
+			h.Cause = storageClockSkew
+		default:
+			h.Cause = storageInvalidCreds
+		}
+		h.Summary = fmt.Sprintf("the object store rejected flytedoctor's own credentials (%s): the storage probes say nothing about the task", p.ErrorCode)
+		h.Detail = fmt.Sprintf("HeadBucket on %s answered %s to %s", strings.Join(buckets, ", "), p.ErrorCode, cmp.Or(probeWho, "flytedoctor"))
+		h.Fixes = []rule.Fix{{Action: "refresh flytedoctor's credentials (aws sso login, a new session token, or the machine's clock for RequestTimeTooSkewed) and rerun",
+			Commands: []string{"aws sts get-caller-identity"}}}
+		if p.ErrorCode == "RequestTimeTooSkewed" {
+			h.Fixes = []rule.Fix{{Action: "fix the clock of the machine running flytedoctor and rerun", Commands: []string{"date -u"}}}
+		}
+		hits = append(hits, h)
+	}
+	return hits
+}
+
+// storageExecRole is the role the execution's tasks run as, for global findings.
+func storageExecRole(snap *evidence.Snapshot) string {
+	if snap.Storage != nil && snap.Storage.Identity.AssumedRole != "" {
+		return snap.Storage.Identity.AssumedRole
+	}
+	sa := ""
+	if ex := snap.Execution; ex != nil {
+		sa = ex.ServiceAccount
+	}
+	if k := snap.Kube; k != nil {
+		for _, a := range k.ServiceAccounts {
+			if (sa == "" || a.Name == sa) && a.Annotations[storageRoleArnAnnot] != "" {
+				return a.Annotations[storageRoleArnAnnot]
+			}
+		}
+	}
+	if ex := snap.Execution; ex != nil && ex.IAMRole != "" {
+		return ex.IAMRole
+	}
+	return storageRolePlacehold
+}

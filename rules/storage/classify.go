@@ -1,0 +1,275 @@
+package storage
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+const storageAccessDenied = "access-denied"
+
+const storageNoSuchBucket = "no-such-bucket"
+
+const storageNoSuchKey = "no-such-key"
+
+const storageInvalidCreds = "invalid-credentials"
+
+const storageExpiredCreds = "expired-credentials"
+
+const storageNoCreds = "no-credentials"
+
+const storageWrongRegion = "wrong-region"
+
+const storageClockSkew = "clock-skew"
+
+const storageRoleArnAnnot = "eks.amazonaws.com/role-arn"
+
+const storageGCPSAAnnot = "iam.gke.io/gcp-service-account"
+
+const storageAzureIDAnnot = "azure.workload.identity/client-id"
+
+const storageRolePlacehold = "<task-role-arn>"
+
+// storageContext: the text is about Flyte data movement: flytekit's data persistence
+// (FK/flytekit/core/data_persistence.py), flytestdlib / propeller / admin storage wrappers and
+// flytecopilot.
+var storageContext = regexp.MustCompile(`DownloadDataError|UploadDataError|FlyteDownloadDataException|FlyteUploadDataException|Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|failed to open file at path|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|Received: (?:s3|gs|abfss?)://\S+\. File not found`)
+
+// storageSDK: an object-store client error outside Flyte's wrappers: botocore on an S3
+// operation, aws-sdk-go v1/v2, s3fs/gcsfs/adlfs tracebacks, GCS and Azure permission texts,
+// and credential-chain failures.
+var storageSDK = regexp.MustCompile(`when calling the (?:HeadObject|GetObject|PutObject|ListObjects|ListObjectsV2|HeadBucket|CopyObject|DeleteObject|DeleteObjects|CreateMultipartUpload|UploadPart|UploadPartCopy|CompleteMultipartUpload|AbortMultipartUpload|GetBucketLocation|ListBuckets|GetObjectAttributes|AssumeRoleWithWebIdentity) operation|operation error S3: |status code: \d{3}, request id: |site-packages/(?:s3fs|gcsfs|adlfs)/|storage\.(?:objects|buckets)\.[a-zA-Z]+ access|storage\.googleapis\.com|blob\.core\.windows\.net|AuthorizationPermissionMismatch|NoCredentialsError|Unable to locate credentials|NoCredentialProviders|AssumeRoleWithWebIdentity`)
+
+var storageCauseOrder = []struct {
+	cause string
+	re    *regexp.Regexp
+}{
+	{storageNoCreds, regexp.MustCompile(`NoCredentialsError|Unable to locate credentials|NoCredentialProviders: no valid providers in chain|no EC2 IMDS role found|Not authorized to perform sts:AssumeRoleWithWebIdentity|InvalidIdentityToken|WebIdentityErr`)},
+	{storageClockSkew, regexp.MustCompile(`RequestTimeTooSkewed|The difference between the request time and the current time is too large`)},
+	{storageExpiredCreds, regexp.MustCompile(`ExpiredToken|The provided token has expired|security token included in the request is expired|TokenRefreshRequired`)},
+	{storageInvalidCreds, regexp.MustCompile(`InvalidAccessKeyId|SignatureDoesNotMatch|The AWS Access Key Id you provided does not exist in our records|The request signature we calculated does not match the signature you provided|\(InvalidToken\)|The provided token is malformed`)},
+	{storageWrongRegion, regexp.MustCompile(`PermanentRedirect|must be addressed using the specified endpoint|AuthorizationHeaderMalformed|the region '[\w-]+' is wrong|\(301\) when calling the \w+ operation|IllegalLocationConstraintException`)},
+	{storageNoSuchBucket, regexp.MustCompile(`NoSuchBucket|The specified bucket does not exist`)},
+	{storageNoSuchKey, regexp.MustCompile(`NoSuchKey|The specified key does not exist|\(404\) when calling the \w+ operation|Received: \S+\. File not found`)},
+	{storageAccessDenied, regexp.MustCompile(`AccessDenied|Access Denied|\(403\) when calling the \w+ operation|AllAccessDisabled|does not have storage\.[a-z]+\.[a-zA-Z]+ access|AuthorizationPermissionMismatch|AuthorizationFailure|not authorized to perform this operation using this permission|PermissionError: Forbidden|status code: 403|StatusCode: 403`)},
+}
+
+var storageURI = regexp.MustCompile(`\b(s3|gs|abfss?|oss)://([A-Za-z0-9][A-Za-z0-9._@-]*)/?([^\s'"\[\]()<>,]*)`)
+
+var storageOp = regexp.MustCompile(`when calling the (\w+) operation|operation error S3: (\w+)`)
+
+// The explicit-deny form S3 and KMS return since 2023: who was denied, which action, on what.
+var storageNotAuthorized = regexp.MustCompile(`User: (arn:aws:\S+) is not authorized to perform: ([a-z0-9-]+:\w+) on resource: "?(arn:aws:[^\s"]+)"?(?: because ([^\n]+))?`)
+
+var storageWhile = regexp.MustCompile(`Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|Received: \S+\. File not found`)
+
+var storageRegionHint = regexp.MustCompile(`the region '([\w-]+)' is wrong; expecting '([\w-]+)'`)
+
+var storageGCPPrincipal = regexp.MustCompile(`(\S+@\S+\.iam\.gserviceaccount\.com) does not have (storage\.[a-z]+\.[a-zA-Z]+) access`)
+
+// Image pulls reach blob stores too (GCR layers on storage.googleapis.com): not task data.
+var storageImagePull = regexp.MustCompile(`(?i)pulling image|pull image|ErrImagePull|ImagePullBackOff|failed to resolve reference`)
+
+var storagePodKilled = regexp.MustCompile(`terminated with exit code \((?:137|247)\)|OOMKilled`)
+
+// Errors raised by Flyte's own services rather than by the task's process.
+var storagePropellerSide = regexp.MustCompile(`failed to read data from dataDir|Failed to write data \[|failed to read error file|failed to create output sandbox|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|MetadataPrefixCreationFailure|OffloadedInputsReadFailure`)
+
+var storageTaskSide = regexp.MustCompile(`DownloadDataError|UploadDataError|Traceback|flytekit|botocore|s3fs|gcsfs|Failed to download from ref`)
+
+// storageFailure is what a storage error text says.
+type storageFailure struct {
+	cause  string
+	text   string // the whole text it was found in
+	line   string // the decisive line
+	where  string // "Admin's error", "attempt 1's error", "the log of pod x"
+	scheme string
+	bucket string
+	key    string
+	op     string // the S3 operation, when quoted
+	code   string // the quoted error code or status: AccessDenied, 403, ExpiredToken
+	at     int    // where the code was found in text
+	actor  string // "task", "flytepropeller" or "flyteadmin"
+	// From an explicit-deny message: the principal, action and resource S3/KMS named.
+	principal, action, resource, because string
+}
+
+func (f *storageFailure) uri() string {
+	if f.bucket == "" {
+		return ""
+	}
+	if f.key == "" {
+		return f.scheme + "://" + f.bucket
+	}
+	return f.scheme + "://" + f.bucket + "/" + f.key
+}
+
+// storageClassify reads one text. It returns nil unless the text is about Flyte's data or an
+// object-store client, and names one of the category's causes.
+func storageClassify(text string) *storageFailure {
+	if (!storageContext.MatchString(text) && !storageSDK.MatchString(text)) || storageImagePull.MatchString(text) {
+		return nil
+	}
+	for _, c := range storageCauseOrder {
+		loc := c.re.FindStringIndex(text)
+		if loc == nil {
+			continue
+		}
+		f := &storageFailure{cause: c.cause, text: text, line: storageLineAt(text, loc[0]), code: storageCode(text[loc[0]:loc[1]]), at: loc[0]}
+		if m := storageURI.FindStringSubmatch(text); m != nil {
+			f.scheme, f.bucket, f.key = m[1], m[2], strings.TrimRight(m[3], ".:;")
+		}
+		if m := storageOp.FindStringSubmatch(text); m != nil {
+			f.op = cmp.Or(m[1], m[2])
+		}
+		if m := storageNotAuthorized.FindStringSubmatch(text); m != nil {
+			f.principal, f.action = m[1], m[2]
+			f.resource, f.because = strings.TrimRight(m[3], ".,;"), strings.TrimRight(strings.TrimSpace(m[4]), ".")
+			if strings.HasPrefix(f.resource, "arn:aws:s3:::") { // S3 named the object: trust it over a quoted URI
+				b, k, _ := strings.Cut(strings.TrimPrefix(f.resource, "arn:aws:s3:::"), "/")
+				f.scheme, f.bucket, f.key = "s3", b, k
+			}
+		}
+		f.actor = "task"
+		if storagePropellerSide.MatchString(text) && !storageTaskSide.MatchString(text) {
+			f.actor = "flytepropeller"
+		} else if strings.Contains(text, "Failed to write protobuf") {
+			f.actor = "flyteadmin"
+		}
+		return f
+	}
+	return nil
+}
+
+// storageMessageCodes maps S3's error messages (s3fs keeps only the message) to their codes.
+var storageMessageCodes = map[string]string{
+	"The AWS Access Key Id you provided does not exist in our records":              "InvalidAccessKeyId",
+	"The request signature we calculated does not match the signature you provided": "SignatureDoesNotMatch",
+	"The provided token has expired":                                                "ExpiredToken",
+	"security token included in the request is expired":                             "ExpiredToken",
+	"The difference between the request time and the current time is too large":     "RequestTimeTooSkewed",
+	"must be addressed using the specified endpoint":                                "PermanentRedirect",
+	"The specified bucket does not exist":                                           "NoSuchBucket",
+	"The specified key does not exist":                                              "NoSuchKey",
+	"Access Denied":                                                                 "AccessDenied",
+	"not authorized to perform this operation using this permission":                "AuthorizationPermissionMismatch",
+}
+
+// storageCode turns the matched text into the short code a summary quotes.
+func storageCode(m string) string {
+	if c, ok := storageMessageCodes[m]; ok {
+		return c
+	}
+	switch {
+	case strings.HasPrefix(m, "(") && strings.Contains(m, ")"):
+		return m[1:strings.Index(m, ")")]
+	case strings.Contains(m, "File not found"):
+		return "File not found"
+	case strings.HasPrefix(m, "status code: "), strings.HasPrefix(m, "StatusCode: "):
+		return m[strings.Index(m, ": ")+2:]
+	case strings.HasPrefix(m, "does not have "):
+		return "403 " + strings.TrimSuffix(strings.TrimPrefix(m, "does not have "), " access") + " denied"
+	}
+	return m
+}
+
+func storageLineAt(text string, at int) string {
+	start := strings.LastIndexByte(text[:at], '\n') + 1
+	end := strings.IndexByte(text[at:], '\n')
+	if end < 0 {
+		end = len(text)
+	} else {
+		end += at
+	}
+	// A long line (propeller joins its wrappers on one line) is cut around the match.
+	from, to, pre, post := start, end, "", ""
+	if end-start > 400 {
+		from, to = max(start, at-200), min(end, at+200)
+		for from > start && !utf8.RuneStart(text[from]) { // cut between characters
+			from++
+		}
+		for to < end && !utf8.RuneStart(text[to]) {
+			to--
+		}
+		if from > start {
+			pre = "... "
+		}
+		if to < end {
+			post = " ..."
+		}
+	}
+	return pre + strings.TrimSpace(strings.TrimRight(text[from:to], "\r")) + post
+}
+
+// storageFind classifies the site: Admin's error first (the node's, then each failed attempt's,
+// latest first); then, when the pod died before flytekit could write error.pb (no USER:/SYSTEM:
+// code from error.pb, and not a SIGKILL or OOM), the pods' termination messages and log tails.
+func storageFind(s *rule.Site) *storageFailure {
+	return rule.SiteOnce(s, "storage", func() *storageFailure { return storageRead(s) })
+}
+
+func storageRead(s *rule.Site) *storageFailure {
+	if s.Stuck {
+		return nil
+	}
+	code, msg, _ := s.Error()
+	if f := storageClassify(msg); f != nil {
+		f.where = "Admin's error"
+		return f
+	}
+	for i := len(s.Attempts) - 1; i >= 0; i-- {
+		a := s.Attempts[i]
+		if a.Error == nil {
+			continue
+		}
+		_, m := rule.Unwrap(a.Error.Code, a.Error.Message)
+		if f := storageClassify(m); f != nil {
+			f.where = fmt.Sprintf("attempt %d's error", a.RetryAttempt)
+			return f
+		}
+	}
+	if strings.HasPrefix(code, "USER:") || strings.HasPrefix(code, "SYSTEM:") || code == "SYSTEM" || storagePodKilled.MatchString(msg) {
+		return nil // flytekit wrote error.pb with another error, or the pod was killed
+	}
+	for _, pc := range s.Containers() {
+		for _, st := range []evidence.ContainerState{pc.Container.State, pc.Container.LastState} {
+			if st.State != "terminated" || st.ExitCode == 0 || st.ExitCode == 137 || st.Reason == "OOMKilled" {
+				continue
+			}
+			if f := storageClassify(st.Message); f != nil {
+				f.where = fmt.Sprintf("the termination message of container %s in pod %s", pc.Container.Name, pc.Pod.Name)
+				return f
+			}
+		}
+	}
+	for _, l := range s.Kube().Logs {
+		if s.Pods[l.Pod] == nil && !s.Missing[l.Pod] {
+			continue
+		}
+		if f := storageClassify(l.Text); f != nil {
+			f.where = fmt.Sprintf("the log of pod %s (container %s)", l.Pod, l.Container)
+			return f
+		}
+	}
+	return nil
+}
+
+// storageAttempts counts the site's failed attempts whose own error has the same cause.
+func storageAttempts(s *rule.Site, cause string) (n, of int) {
+	for _, a := range s.Attempts {
+		if a.Error == nil {
+			continue
+		}
+		of++
+		_, m := rule.Unwrap(a.Error.Code, a.Error.Message)
+		if f := storageClassify(m); f != nil && f.cause == cause {
+			n++
+		}
+	}
+	return n, of
+}

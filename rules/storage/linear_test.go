@@ -1,0 +1,13 @@
+package storage
+
+import (
+	"testing"
+
+	"github.com/flytedoctor/flytedoctor/internal/growth"
+)
+
+func TestStorageLinear(t *testing.T) {
+	for _, u := range append(Seeds(), "s3://b/", "when calling the GetObject operation", "User: arn:aws:x ") {
+		growth.AssertLinear(t, "storageClassify", u, func(s string) { storageClassify(s) })
+	}
+}

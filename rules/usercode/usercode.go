@@ -1,0 +1,82 @@
+package usercode
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/read"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+const causeException = "exception"
+
+const causeMissingModule = "missing-module"
+
+const causeNonzeroExit = "nonzero-exit"
+
+const causeStartFailed = "container-start-failed"
+
+var flyteModuleRe = regexp.MustCompile(`(?:ModuleNotFoundError|ImportError): No module named '([^']+)'`)
+
+// flyteUserCodeExcluded: USER:* codes other rules own (GPU OOM, MemoryError, flytekit timeouts).
+func flyteUserCodeExcluded(code, msg string) bool {
+	return code == "USER:Timeout" || read.PyMemoryError(code, msg) || read.GPUOOMRe.MatchString(msg)
+}
+
+// flyteAttemptsParen is the same as a parenthesis: " (all 3 attempts)".
+func flyteAttemptsParen(n, total int) string {
+	if on := read.OnAttempts(n, total); on != "" {
+		return " (" + strings.TrimPrefix(on, " on ") + ")"
+	}
+	return ""
+}
+
+func flyteAttemptsWithCode(s *rule.Site, code string) int {
+	n := 0
+	for _, a := range s.Attempts {
+		if a.Error != nil {
+			if c, _ := rule.Unwrap(a.Error.Code, a.Error.Message); c == code {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func flyteModuleFixes(module string) []rule.Fix {
+	top, _, _ := strings.Cut(module, ".")
+	return []rule.Fix{
+		{Action: fmt.Sprintf("add the package that provides module %q to the task's image, then re-register", top),
+			Commands: []string{fmt.Sprintf(`ImageSpec(packages=[%q])`, top)}},
+		{Action: "check that the task runs in the image you built (container_image= of the task, --image of pyflyte register)"},
+	}
+}
+
+// flyteLogFix points at the task's log: kubectl logs when the pod exists, else Flyte's log link.
+func flyteLogFix(s *rule.Site) *rule.Fix {
+	if p := read.LastPod(s); p != nil {
+		return &rule.Fix{Action: "read the task's log", Commands: []string{fmt.Sprintf("kubectl logs -n %s %s", read.Namespace(s, p), p.Name)}}
+	}
+	for i := len(s.Attempts) - 1; i >= 0; i-- {
+		for _, l := range s.Attempts[i].Logs {
+			if l.URI != "" {
+				return &rule.Fix{Action: fmt.Sprintf("read the task's log (%s): %s", cmp.Or(l.Name, "log"), l.URI)}
+			}
+		}
+	}
+	return nil
+}
+
+func flyteImage(s *rule.Site, t *read.Term) string {
+	if t.Pc != nil {
+		return t.Pc.Container.Image
+	}
+	for _, pc := range s.Containers() {
+		if pc.Container.Name == t.Container {
+			return pc.Container.Image
+		}
+	}
+	return ""
+}
