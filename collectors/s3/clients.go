@@ -100,6 +100,9 @@ type Clients struct {
 	// Identity has Source, Region, Endpoint and the task-role outcome; the collector adds the
 	// account and ARN from STS.
 	Identity evidence.StorageIdentity
+	// AccessKeyID is the caller's access key id (not a secret; `auth status` names it when STS
+	// cannot say whose it is).
+	AccessKeyID string
 }
 
 // ConnectionFromStorage returns storage.connection, or the equivalent stow s3 config
@@ -209,7 +212,7 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	}
 
 	profile := cmp.Or(o.Profile, getenv("AWS_PROFILE"), "default")
-	cl := &Clients{Identity: evidence.StorageIdentity{Source: sourceName(creds.Source, useConn, profile), Region: cfg.Region}}
+	cl := &Clients{Identity: evidence.StorageIdentity{Source: sourceName(creds.Source, useConn, profile), Region: cfg.Region}, AccessKeyID: creds.AccessKeyID}
 	endpoint := cmp.Or(o.Endpoint, connEndpoint(conn))
 	cl.S3 = newS3(cfg, endpoint, &cl.Identity)
 	switch {

@@ -1,18 +1,24 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 	authv1 "k8s.io/api/authentication/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
@@ -265,7 +271,7 @@ func kubeStatus(ctx context.Context, f *Factory, w io.Writer, o *authOptions) {
 	fmt.Fprintf(w, "Kubernetes   context %s, server %s\n", ctxName, info.Server)
 	r, err := client.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {
-		row(w, "user", "unknown: SelfSubjectReview failed: %s", oneLine(err.Error()))
+		row(w, "user", "unknown: %s", selfReviewError(err))
 		return
 	}
 	u := r.Status.UserInfo
@@ -286,22 +292,135 @@ func awsStatus(ctx context.Context, f *Factory, w io.Writer, o *authOptions, cfg
 		return
 	}
 	id := clients.Identity
-	fmt.Fprintf(w, "AWS          credentials from %s, region %s\n", id.Source, id.Region)
+	fmt.Fprintf(w, "AWS          credentials from %s, region %s\n", keySource(id), id.Region)
+	key := "access key " + maskKeyID(clients.AccessKeyID) + " from " + keySource(id)
 	if clients.STS == nil {
-		row(w, "identity", "unknown: no STS for these credentials (storage.connection keys or a custom S3 endpoint)")
+		row(w, "identity", "unknown: %s; %s", cmp.Or(id.IdentityError, "no STS client for these credentials"), key)
 		return
 	}
 	out, err := clients.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		var ae interface{ ErrorCode() string }
-		if errors.As(err, &ae) {
-			row(w, "identity", "unknown: STS GetCallerIdentity: %s", ae.ErrorCode())
-			return
-		}
-		row(w, "identity", "unknown: STS GetCallerIdentity: %s", oneLine(err.Error()))
+		row(w, "identity", "unknown: %s; %s", stsError(err, f.Getenv), key)
 		return
 	}
 	row(w, "identity", "%s (account %s)", deref(out.Arn), deref(out.Account))
+}
+
+// selfReviewError says in one line why the API server did not say who the user is.
+func selfReviewError(err error) string {
+	var se apierrors.APIStatus
+	msg := oneLine(err.Error())
+	if errors.As(err, &se) {
+		msg = oneLine(se.Status().Message)
+	}
+	switch {
+	case apierrors.IsForbidden(err):
+		// "selfsubjectreviews.authentication.k8s.io is forbidden: User "x" cannot create ..."
+		if _, after, ok := strings.Cut(msg, "forbidden: "); ok {
+			msg = after
+		}
+		return "this user may not create selfsubjectreviews (authentication.k8s.io/v1), so the API server was not asked who it is: " + clip(msg, 200)
+	case apierrors.IsNotFound(err):
+		return "the API server does not serve SelfSubjectReview (authentication.k8s.io/v1, Kubernetes 1.28 and later)"
+	case apierrors.IsUnauthorized(err):
+		return "the API server rejected the kubeconfig's credentials (401 Unauthorized): " + clip(msg, 200)
+	}
+	return "SelfSubjectReview failed: " + clip(msg, 300)
+}
+
+// stsError says in one line what the STS endpoint answered, or why it could not be reached.
+func stsError(err error, getenv func(string) string) string {
+	var re *awshttp.ResponseError
+	var ae smithy.APIError
+	var ue *url.Error
+	where := ""
+	switch {
+	case errors.As(err, &re) && re.Response != nil && re.Response.Request != nil:
+		where = " at " + endpointOf(re.Response.Request.URL)
+	case errors.As(err, &ue):
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			where = " at " + endpointOf(u)
+		}
+	}
+	if where != "" {
+		if v := cmp.Or(envName(getenv, "AWS_ENDPOINT_URL_STS"), envName(getenv, "AWS_ENDPOINT_URL")); v != "" {
+			where += " (" + v + ")"
+		}
+	}
+	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
+		code, msg := "", ""
+		if errors.As(err, &ae) {
+			code, msg = oneLine(ae.ErrorCode()), strings.TrimSuffix(oneLine(ae.ErrorMessage()), ".")
+		}
+		s := fmt.Sprintf("STS GetCallerIdentity%s answered HTTP %d", where, re.HTTPStatusCode())
+		if code != "" {
+			s += " " + clip(code, 60)
+		}
+		if msg != "" && msg != code {
+			s += ": " + clip(msg, 160)
+		}
+		switch st := re.HTTPStatusCode(); {
+		case st == 404 || st == 405 || st == 501 || code == "NotImplemented" || code == "InvalidAction":
+			s += ", so it does not implement STS (S3-only servers such as MinIO or versitygw do not)"
+		case st == 401 || st == 403:
+			s += ", so STS does not accept these credentials"
+		}
+		return s
+	}
+	cause := err
+	for u := errors.Unwrap(cause); u != nil; u = errors.Unwrap(cause) {
+		cause = u
+	}
+	return fmt.Sprintf("STS GetCallerIdentity%s failed: %s", where, clip(oneLine(cause.Error()), 200))
+}
+
+func endpointOf(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
+// envName returns name when it is set, so a message can say which variable sent a request where.
+func envName(getenv func(string) string, name string) string {
+	if getenv(name) != "" {
+		return name
+	}
+	return ""
+}
+
+// keySource says where the access key id came from, in the words of the AWS docs.
+func keySource(id evidence.StorageIdentity) string {
+	switch src := id.Source; {
+	case src == "env":
+		return "the environment (AWS_ACCESS_KEY_ID)"
+	case src == "config":
+		return "storage.connection in the flytectl config"
+	case strings.HasPrefix(src, "profile:"):
+		return "AWS profile " + strings.TrimPrefix(src, "profile:") + " (shared config and credentials files)"
+	case src == "web-identity":
+		return "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)"
+	case src == "container":
+		return "the container credentials endpoint"
+	case src == "instance":
+		return "instance metadata"
+	case src == "assumed-role":
+		return "assumed role " + id.AssumedRole
+	case src == "":
+		return "an unnamed provider"
+	default:
+		return src
+	}
+}
+
+// maskKeyID shows the last four characters, as `aws configure list` does.
+func maskKeyID(k string) string {
+	if len(k) <= 4 {
+		return "(" + strings.Repeat("*", len(k)) + ")"
+	}
+	return "****" + k[len(k)-4:]
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "..."
 }
 
 func deref(s *string) string {
