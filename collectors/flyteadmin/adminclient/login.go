@@ -347,7 +347,13 @@ func (a *authenticator) pkce(ctx context.Context, pc *publicClient) (*oauth2.Tok
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(lis) }()
-	defer srv.Close()
+	// Shutdown, not Close: the handler that delivered the code is still writing the browser's
+	// page when the login returns, and Close would cut it off (the browser sees EOF).
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
 
 	timeout := a.cfg.PkceConfig.Timeout
 	if timeout <= 0 {
