@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/execarg"
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
@@ -277,9 +275,8 @@ func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config
 	}
 	// Only our own per-attempt deadline is admin.perRetryTimeout's; a server that answers
 	// DeadlineExceeded from a deadline of its own is reported as it said it.
-	var re *flyteadmin.ReadError
-	if errors.As(err, &re) && status.Code(re.Err) == codes.DeadlineExceeded && cfg.Admin.PerRetryTimeout > 0 &&
-		status.Convert(re.Err).Message() == context.DeadlineExceeded.Error() {
+	var ae *adminclient.AttemptDeadlineError
+	if errors.As(err, &ae) && cfg.Admin.PerRetryTimeout > 0 {
 		return fmt.Errorf("cannot read execution %s: Flyte Admin at %s did not answer within admin.perRetryTimeout %s, %d attempts: raise admin.perRetryTimeout in %s or check that Admin is healthy",
 			id, sess.Endpoint, cfg.Admin.PerRetryTimeout, cfg.Admin.MaxRetries+1, configName(cfg))
 	}

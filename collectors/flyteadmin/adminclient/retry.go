@@ -92,8 +92,12 @@ func RetryInterceptor(p RetryPolicy) grpc.UnaryClientInterceptor {
 				actx, cancel = context.WithTimeout(ctx, p.PerRetryTimeout)
 			}
 			err := invoker(actx, method, req, reply, cc, opts...)
+			own := ownDeadline(err, ctx, actx)
 			cancel()
 			if err == nil || ctx.Err() != nil || retry >= p.MaxRetries || !Retryable(err) || (p.Permanent != nil && p.Permanent(err)) {
+				if own {
+					return &AttemptDeadlineError{Timeout: p.PerRetryTimeout, Err: err}
+				}
 				return err
 			}
 			// The server's DeadlineExceeded can arrive before our ctx timer fires, so also ask
@@ -110,6 +114,26 @@ func RetryInterceptor(p RetryPolicy) grpc.UnaryClientInterceptor {
 			}
 		}
 	}
+}
+
+// AttemptDeadlineError is a call whose last attempt ran out of admin.perRetryTimeout, our own
+// per-attempt deadline, while the caller still had time: not a server's DeadlineExceeded and not
+// the run's --timeout. It carries the call's gRPC status unchanged.
+type AttemptDeadlineError struct {
+	Timeout time.Duration
+	Err     error
+}
+
+func (e *AttemptDeadlineError) Error() string              { return e.Err.Error() }
+func (e *AttemptDeadlineError) Unwrap() error              { return e.Err }
+func (e *AttemptDeadlineError) GRPCStatus() *status.Status { return status.Convert(e.Err) }
+
+// ownDeadline reports a DeadlineExceeded that came from the attempt's own deadline: the
+// attempt's context has expired and the caller's has not (gRPC words it variously, "context
+// deadline exceeded" or a cancelled stream).
+func ownDeadline(err error, ctx, attempt context.Context) bool {
+	return status.Code(err) == codes.DeadlineExceeded && ctx.Err() == nil && !deadline.Near(ctx) &&
+		deadline.Ended(attempt) != nil
 }
 
 // callerBound reports a DeadlineExceeded that is the caller's own: the attempt ran under the
