@@ -17,11 +17,14 @@ type Report struct {
 	ReportVersion string             `json:"report_version"`
 	Findings      []rules.Finding    `json:"findings"`
 	Suppressed    []rules.Suppressed `json:"suppressed,omitempty"`
+	// Failed lists rules that panicked; their places went unclassified by them.
+	Failed []rules.RuleFailure `json:"rules_failed,omitempty"`
 }
 
 // New pairs a snapshot with the engine's result.
 func New(snap *evidence.Snapshot, res *rules.Result) *Report {
-	return &Report{Snapshot: snap, ReportVersion: SchemaVersion, Findings: res.Findings, Suppressed: res.Suppressed}
+	return &Report{Snapshot: snap, ReportVersion: SchemaVersion, Findings: res.Findings, Suppressed: res.Suppressed,
+		Failed: res.Failed}
 }
 
 // writeFindings prints the root causes first, then what else was found, then suppressions.
@@ -59,7 +62,13 @@ func (t *textWriter) writeFindings(r *Report) {
 			t.printf("  %s\n", t.s.Dim(fmt.Sprintf("[%s] %s — %s", s.Finding.RuleID, s.Finding.Summary, s.Reason)))
 		}
 	}
-	if len(roots)+len(rest)+len(r.Suppressed) > 0 {
+	if len(r.Failed) > 0 {
+		t.printf("\n")
+		for _, f := range r.Failed {
+			t.printf("%s\n", t.s.warnText(f.String()))
+		}
+	}
+	if len(roots)+len(rest)+len(r.Suppressed)+len(r.Failed) > 0 {
 		t.printf("\n")
 	}
 }

@@ -169,3 +169,29 @@ func TestWriteTextCollectionCallsAndAttempts(t *testing.T) {
 		t.Error("calls not sent are listed one by one")
 	}
 }
+
+// A rule that panics costs one line in the report, naming it, and the report is still written.
+func TestWriteTextRuleFailure(t *testing.T) {
+	snap := nestedFailure()
+	boom := &rules.Rule{ID: "FD2004", Causes: []string{"x"}, Site: func(*rules.Site) *rules.Hit { panic("boom") }}
+	table := append([]*rules.Rule{boom}, rules.Table()...)
+	res := rules.Run(snap, table, rules.Config{})
+	var b bytes.Buffer
+	if err := WriteText(&b, New(snap, res), TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, "rule FD2004 failed: boom (please report)\n"); n != 1 {
+		t.Errorf("failure line appears %d times:\n%s", n, out)
+	}
+	if !strings.Contains(out, "[FD5001]") {
+		t.Errorf("the other rules' findings are missing:\n%s", out)
+	}
+	var j bytes.Buffer
+	if err := WriteJSON(&j, New(snap, res)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(j.String(), `"rules_failed": [`) {
+		t.Errorf("json lacks rules_failed")
+	}
+}

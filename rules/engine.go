@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -42,6 +44,54 @@ type Config struct {
 type Result struct {
 	Findings   []Finding    `json:"findings"`
 	Suppressed []Suppressed `json:"suppressed,omitempty"`
+	// Failed lists rules that panicked: a bug in flytedoctor, reported instead of crashing,
+	// so the other rules' findings still reach the user.
+	Failed []RuleFailure `json:"rules_failed,omitempty"`
+}
+
+// RuleFailure is one rule's panic, once per place (or once for a global rule).
+type RuleFailure struct {
+	RuleID string `json:"rule_id"`
+	// Subject is the place the rule was classifying; empty for a global rule.
+	Subject rule.Subject `json:"subject,omitzero"`
+	Panic   string       `json:"panic"`
+}
+
+// String is the one line a report prints for the failure.
+func (f RuleFailure) String() string {
+	return "rule " + f.RuleID + " failed: " + f.Panic + " (please report)"
+}
+
+// recovered turns a rule's panic into a RuleFailure; the value is clipped so a panic quoting
+// a huge message stays one line.
+func recovered(id string, sub rule.Subject, v any) RuleFailure {
+	msg := strings.Join(strings.Fields(fmt.Sprint(v)), " ")
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return RuleFailure{RuleID: id, Subject: sub, Panic: msg}
+}
+
+// runSite runs one site rule on one place, recovering a panic into res.Failed.
+func runSite(r *rule.Rule, s *rule.Site, res *Result) (h *rule.Hit) {
+	defer func() {
+		if v := recover(); v != nil {
+			res.Failed = append(res.Failed, recovered(r.ID, s.Subject(), v))
+			h = nil
+		}
+	}()
+	return r.Site(s)
+}
+
+// runGlobal runs one global rule, recovering a panic into res.Failed.
+func runGlobal(r *rule.Rule, snap *evidence.Snapshot, res *Result) (hits []rule.Hit) {
+	defer func() {
+		if v := recover(); v != nil {
+			res.Failed = append(res.Failed, recovered(r.ID, rule.Subject{}, v))
+			hits = nil
+		}
+	}()
+	return r.Global(snap)
 }
 
 // Worst returns the highest severity among the findings, and whether there is any.
@@ -72,7 +122,7 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 			if r.Site == nil {
 				continue
 			}
-			if h := r.Site(site); h != nil {
+			if h := runSite(r, site, res); h != nil {
 				if h.Subject.Execution == "" {
 					h.Subject = site.Subject()
 				}
@@ -114,7 +164,7 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		if r.Global == nil {
 			continue
 		}
-		for _, h := range r.Global(snap) {
+		for _, h := range runGlobal(r, snap, res) {
 			emit(finding(r, h, cfg), &others)
 		}
 	}

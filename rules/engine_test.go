@@ -1,0 +1,68 @@
+package rules_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules"
+	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+func panicking(id string, global bool) *rule.Rule {
+	r := &rule.Rule{ID: id, Name: "panics-" + strings.ToLower(id), Title: "Panics", Category: rule.CatSystem,
+		Causes: []string{"bug"}, Severity: rule.Error, Doc: "Panics on purpose.", Fixes: []rule.Fix{{Action: "none"}}}
+	if global {
+		r.Global = func(s *evidence.Snapshot) []rule.Hit { var m map[string]int; m["x"]++; return nil }
+	} else {
+		r.Site = func(s *rule.Site) *rule.Hit { var a []int; _ = a[len(s.Texts())+3]; return nil }
+	}
+	return r
+}
+
+// A rule that panics is reported by ID, once per place it ran on, and the rest of the table
+// classifies the snapshot exactly as it does without it.
+func TestRulePanicIsRecovered(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json")
+	want := rules.Run(snap, rules.Table(), rules.Config{})
+
+	table := append([]*rule.Rule{panicking("FD8998", false)}, rules.Table()...)
+	table = append(table, panicking("FD8999", true))
+	got := rules.Run(casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json"), table, rules.Config{})
+
+	wantJSON, _ := json.Marshal(want.Findings)
+	gotJSON, _ := json.Marshal(got.Findings)
+	if string(wantJSON) != string(gotJSON) {
+		t.Errorf("findings changed by a panicking rule:\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+	places := len(rules.Sites(snap))
+	if places == 0 || len(got.Failed) != places+1 {
+		t.Fatalf("failures = %+v, want one per place (%d) and one for the global rule", got.Failed, places)
+	}
+	site, global := got.Failed[0], got.Failed[len(got.Failed)-1]
+	if site.RuleID != "FD8998" || site.Subject.Node == "" || !strings.Contains(site.Panic, "index out of range") {
+		t.Errorf("site failure = %+v", site)
+	}
+	if global.RuleID != "FD8999" || global.Subject.Execution != "" || !strings.Contains(global.Panic, "nil map") {
+		t.Errorf("global failure = %+v", global)
+	}
+	if line := global.String(); !strings.HasPrefix(line, "rule FD8999 failed: ") || !strings.HasSuffix(line, " (please report)") || strings.Contains(line, "\n") {
+		t.Errorf("line = %q", line)
+	}
+	if len(want.Failed) != 0 {
+		t.Errorf("the real table fails: %+v", want.Failed)
+	}
+}
+
+// A panic value is clipped to one short line however large it is.
+func TestRulePanicIsClipped(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json")
+	r := panicking("FD8999", true)
+	r.Global = func(*evidence.Snapshot) []rule.Hit { panic(strings.Repeat("line\n", 10000)) }
+	res := rules.Run(snap, []*rule.Rule{r}, rules.Config{})
+	if len(res.Failed) != 1 || len(res.Failed[0].Panic) > 210 || strings.Contains(res.Failed[0].Panic, "\n") {
+		t.Fatalf("failures = %d, panic %d bytes", len(res.Failed), len(res.Failed[0].Panic))
+	}
+}
