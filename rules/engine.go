@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -47,6 +48,104 @@ type Result struct {
 	// Failed lists rules that panicked: a bug in flytedoctor, reported instead of crashing,
 	// so the other rules' findings still reach the user.
 	Failed []RuleFailure `json:"rules_failed,omitempty"`
+	// NotEvaluated lists, per layer of evidence that was not collected, the rules that need it
+	// and so did not run: quiet because they could not look, not because all is well.
+	NotEvaluated []NotEvaluated `json:"not_evaluated,omitempty"`
+}
+
+// NotEvaluated is one layer of evidence that was not collected and the rules it silenced.
+type NotEvaluated struct {
+	Evidence rule.Evidence `json:"evidence"`
+	// Reason is the collector's: its skip reason, or its first error.
+	Reason string   `json:"reason"`
+	Rules  []string `json:"rules"`
+	// Without lists the rules that ran anyway, judging on the other layers alone.
+	Without []string `json:"ran_without_it,omitempty"`
+}
+
+// String is the one line a report prints for the layer.
+func (n NotEvaluated) String() string {
+	s := plural(len(n.Rules), "rule") + " not evaluated: " + n.Evidence.Title() + " evidence was not collected"
+	if n.Reason != "" {
+		s += " (" + n.Reason + ")"
+	}
+	if len(n.Without) > 0 {
+		s += "; " + plural(len(n.Without), "rule") + " ran without it"
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprint(n) + " " + word + "s"
+}
+
+// uncollected finds the layers of evidence the snapshot lacks, with the collector's reason: its
+// record says skipped or failed and the layer is absent. A layer with no record, or with data
+// despite a failed record, counts as collected: rules judge what is there.
+func uncollected(snap *evidence.Snapshot) map[rule.Evidence]string {
+	absent := map[rule.Evidence]bool{
+		rule.Admin: snap.Execution == nil, rule.Kube: snap.Kube == nil, rule.Storage: snap.Storage == nil,
+	}
+	out := map[rule.Evidence]string{}
+	for _, e := range rule.EvidenceLayers {
+		for _, rec := range snap.Collection {
+			if rec.Collector != e.Collector() || !absent[e] {
+				continue
+			}
+			switch rec.Status {
+			case evidence.StatusSkipped:
+				out[e] = clip(rec.SkipReason, 120)
+			case evidence.StatusFailed:
+				why := "failed"
+				if len(rec.Errors) > 0 {
+					why = "failed: " + rec.Errors[0].Code
+				}
+				out[e] = clip(why, 120)
+			}
+		}
+	}
+	return out
+}
+
+// notEvaluated sorts the table's rules against the uncollected layers; skip says which rules
+// must not run.
+func notEvaluated(table []*rule.Rule, missing map[rule.Evidence]string) (skip map[string]bool, out []NotEvaluated) {
+	skip = map[string]bool{}
+	for _, e := range rule.EvidenceLayers {
+		why, ok := missing[e]
+		if !ok {
+			continue
+		}
+		n := NotEvaluated{Evidence: e, Reason: why}
+		for _, r := range table {
+			switch {
+			case slices.Contains(r.Requires, e):
+				n.Rules = append(n.Rules, r.ID)
+				skip[r.ID] = true
+			case slices.Contains(r.Reads, e):
+				n.Without = append(n.Without, r.ID)
+			}
+		}
+		if len(n.Rules) > 0 {
+			out = append(out, n)
+		}
+	}
+	// A rule skipped for one layer does not also run "without" another.
+	for i := range out {
+		out[i].Without = slices.DeleteFunc(out[i].Without, func(id string) bool { return skip[id] })
+	}
+	return skip, out
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
 }
 
 // RuleFailure is one rule's panic, once per place (or once for a global rule).
@@ -65,11 +164,7 @@ func (f RuleFailure) String() string {
 // recovered turns a rule's panic into a RuleFailure; the value is clipped so a panic quoting
 // a huge message stays one line.
 func recovered(id string, sub rule.Subject, v any) RuleFailure {
-	msg := strings.Join(strings.Fields(fmt.Sprint(v)), " ")
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
-	}
-	return RuleFailure{RuleID: id, Subject: sub, Panic: msg}
+	return RuleFailure{RuleID: id, Subject: sub, Panic: clip(fmt.Sprint(v), 200)}
 }
 
 // runSite runs one site rule on one place, recovering a panic into res.Failed.
@@ -108,6 +203,8 @@ func (r *Result) Worst() (rule.Severity, bool) {
 // Run classifies the snapshot with the table's rules.
 func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 	res := &Result{Findings: []Finding{}}
+	skip, notRun := notEvaluated(table, uncollected(snap))
+	res.NotEvaluated = notRun
 	var roots, others []Finding
 	emit := func(f Finding, into *[]Finding) {
 		if why, off := cfg.Disabled[f.RuleID]; off {
@@ -119,7 +216,7 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 	for _, site := range sites(snap) {
 		var hits []Finding
 		for _, r := range table {
-			if r.Site == nil {
+			if r.Site == nil || skip[r.ID] {
 				continue
 			}
 			if h := runSite(r, site, res); h != nil {
@@ -161,7 +258,7 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		emit(root, &roots)
 	}
 	for _, r := range table {
-		if r.Global == nil {
+		if r.Global == nil || skip[r.ID] {
 			continue
 		}
 		for _, h := range runGlobal(r, snap, res) {

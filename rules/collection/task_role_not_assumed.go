@@ -8,7 +8,7 @@ import (
 func TaskRoleNotAssumed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD9005", Name: "task-role-not-assumed", Title: "The storage probes could not run as the task's role",
-		Category: rule.CatCollection, Causes: []string{collectionForbidden, collectionNotConfigured}, Severity: rule.Warning,
+		Category: rule.CatCollection, Causes: []string{collectionForbidden, collectionNotConfigured}, Severity: rule.Warning, Requires: []rule.Evidence{rule.Storage},
 		Doc: `--as-task-role asks the storage collector to assume the execution's IAM role
 (security_context.run_as.iam_role) so that the probes answer for the task, not for flytedoctor.
 When STS refused (cause "forbidden", a warning: the caller is not in the role's trust policy) or

@@ -11,7 +11,7 @@ import (
 func FlyteSecretNotFound() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4005", Name: "flyte-secret-not-found", Title: "The task could not read a secret it requested from Flyte",
-		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `flytekit raised 'Unable to find secret for key K in group G in Env Var:_FSEC_G_K and FilePath:
 /etc/secrets/g/k' when the task called current_context().secrets.get(...): the secret was not in the
 container. Flyte's pod webhook injects each of a task's secret_requests as an optional reference to

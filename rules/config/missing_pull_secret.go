@@ -12,7 +12,7 @@ import (
 func MissingPullSecret() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4004", Name: "missing-pull-secret", Title: "An image pull secret the pod references does not exist",
-		Category: rule.CatConfigError, Causes: []string{"missing-pull-secret"}, Severity: rule.Warning, Requires: []string{"kube"},
+		Category: rule.CatConfigError, Causes: []string{"missing-pull-secret"}, Severity: rule.Warning, Requires: []rule.Evidence{rule.Kube},
 		Doc: `The kubelet warned 'Unable to retrieve some image pull secrets (x); attempting to pull the image
 may not succeed' (event FailedToRetrieveImagePullSecret): the pod, or the service account it runs as,
 lists an imagePullSecret that does not exist in the namespace, and the kubelet pulls without it.

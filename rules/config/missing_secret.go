@@ -8,7 +8,7 @@ import (
 func MissingSecret() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4001", Name: "missing-secret", Title: "A secret the task's pod references does not exist",
-		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The kubelet could not start the task's container because a Kubernetes secret it reads is missing
 from the execution's namespace: the container waits with reason CreateContainerConfigError and the
 message 'secret "x" not found', or 'couldn't find key K in Secret ns/x' when the secret exists but

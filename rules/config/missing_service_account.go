@@ -12,7 +12,7 @@ import (
 func MissingServiceAccount() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4003", Name: "missing-service-account", Title: "The service account the task runs as does not exist",
-		Category: rule.CatConfigError, Causes: []string{"missing-service-account"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatConfigError, Causes: []string{"missing-service-account"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `Kubernetes refused to create the task's pod because its service account does not exist in the
 execution's namespace: 'pods "x" is forbidden: error looking up service account ns/sa:
 serviceaccount "sa" not found'. The service account comes from the launch (pyflyte run

@@ -12,7 +12,7 @@ import (
 func Failed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1007", Name: "image-pull-failed", Title: "Image pull failed; the registry's reason was not captured",
-		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The task's image could not be pulled (ImagePullBackOff / ErrImagePull in Admin's error code,
 the container's waiting reason or the kubelet's events), but no message that says why survived:
 Admin's final error only says "Back-off pulling image", the pod has been deleted and its events

@@ -13,7 +13,7 @@ import (
 func InvalidImageName() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1002", Name: "invalid-image-name", Title: "Container image reference cannot be parsed",
-		Category: rule.CatImagePull, Causes: []string{pullInvalidName}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{pullInvalidName}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The kubelet could not parse the task's image reference, so it never tried to pull it: the
 container waits with reason InvalidImageName and the kubelet's event says "Failed to apply default
 image tag ...: couldn't parse image name ...: invalid reference format". Typical causes are upper-case

@@ -11,7 +11,7 @@ import (
 func RateLimited() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1004", Name: "image-pull-rate-limited", Title: "Registry rate-limited the image pull",
-		Category: rule.CatImagePull, Causes: []string{read.PullRateLimited}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullRateLimited}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The registry refused the pull with HTTP 429 ("429 Too Many Requests", Docker Hub's
 "toomanyrequests: You have reached your pull rate limit"). Docker Hub limits anonymous pulls per
 source IP, and a whole cluster behind one NAT gateway shares that limit.

@@ -13,7 +13,7 @@ import (
 func RegistryUnreachable() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1006", Name: "registry-unreachable", Title: "Node could not reach the image registry",
-		Category: rule.CatImagePull, Causes: []string{read.PullUnreachable}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullUnreachable}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The node could not talk to the registry at all: the DNS name did not resolve ("no such host"),
 the connection timed out or was refused ("dial tcp ...: i/o timeout", "connection refused"), or TLS
 failed ("x509: certificate signed by unknown authority"). The image may well exist; the node has no

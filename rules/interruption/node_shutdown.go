@@ -11,7 +11,7 @@ func NodeShutdown() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD7001", Name: "node-shutdown", Title: "The pod's node shut down or the pod was preempted",
 		Category: rule.CatInterrupted, Causes: []string{read.CauseNodeShutdown, read.CausePreempted, read.CauseNodeLost, read.CauseNodeDrained, read.CauseNodeAffinity},
-		Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The pod was stopped from outside: the node shut down (spot or preemptible reclaim, scale-down,
 maintenance; kubelet graceful node shutdown: pod reason Shutdown or Terminated, "Pod was terminated
 in response to imminent node shutdown."), the scheduler preempted it for a higher-priority pod

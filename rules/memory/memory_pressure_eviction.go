@@ -10,7 +10,7 @@ import (
 func MemoryPressureEviction() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5002", Name: "memory-pressure-eviction", Title: "The kubelet evicted the pod because its node ran out of memory",
-		Category: rule.CatOutOfMemory, Causes: []string{causeMemoryEviction}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatOutOfMemory, Causes: []string{causeMemoryEviction}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The node ran low on memory and the kubelet evicted the pod ("The node was low on resource:
 memory. ... Container x was using 5Gi, request is 1Gi, has larger consumption of memory."). The
 kubelet evicts the pods that use most memory above their request first, so a task whose memory

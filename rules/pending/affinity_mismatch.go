@@ -8,7 +8,7 @@ import (
 func AffinityMismatch() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2006", Name: "affinity-mismatch", Title: "No node satisfies the task's node or pod affinity",
-		Category: rule.CatResourcePending, Causes: []string{"affinity-mismatch"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"affinity-mismatch"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The scheduler rejected the nodes because of the pod's required node affinity ("didn't match Pod's node
 affinity/selector" with no nodeSelector), its pod (anti-)affinity or topology spread constraints, or
 the node affinity of a PersistentVolume it mounts ("volume node affinity conflict", usually a zone).

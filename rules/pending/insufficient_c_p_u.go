@@ -8,7 +8,7 @@ import (
 func InsufficientCPU() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2009", Name: "insufficient-cpu", Title: "No node has the CPU the task requests",
-		Category: rule.CatResourcePending, Causes: []string{"insufficient-cpu"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"insufficient-cpu"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The scheduler's dominant reason is "Insufficient cpu": no node has the pod's CPU request free. With the
 node summary the detail tells a request larger than any node's allocatable CPU from a busy cluster.` + pendingTimeoutDoc,
 		Fixes: []rule.Fix{

@@ -8,7 +8,7 @@ import (
 func InsufficientGPU() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2007", Name: "insufficient-gpu", Title: "No node has the GPUs the task requests",
-		Category: rule.CatResourcePending, Causes: []string{"insufficient-gpu"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"insufficient-gpu"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The scheduler's dominant reason is "Insufficient nvidia.com/gpu" (or another accelerator resource):
 no node has that many GPUs free. When the node summary is available the detail says whether the
 request can ever fit (the largest allocatable count among nodes versus the request) or whether the

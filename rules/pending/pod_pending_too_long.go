@@ -8,7 +8,7 @@ import (
 func PodPendingTooLong() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2011", Name: "pod-pending-too-long", Title: "The task's pod stays Pending without a recognised reason",
-		Category: rule.CatResourcePending, Causes: []string{"pending-too-long"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"pending-too-long"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The task's pod has been Pending for a long time and no more specific FD2 rule explains why: the
 scheduler gave a reason flytedoctor does not classify (Too many pods, no free ports, every node not
 ready or cordoned), gave no verdict at all (for example the pod names a schedulerName that is not

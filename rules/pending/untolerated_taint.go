@@ -8,7 +8,7 @@ import (
 func UntoleratedTaint() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2004", Name: "untolerated-taint", Title: "The only nodes that fit the task carry a taint it does not tolerate",
-		Category: rule.CatResourcePending, Causes: []string{"untolerated-taint"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"untolerated-taint"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The scheduler rejected nodes because of a taint the pod does not tolerate ("1 node(s) had untolerated
 taint {nvidia.com/gpu: present}"), and those are the nodes that have room for the task's request.
 GPU node groups are usually tainted (nvidia.com/gpu=present:NoSchedule) so that only GPU pods land

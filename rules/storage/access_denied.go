@@ -10,7 +10,7 @@ import (
 func AccessDenied() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3008", Name: "storage-access-denied", Title: "The task was denied access to its data in object storage",
-		Category: rule.CatStoragePermission, Causes: []string{storageAccessDenied}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageAccessDenied}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The task's identity may not read or write a path the execution uses: botocore "An error occurred
 (AccessDenied) when calling the GetObject operation: Access Denied", a HEAD "(403) ... Forbidden"
 (HEAD responses carry no error code), aws-sdk-go "AccessDenied ... status code: 403", GCS "does not

@@ -10,7 +10,7 @@ func BucketCheckFailed() *rule.Rule {
 		ID: "FD3009", Name: "storage-bucket-check-failed", Title: "A bucket the execution uses failed flytedoctor's bucket check",
 		Category: rule.CatStoragePermission,
 		Causes:   []string{storageAccessDenied, storageNoSuchBucket, storageWrongRegion, storageInvalidCreds, storageExpiredCreds, storageClockSkew},
-		Severity: rule.Warning, Requires: []string{"storage"},
+		Severity: rule.Warning, Requires: []rule.Evidence{rule.Storage},
 		Doc: `flytedoctor's HeadBucket on a bucket that holds the execution's Flyte data (metadata, inputs,
 outputs, the raw output prefix) was refused or found nothing. This belongs to no failed node, so it
 is a warning: it explains failures still to come (tasks writing outputs under the raw output

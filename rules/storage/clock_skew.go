@@ -10,7 +10,7 @@ import (
 func ClockSkew() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3002", Name: "storage-clock-skew", Title: "The object store rejected the task's request time",
-		Category: rule.CatStoragePermission, Causes: []string{storageClockSkew}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageClockSkew}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `S3 refuses a signed request whose timestamp is more than 15 minutes away from its own clock
 (RequestTimeTooSkewed: "The difference between the request time and the current time is too
 large"). The node the task pod ran on has a wrong clock. flytekit reports the failed transfer as

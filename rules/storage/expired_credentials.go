@@ -10,7 +10,7 @@ import (
 func ExpiredCredentials() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3003", Name: "storage-expired-credentials", Title: "The task's cloud session token expired",
-		Category: rule.CatStoragePermission, Causes: []string{storageExpiredCreds}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageExpiredCreds}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The task presented temporary credentials whose session had ended (ExpiredToken: "The provided
 token has expired"). This happens with a fixed AWS_SESSION_TOKEN injected into the pod, or with a
 role whose maximum session is shorter than the task; IRSA web-identity credentials refresh

@@ -10,7 +10,7 @@ import (
 func InvalidCredentials() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3004", Name: "storage-invalid-credentials", Title: "The object store rejected the task's access key",
-		Category: rule.CatStoragePermission, Causes: []string{storageInvalidCreds}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageInvalidCreds}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The task signed its request with keys the object store does not accept: InvalidAccessKeyId ("The
 AWS Access Key Id you provided does not exist in our records") or SignatureDoesNotMatch (a wrong
 secret key, or a proxy that rewrites the request). Static keys come from env

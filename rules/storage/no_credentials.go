@@ -11,7 +11,7 @@ import (
 func NoCredentials() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3001", Name: "storage-no-credentials", Title: "The task found no usable cloud credentials for its data",
-		Category: rule.CatStoragePermission, Causes: []string{storageNoCreds}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageNoCreds}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The task's storage client found no credentials at all (botocore "NoCredentialsError: Unable to
 locate credentials", aws-sdk-go "NoCredentialProviders"), or could not exchange its service account
 token for its role (IRSA: "Not authorized to perform sts:AssumeRoleWithWebIdentity",

@@ -11,7 +11,7 @@ import (
 func NoSuchBucket() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3006", Name: "storage-no-such-bucket", Title: "The bucket the task uses does not exist",
-		Category: rule.CatStoragePermission, Causes: []string{storageNoSuchBucket}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageNoSuchBucket}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The object store answered NoSuchBucket ("The specified bucket does not exist") for the bucket the
 task read or wrote: a typo in Flyte's storage config (storage.container, the raw output prefix of
 the launch plan or project), a bucket deleted or not yet created, or, with MinIO-style storage, a

@@ -10,7 +10,7 @@ import (
 func NoSuchKey() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3007", Name: "storage-no-such-key", Title: "An object the task needs does not exist",
-		Category: rule.CatStoragePermission, Causes: []string{storageNoSuchKey}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageNoSuchKey}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The object the task downloads is not there: NoSuchKey, a HEAD 404, or flytekit's
 FlyteDataNotFoundException ("USER:ValueError: ... Received: s3://.... File not found"). When it is
 Flyte's own data (inputs.pb under the propeller metadata prefix, the fast-registered code bundle

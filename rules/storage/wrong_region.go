@@ -11,7 +11,7 @@ import (
 func WrongRegion() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3005", Name: "storage-wrong-region", Title: "The task addressed its bucket in the wrong region",
-		Category: rule.CatStoragePermission, Causes: []string{storageWrongRegion}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{storageWrongRegion}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `S3 answered that the bucket lives in another region: PermanentRedirect ("The bucket you are
 attempting to access must be addressed using the specified endpoint"), a HEAD 301, or
 AuthorizationHeaderMalformed ("the region 'us-east-1' is wrong; expecting 'eu-west-1'"). The

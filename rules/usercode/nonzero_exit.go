@@ -13,7 +13,7 @@ func NonzeroExit() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5102", Name: "nonzero-exit", Title: "The task's container exited non-zero without reporting an error",
 		Category: rule.CatUserCode, Causes: []string{causeNonzeroExit, causeMissingModule, causeStartFailed}, Severity: rule.Error,
-		Requires: []string{"admin", "kube"},
+		Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The task's process exited with a non-zero code before flytekit could write error.pb: a crash
 while importing the task's module, a sys.exit(1), a failing shell command, or an entrypoint that is
 not pyflyte-execute. Flyte's message is "Pod failed. No message received from kubernetes.

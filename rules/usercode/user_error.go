@@ -11,7 +11,7 @@ import (
 func UserError() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5901", Name: "user-error", Title: "The task failed with a user error",
-		Category: rule.CatUserCode, Causes: []string{"user-error"}, Severity: rule.Error, Requires: []string{"admin"}, Fallback: true,
+		Category: rule.CatUserCode, Causes: []string{"user-error"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Fallback: true,
 		Doc: `Flyte reports the failure with kind USER and no more specific rule recognised it: an exception in
 the task's code (flytekit writes USER:<ExceptionType> codes to error.pb), a container that exited
 non-zero, or a plugin's permanent failure. USER failures use the task's own retry budget (retries=),

@@ -11,7 +11,7 @@ import (
 func UserException() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5101", Name: "user-exception", Title: "The task's code raised an exception",
-		Category: rule.CatUserCode, Causes: []string{causeException, causeMissingModule}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatUserCode, Causes: []string{causeException, causeMissingModule}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `flytekit caught an exception from the task function (or from importing the task's module) and
 wrote it to error.pb as a ContainerError with origin USER and the traceback as the message
 ("Trace: ... Message: ValueError: ..."); the pod itself exits 0. Current flytekit uses code
