@@ -214,7 +214,8 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		*into = append(*into, f)
 	}
 	for _, site := range sites(snap) {
-		var hits []Finding
+		var hits, disabled []Finding
+		superseded := map[string]bool{}
 		for _, r := range table {
 			if r.Site == nil || skip[r.ID] {
 				continue
@@ -223,15 +224,24 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 				if h.Subject.Execution == "" {
 					h.Subject = site.Subject()
 				}
+				// A disabled rule still supersedes: turning it off hides its finding, it does
+				// not hand the place to the rule it outranks.
+				for _, id := range r.Supersedes {
+					superseded[id] = true
+				}
 				f := finding(r, *h, cfg)
 				if _, off := cfg.Disabled[r.ID]; off {
-					emit(f, &others)
+					disabled = append(disabled, f)
 					continue
 				}
 				hits = append(hits, f)
 			}
 		}
-		hits = withoutFallbacks(hits, table)
+		notSuperseded := func(f Finding) bool { return superseded[f.RuleID] }
+		for _, f := range slices.DeleteFunc(disabled, notSuperseded) {
+			emit(f, &others)
+		}
+		hits = withoutFallbacks(slices.DeleteFunc(hits, notSuperseded), table)
 		if len(hits) == 0 {
 			continue
 		}

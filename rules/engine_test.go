@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,5 +65,31 @@ func TestRulePanicIsClipped(t *testing.T) {
 	res := rules.Run(snap, []*rule.Rule{r}, rules.Config{})
 	if len(res.Failed) != 1 || len(res.Failed[0].Panic) > 210 || strings.Contains(res.Failed[0].Panic, "\n") {
 		t.Fatalf("failures = %d, panic %d bytes", len(res.Failed), len(res.Failed[0].Panic))
+	}
+}
+
+// FD8003 declares that it supersedes the system-error fallback: without the declaration both
+// match the place, with it only FD8003 does, and disabling FD8003 does not hand it to FD8901.
+func TestSupersedesIsApplied(t *testing.T) {
+	const fixture = "system/testdata/FD8003/fires-event-too-large/snapshot.json"
+	ids := func(res *rules.Result) []string {
+		var out []string
+		for _, f := range res.Findings {
+			out = append(append(out, f.RuleID), f.Corroborated...)
+		}
+		return out
+	}
+	table := rules.Table()
+	if got := ids(rules.Run(casetest.LoadSnapshot(t, fixture), table, rules.Config{})); !slices.Contains(got, "FD8003") || slices.Contains(got, "FD8901") {
+		t.Fatalf("with Supersedes: %v", got)
+	}
+	res := rules.Run(casetest.LoadSnapshot(t, fixture), table, rules.Config{Disabled: map[string]string{"FD8003": "known"}})
+	if got := ids(res); slices.Contains(got, "FD8901") || len(res.Suppressed) != 1 {
+		t.Fatalf("FD8003 disabled: findings %v, %d suppressed", got, len(res.Suppressed))
+	}
+	r := rules.Lookup(table, "FD8003")
+	r.Supersedes = nil
+	if got := ids(rules.Run(casetest.LoadSnapshot(t, fixture), table, rules.Config{})); !slices.Contains(got, "FD8901") {
+		t.Fatalf("without Supersedes FD8901 must match too: %v", got)
 	}
 }

@@ -57,6 +57,11 @@ func Validate(table []*rule.Rule) error {
 				bad(r, "unknown evidence %q in Requires or Reads", q)
 			}
 		}
+		for _, id := range r.Supersedes {
+			if id == r.ID || !slices.ContainsFunc(table, func(o *rule.Rule) bool { return o.ID == id && o.Site != nil }) {
+				bad(r, "supersedes %q, which is not another site rule of the table", id)
+			}
+		}
 		for _, q := range r.Reads {
 			if slices.Contains(r.Requires, q) {
 				bad(r, "evidence %q both required and read", q)

@@ -141,6 +141,9 @@ type Rule struct {
 	Fixes []Fix
 	// Fallback rules fire only where no other rule classified the site.
 	Fallback bool
+	// Supersedes names rules this one explains better: where both match one place, the
+	// engine drops their hits. Precedence lives here, not in a rule testing another's matcher.
+	Supersedes []string
 	// Site classifies one place where something went wrong.
 	Site func(*Site) *Hit
 	// Global looks at the snapshot as a whole.

@@ -26,9 +26,6 @@ UNKNOWN with one "[indices]: message" line per distinct failure; the finding lis
 			if kind == "USER" || s.Stuck || (code == "" && msg == "") {
 				return nil
 			}
-			if flyteSysRetriesRe.MatchString(msg) || read.Contains([]string{"OffloadedInputsReadFailure", "MetadataPrefixCreationFailure", "BadSpecificationError"}, code) {
-				return nil // FD8002, FD8003 say more
-			}
 			h := &rule.Hit{Evidence: []string{read.Clip(msg, 2000)}}
 			if subs, ok := read.ArraySubs(s); ok {
 				n := 0

@@ -13,6 +13,7 @@ func SystemRetriesExhausted() *rule.Rule {
 		ID: "FD8003", Name: "system-retries-exhausted", Title: "Propeller gave up after repeated system errors",
 		Category: rule.CatSystem, Causes: []string{causeSystemRetries, causeEventRecording}, Severity: rule.Error,
 		Requires: []rule.Evidence{rule.Admin}, Fallback: true,
+		Supersedes: []string{"FD8901"}, // says which system retries ran out, and on what
 		Doc: `Propeller failed to process the workflow more times than propeller's max-workflow-retries (10 by
 default) and failed it: code RuntimeExecutionError or "Workflow abort failed", kind SYSTEM, "max
 number of system retry attempts [11/10] exhausted. Last known status message: ...". The last known

@@ -14,6 +14,7 @@ func WorkflowStartFailure() *rule.Rule {
 		ID: "FD8002", Name: "workflow-start-failure", Title: "Propeller could not start the workflow",
 		Category: rule.CatSystem, Causes: []string{causeOffloadedInputs, causeMetadataPrefix, causeBadSpec}, Severity: rule.Error,
 		Requires: []rule.Evidence{rule.Admin}, Fallback: true,
+		Supersedes: []string{"FD8901"}, // says why the workflow could not start
 		Doc: `Propeller failed the workflow before its first node ran, with a SYSTEM error:
 OffloadedInputsReadFailure (propeller could not read the inputs flyteadmin offloaded to
 <metadata container>/metadata/<project>/<domain>/<execution>/inputs: propeller's storage identity
