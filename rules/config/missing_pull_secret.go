@@ -27,7 +27,7 @@ ContainersNotReady|ImagePullBackOff, kind USER, retryable.`,
 		Fixes: []rule.Fix{{Action: "create the pull secret (kubectl create secret docker-registry <name> -n <namespace> ...), or remove it from the service account's imagePullSecrets"}},
 		Site: func(s *rule.Site) *rule.Hit {
 			names, ev := read.PullMissingSecrets(s)
-			if ev == nil || len(read.PullFind(s, read.PullAuth)) > 0 {
+			if ev == nil {
 				return nil
 			}
 			failing, unexplained := read.PullFailing(s), read.PullUnexplained(s)

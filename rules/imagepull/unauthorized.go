@@ -13,6 +13,7 @@ func Unauthorized() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1005", Name: "image-pull-unauthorized", Title: "Registry refused the image pull: credentials missing or not allowed",
 		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
+		Supersedes: []string{"FD4004"}, // names the missing pull secret in its own detail and fixes
 		Doc: `The registry answered the pull with 401 or 403: "pull access denied", "unauthorized:
 authentication required", "no basic auth credentials", "insufficient_scope: authorization failed".
 The node pulled without credentials, with credentials for another registry, or with credentials

@@ -22,8 +22,8 @@ SYSTEM error inside it is left to the system-error fallback.`,
 		Fixes: []rule.Fix{{Action: "read the error and the task's log for the exception, fix the code or its inputs, and relaunch"}},
 		Site: func(s *rule.Site) *rule.Hit {
 			code, msg, kind := s.Error()
-			if kind != "USER" || s.Stuck || read.ChildAborted(s) {
-				return nil // an aborted child is FD8102's warning, not a user error
+			if kind != "USER" || s.Stuck {
+				return nil
 			}
 			line := read.FallbackLine(msg)
 			h := &rule.Hit{Summary: fmt.Sprintf("%s failed with %s", read.Where(s), read.FallbackCode(code, line)),
