@@ -11,12 +11,12 @@ func InsufficientEphemeralStorage() *rule.Rule {
 		Category: rule.CatResourcePending, Causes: []string{"insufficient-ephemeral-storage"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The scheduler's dominant reason is "Insufficient ephemeral-storage": no node has the pod's
 ephemeral-storage request free on its root disk. Flyte tasks request it with
-Resources(ephemeral_storage=...); node groups with small root volumes cannot hold large requests.` + pendingTimeoutDoc,
+Resources(ephemeral_storage=...); node groups with small root volumes cannot hold large requests.` + timeoutDoc,
 		Fixes: []rule.Fix{
 			{Action: "see the nodes' allocatable ephemeral storage", Commands: []string{"kubectl describe nodes"}},
 			{Action: "lower the request, write large data to the blob store instead of local disk, or use nodes with larger root volumes",
 				Commands: []string{`@task(requests=Resources(ephemeral_storage="20Gi"))`}},
 		},
-		Site: pendingCauseSite("insufficient-ephemeral-storage"),
+		Site: causeSite("insufficient-ephemeral-storage"),
 	}
 }

@@ -14,11 +14,11 @@ scheduler gave a reason flytedoctor does not classify (Too many pods, no free po
 ready or cordoned), gave no verdict at all (for example the pod names a schedulerName that is not
 running), or Flyte gave up with code PodPendingTimeout (kind USER, retryable) after
 plugins.k8s.pod-pending-timeout. The finding is an error when Flyte failed the task, and a warning
-while the task is still waiting (QUEUED for at least 5 minutes).` + pendingTimeoutDoc,
+while the task is still waiting (QUEUED for at least 5 minutes).` + timeoutDoc,
 		Fixes: []rule.Fix{
 			{Action: "read the pod's events and conditions", Commands: []string{"kubectl describe pod -n NAMESPACE POD"}},
 			{Action: "set plugins.k8s.pod-pending-timeout in the propeller config so stuck tasks fail instead of waiting forever"},
 		},
-		Site: pendingGenericSite,
+		Site: genericSite,
 	}
 }

@@ -15,11 +15,11 @@ GPU node groups are usually tainted (nvidia.com/gpu=present:NoSchedule) so that 
 there; the pod must carry a matching toleration, from the task's pod template or from Flyte's
 plugins.k8s.resource-tolerations (added to every pod that requests the named resource) or
 default-tolerations. System taints (not-ready, unreachable, control-plane, cordoned) are not
-reported here: adding a toleration for them is not a fix.` + pendingTimeoutDoc,
+reported here: adding a toleration for them is not a fix.` + timeoutDoc,
 		Fixes: []rule.Fix{
 			{Action: "add a toleration for the taint to the task's pod template"},
 			{Action: "see the nodes' taints", Commands: []string{"kubectl describe nodes"}},
 		},
-		Site: pendingCauseSite("untolerated-taint"),
+		Site: causeSite("untolerated-taint"),
 	}
 }
