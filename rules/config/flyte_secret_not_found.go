@@ -27,7 +27,7 @@ retry it.`,
 			var hits []read.PullText
 			var key, group, env, file string
 			for _, t := range read.PullTexts(s) {
-				if m := configFlyteSecretRe.FindStringSubmatch(t.Text); m != nil {
+				if m := flyteSecretRe.FindStringSubmatch(t.Text); m != nil {
 					if group == "" {
 						key, group, env, file = m[1], m[2], m[3], m[4]
 					}
@@ -41,16 +41,16 @@ retry it.`,
 			ns := read.PullNamespace(s, p)
 			h := &rule.Hit{
 				Summary: fmt.Sprintf("the task asked for Flyte secret %s/%s but it was not in the container (neither %s nor %s)", group, key, env, file),
-				Detail: "flytekit raised: " + configSecretLine(hits[0].Text) +
+				Detail: "flytekit raised: " + secretLine(hits[0].Text) +
 					"; the error is a non-recoverable USER error, so Flyte did not retry",
 				Subject: read.PullSubject(s, hits...),
 			}
 			for i, t := range hits {
 				if i < 3 {
-					h.Evidence = append(h.Evidence, t.Source+": "+configSecretLine(t.Text))
+					h.Evidence = append(h.Evidence, t.Source+": "+secretLine(t.Text))
 				}
 			}
-			refd := p != nil && (len(configRefKeys(p, group, true)) > 0 || configVolumeRefs(p, group))
+			refd := p != nil && (len(refKeys(p, group, true)) > 0 || volumeRefs(p, group))
 			switch {
 			case refd:
 				h.Detail += fmt.Sprintf("; the pod did reference secret %q, so the secret or its key %q is missing in namespace %s", group, key, ns)

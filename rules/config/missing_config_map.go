@@ -19,11 +19,11 @@ error with code ContainersNotReady|CreateContainerConfigError; a FailedMount pod
 ContainerCreating and the task INITIALIZING, with no pending timeout by default.`,
 		Fixes: []rule.Fix{{Action: "create the config map in the execution's namespace (kubectl create configmap <name> -n <namespace> --from-literal=<key>=<value>), or fix the reference, then relaunch"}},
 		Site: func(s *rule.Site) *rule.Hit {
-			miss := configFindMissing(s, configConfigMapRe)
+			miss := findMissing(s, configMapRe)
 			if miss == nil {
 				return nil
 			}
-			return configMissingHit(s, miss, "configmap")
+			return missingHit(s, miss, "configmap")
 		},
 	}
 }

@@ -26,11 +26,11 @@ task's environment, or Flyte's secret webhook for secret_requests (older webhook
 non-optional references).`,
 		Fixes: []rule.Fix{{Action: "create the secret in the execution's namespace (kubectl create secret generic <name> -n <namespace> --from-literal=<key>=<value>), or fix the task's reference, then relaunch"}},
 		Site: func(s *rule.Site) *rule.Hit {
-			miss := configFindMissing(s, configSecretRe)
+			miss := findMissing(s, secretRe)
 			if miss == nil {
 				return nil
 			}
-			return configMissingHit(s, miss, "secret")
+			return missingHit(s, miss, "secret")
 		},
 	}
 }

@@ -56,15 +56,15 @@ missing route cannot.`,
 				Subject:  read.PullSubject(s, hits...),
 				Fixes: []rule.Fix{{Action: fix},
 					{Action: "test the registry from the node", Commands: []string{
-						fmt.Sprintf("kubectl debug node/%s -it --image=busybox -- sh -c 'nslookup %s && wget -S -O- https://%s/v2/'", node, pullHostOnly(reg), reg)}}},
+						fmt.Sprintf("kubectl debug node/%s -it --image=busybox -- sh -c 'nslookup %s && wget -S -O- https://%s/v2/'", node, hostOnly(reg), reg)}}},
 			}
 			switch {
-			case pullHostOnly(reg) == "localhost" || strings.HasPrefix(reg, "127."):
+			case hostOnly(reg) == "localhost" || strings.HasPrefix(reg, "127."):
 				h.Fixes = []rule.Fix{{Action: "push the image to a registry the cluster can reach and register the task with that image: " + reg + " is the node's own loopback address, not the machine that built the image"},
 					{Action: "with ImageSpec, set registry= to that registry (ImageSpec(registry=\"ghcr.io/<org>\", ...)) so pyflyte builds, pushes and registers the reachable name"}}
 			case strings.Contains(strings.ToLower(hits[0].Text), "x509") || strings.Contains(hits[0].Text, "tls:"):
 				h.Fixes[1] = rule.Fix{Action: "inspect the certificate chain the registry presents", Commands: []string{
-					fmt.Sprintf("openssl s_client -connect %s -showcerts </dev/null", pullHostPort(reg))}}
+					fmt.Sprintf("openssl s_client -connect %s -showcerts </dev/null", hostPort(reg))}}
 			}
 			return h
 		},

@@ -35,7 +35,7 @@ retryable; retries fail the same way until the credentials are fixed.`,
 			}
 			img := read.PullImage(s, hits...)
 			h := &rule.Hit{
-				Summary:  fmt.Sprintf("the registry refused to let the node pull %s%s (unauthorized)%s", read.OrUnknown(img), pullFrom(img), read.PullAttempts(s)),
+				Summary:  fmt.Sprintf("the registry refused to let the node pull %s%s (unauthorized)%s", read.OrUnknown(img), from(img), read.PullAttempts(s)),
 				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text),
 				Evidence: read.PullEvidence(hits),
 				Subject:  read.PullSubject(s, hits...),
@@ -43,7 +43,7 @@ retryable; retries fail the same way until the credentials are fixed.`,
 			if strings.Contains(hits[0].Text, "does not exist or may require") {
 				h.Detail += "; this registry gives the same answer for a repository that does not exist, so check the name too"
 			}
-			pullAuthAdvice(s, h, img, hits)
+			authAdvice(s, h, img, hits)
 			h.Detail += read.PullStuckNote(s)
 			return h
 		},

@@ -31,7 +31,7 @@ fit the GPU, or the task needs a GPU with more memory.`,
 			if !read.GPUOOMRe.MatchString(msg) {
 				return nil
 			}
-			line := flyteLineMatching(msg, read.GPUOOMRe)
+			line := lineMatching(msg, read.GPUOOMRe)
 			return &rule.Hit{
 				Summary:  fmt.Sprintf("%s ran out of GPU memory", read.Where(s)),
 				Detail:   fmt.Sprintf("%s: %s", read.OrUnknown(code), line),

@@ -36,9 +36,9 @@ what the task really uses prevents it.`,
 				Detail:   "kubelet: " + read.FirstLine(text),
 				Evidence: []string{read.FirstLine(text)},
 			}
-			if m := flyteEvictUsageRe.FindStringSubmatch(text); m != nil {
-				h.Summary += fmt.Sprintf(" (it used %s against a request of %s)", flyteHumanMem(m[2]), m[3])
-				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("request at least what the task uses (%s), equal to its limit", flyteHumanMem(m[2])),
+			if m := evictUsageRe.FindStringSubmatch(text); m != nil {
+				h.Summary += fmt.Sprintf(" (it used %s against a request of %s)", humanMem(m[2]), m[3])
+				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("request at least what the task uses (%s), equal to its limit", humanMem(m[2])),
 					Commands: []string{fmt.Sprintf(`@task(requests=Resources(mem=%q), limits=Resources(mem=%q))`,
 						read.SuggestMem(m[2]), read.SuggestMem(m[2]))}}}
 			}

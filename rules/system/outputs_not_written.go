@@ -27,7 +27,7 @@ wrote outputs somewhere else (a different raw output or metadata bucket than pro
 				return nil
 			}
 			code, msg, _ := s.Error()
-			text, m := s.Find(flyteOutputsRe)
+			text, m := s.Find(outputsRe)
 			if m == nil && code != "OutputsNotFound" && code != "ErrorFileNotFound" && code != "No outputs produced" {
 				return nil
 			}

@@ -24,7 +24,7 @@ or a storage error. A fallback: when another rule recognises the last message, t
 			Commands: []string{"kubectl logs -n flyte deploy/flytepropeller | grep EXECUTION"}}},
 		Site: func(s *rule.Site) *rule.Hit {
 			code, msg, _ := s.Error()
-			m := flyteSysRetriesRe.FindStringSubmatch(msg)
+			m := sysRetriesRe.FindStringSubmatch(msg)
 			if m == nil && code != "RuntimeExecutionError" {
 				return nil
 			}
@@ -44,7 +44,7 @@ or a storage error. A fallback: when another rule recognises the last message, t
 				h.Cause = causeEventRecording
 				h.Summary = "propeller could not record the workflow's events in flyteadmin and gave up"
 				h.Fixes = append(h.Fixes, rule.Fix{Action: "check that flyteadmin is up and reachable from propeller", Commands: []string{"kubectl logs -n flyte deploy/flyteadmin --since=1h"}})
-				if mm := flyteGRPCSizeRe.FindStringSubmatch(last); mm != nil {
+				if mm := gRPCSizeRe.FindStringSubmatch(last); mm != nil {
 					h.Fixes = append(h.Fixes, rule.Fix{Action: fmt.Sprintf("an event (%s bytes) is larger than flyteadmin's gRPC limit (%s bytes): raise flyteadmin's server.grpc.maxMessageSizeBytes or shrink the error message / outputs the task produces", mm[1], mm[2])})
 				}
 			}

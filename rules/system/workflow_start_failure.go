@@ -44,7 +44,7 @@ version mismatch). A fallback: storage-permission rules explain an access-denied
 			switch cause {
 			case causeOffloadedInputs:
 				h.Fixes = []rule.Fix{{Action: "give flytepropeller's storage identity s3:GetObject on flyteadmin's metadata prefix, and check both use the same metadata bucket"}}
-				if uri := cmp.Or(flyteS3URI(msg), s.Execution.InputsURI); strings.HasPrefix(uri, "s3://") {
+				if uri := cmp.Or(s3URI(msg), s.Execution.InputsURI); strings.HasPrefix(uri, "s3://") {
 					bucket, key, _ := strings.Cut(strings.TrimPrefix(uri, "s3://"), "/")
 					h.Fixes = append(h.Fixes, rule.Fix{Action: "check the object and the permission", Commands: []string{
 						fmt.Sprintf("aws s3api head-object --bucket %s --key %s", bucket, key),

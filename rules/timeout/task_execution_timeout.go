@@ -62,7 +62,7 @@ timeout=T and retries=10 usually gets only two attempts before the node times ou
 			}
 			if dur, err := time.ParseDuration(d); err == nil && dur > 0 {
 				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("raise the task's timeout above %s (the node's active deadline becomes twice the timeout), or make each attempt faster", d),
-					Commands: []string{fmt.Sprintf("@task(timeout=%s)", flytePyTimedelta(2*dur))}}}
+					Commands: []string{fmt.Sprintf("@task(timeout=%s)", pyTimedelta(2*dur))}}}
 			}
 			return h
 		},

@@ -28,7 +28,7 @@ SYSTEM error inside it is left to the system-error fallback.`,
 			line := read.FallbackLine(msg)
 			h := &rule.Hit{Summary: fmt.Sprintf("%s failed with %s", read.Where(s), read.FallbackCode(code, line)),
 				Detail: line, Evidence: []string{read.Clip(msg, 2000)}}
-			if f := flyteLogFix(s); f != nil {
+			if f := logFix(s); f != nil {
 				h.Fixes = []rule.Fix{{Action: "read the error and the task's log, fix the code or its inputs, and relaunch"}, *f}
 			}
 			return h
