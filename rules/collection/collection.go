@@ -12,24 +12,24 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-const forbidden = "forbidden" // RBAC / IAM / Admin authorization refused a call
+// Causes the family reports: how a collector's failed calls went wrong.
+const (
+	forbidden     = "forbidden"      // RBAC / IAM / Admin authorization refused a call
+	unreachable   = "unreachable"    // no answer: network, DNS, TLS, timeouts, Unavailable
+	partial       = "partial"        // other failed calls
+	notConfigured = "not-configured" // flytedoctor lacked configuration or credentials
+	// Calls the run's own --timeout or an interrupt cut short: grouped apart, reported as partial.
+	cut = "cut"
+)
 
-const unreachable = "unreachable" // no answer: network, DNS, TLS, timeouts, Unavailable
+// The collectors' record names (rule.Evidence.Collector, as constants for switches).
+const (
+	adminCollector   = "flyteadmin"
+	kubeCollector    = "kube"
+	storageCollector = "s3"
+)
 
-const partial = "partial" // other failed calls
-
-const notConfigured = "not-configured" // flytedoctor lacked configuration or credentials
-
-// Calls the run's own --timeout or an interrupt cut short: grouped apart, reported as partial.
-const cut = "cut"
-
-const admin = "flyteadmin"
-
-const kube = "kube"
-
-const s3 = "s3"
-
-var rBAC = regexp.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
+var rbacRefusal = regexp.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
 
 // causeOf sorts a collection error code into a cause.
 func causeOf(code string) string {
@@ -77,7 +77,7 @@ func whatIsLost(collector, method string) string {
 	case "flyteadmin GetVersion":
 		return "flyteadmin's version"
 	}
-	if collector == s3 {
+	if collector == storageCollector {
 		return "what the execution's storage paths allow"
 	}
 	return ""
@@ -203,7 +203,7 @@ func forbiddenHits(snap *evidence.Snapshot) []rule.Hit {
 		calls, codes, loses, ev := describe(g)
 		h := rule.Hit{Cause: forbidden, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
 		switch g.rec.Collector {
-		case kube:
+		case kubeCollector:
 			if codes == "Unauthorized" {
 				h.Summary = fmt.Sprintf("the Kubernetes API rejected flytedoctor's credentials (Unauthorized) on %s", calls)
 				h.Fixes = []rule.Fix{{Action: "refresh the kubeconfig credentials (aws eks update-kubeconfig, gcloud container clusters get-credentials, az aks get-credentials) and rerun",
@@ -211,8 +211,8 @@ func forbiddenHits(snap *evidence.Snapshot) []rule.Hit {
 				break
 			}
 			h.Summary = fmt.Sprintf("RBAC forbade flytedoctor to %s", calls)
-			h.Fixes = rBACFixes(snap, g)
-		case admin:
+			h.Fixes = rbacFixes(snap, g)
+		case adminCollector:
 			id := snap.Target
 			_, count, _ := count(g)
 			h.Summary = fmt.Sprintf("Flyte Admin refused %s (%s, %s)", calls, codes, count)
@@ -238,16 +238,16 @@ func kubectl(snap *evidence.Snapshot) string {
 	return "kubectl"
 }
 
-// rBACFixes checks each refused verb as the user the API server named, and grants
+// rbacFixes checks each refused verb as the user the API server named, and grants
 // docs/rbac.yaml's roles.
-func rBACFixes(snap *evidence.Snapshot, g group) []rule.Fix {
+func rbacFixes(snap *evidence.Snapshot, g group) []rule.Fix {
 	kubectl := kubectl(snap)
 	var checks []string
 	user := ""
 	onlyNodes := true
 	for _, e := range g.errs {
 		verb, resource, ns := "", "", ""
-		if m := rBAC.FindStringSubmatch(e.Message); m != nil {
+		if m := rbacRefusal.FindStringSubmatch(e.Message); m != nil {
 			user, verb, resource, ns = m[1], m[2], m[3], m[4]
 		} else if v, r, ok := strings.Cut(e.Method, " "); ok {
 			verb, resource = v, r
@@ -301,7 +301,7 @@ func unreachableHits(snap *evidence.Snapshot) []rule.Hit {
 		h := rule.Hit{Cause: unreachable, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
 		timeout := strings.Contains(codes, "DeadlineExceeded") || strings.Contains(codes, "Timeout")
 		switch g.rec.Collector {
-		case admin:
+		case adminCollector:
 			endpoint := "Flyte Admin"
 			if snap.Admin != nil && snap.Admin.Endpoint != "" {
 				endpoint += " at " + snap.Admin.Endpoint
@@ -310,14 +310,14 @@ func unreachableHits(snap *evidence.Snapshot) []rule.Hit {
 			id := snap.Target
 			h.Fixes = []rule.Fix{{Action: "check that " + endpoint + " is reachable from here (VPN, port-forward, DNS) and rerun",
 				Commands: []string{fmt.Sprintf("flytectl get execution -p %s -d %s %s", id.Project, id.Domain, id.Name)}}}
-		case kube:
+		case kubeCollector:
 			server := "the Kubernetes API"
 			if snap.Kube != nil && snap.Kube.Server != "" {
 				server += " at " + snap.Kube.Server
 			}
 			h.Summary = noAnswer(server, g, codes)
 			h.Fixes = []rule.Fix{{Action: "check that " + server + " is reachable and rerun", Commands: []string{kubectl(snap) + " get --raw /readyz"}}}
-		case s3:
+		case storageCollector:
 			h.Summary = noAnswer("the object store", g, codes)
 			endpoint := ""
 			if snap.Storage != nil {
@@ -390,7 +390,7 @@ func cutHit(snap *evidence.Snapshot, h rule.Hit, g group, calls string) rule.Hit
 	h.Summary = fmt.Sprintf("%s was cut short: %s (%s)", g.rec.Collector, reason, calls)
 	if g.errs[0].Code == evidence.CodeRunTimeout {
 		h.Fixes = []rule.Fix{{Action: fmt.Sprintf("rerun with a longer --timeout, or --skip %s if it cannot answer in time", g.rec.Collector)}}
-		if g.rec.Collector == admin {
+		if g.rec.Collector == adminCollector {
 			h.Fixes = []rule.Fix{{Action: "rerun with a longer --timeout; Flyte Admin answered, but not every call in time"}}
 		}
 	} else {
@@ -399,10 +399,10 @@ func cutHit(snap *evidence.Snapshot, h rule.Hit, g group, calls string) rule.Hit
 	// A credential helper that never answered is the likelier story than a slow service.
 	for _, e := range g.errs {
 		switch {
-		case g.rec.Collector == kube && strings.Contains(e.Message, "exec credential plugin"):
+		case g.rec.Collector == kubeCollector && strings.Contains(e.Message, "exec credential plugin"):
 			h.Fixes = append([]rule.Fix{{Action: "run the kubeconfig's exec credential plugin the way kubectl does and see what it waits for (a login, a network call)",
 				Commands: []string{kubectl(snap) + " auth whoami"}}}, h.Fixes...)
-		case g.rec.Collector == s3 && strings.Contains(e.Message, "credential_process"):
+		case g.rec.Collector == storageCollector && strings.Contains(e.Message, "credential_process"):
 			h.Fixes = append([]rule.Fix{{Action: "run the AWS profile's credential_process the way the AWS CLI does and see what it waits for (a login, an MFA prompt)",
 				Commands: []string{"aws sts get-caller-identity"}}}, h.Fixes...)
 		default:
@@ -415,9 +415,9 @@ func cutHit(snap *evidence.Snapshot, h rule.Hit, g group, calls string) rule.Hit
 
 func configFix(collector string) string {
 	switch collector {
-	case s3:
+	case storageCollector:
 		return "fix the AWS configuration flytedoctor uses (--aws-profile, --aws-region, --s3-endpoint, the storage.connection section of the Flyte config), or --skip s3"
-	case kube:
+	case kubeCollector:
 		return "point flytedoctor at the cluster and namespace (--kubeconfig, --context, --namespace), or --skip kube"
 	}
 	return "fix " + collector + "'s configuration and rerun"
@@ -433,12 +433,12 @@ func skipHits(snap *evidence.Snapshot) []rule.Hit {
 		}
 		h := rule.Hit{Cause: notConfigured, Subject: subject(snap), Evidence: []string{rec.Collector + " skipped: " + rec.SkipReason}}
 		switch rec.Collector {
-		case kube:
+		case kubeCollector:
 			why, _, _ := strings.Cut(rec.SkipReason, "; pass ")
 			h.Summary = "Kubernetes evidence was not collected: " + why
 			h.Detail = "pods, events, quotas and node state are missing; the rules classify from Admin's error alone"
 			h.Fixes = []rule.Fix{{Action: "give flytedoctor cluster access (--kubeconfig, --context) to see pods and events"}}
-		case s3:
+		case storageCollector:
 			if rec.SkipReason == "no s3:// paths to probe" {
 				st := snap.Storage
 				if st == nil || len(st.Unprobed) == 0 {
