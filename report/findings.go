@@ -17,11 +17,16 @@ type Report struct {
 	ReportVersion string             `json:"report_version"`
 	Findings      []rules.Finding    `json:"findings"`
 	Suppressed    []rules.Suppressed `json:"suppressed,omitempty"`
+	// Failed lists rules that panicked; their places went unclassified by them.
+	Failed []rules.RuleFailure `json:"rules_failed,omitempty"`
+	// NotEvaluated lists the rules that did not run because their evidence was not collected.
+	NotEvaluated []rules.NotEvaluated `json:"not_evaluated,omitempty"`
 }
 
 // New pairs a snapshot with the engine's result.
 func New(snap *evidence.Snapshot, res *rules.Result) *Report {
-	return &Report{Snapshot: snap, ReportVersion: SchemaVersion, Findings: res.Findings, Suppressed: res.Suppressed}
+	return &Report{Snapshot: snap, ReportVersion: SchemaVersion, Findings: res.Findings, Suppressed: res.Suppressed,
+		Failed: res.Failed, NotEvaluated: res.NotEvaluated}
 }
 
 // writeFindings prints the root causes first, then what else was found, then suppressions.
@@ -59,7 +64,19 @@ func (t *textWriter) writeFindings(r *Report) {
 			t.printf("  %s\n", t.s.Dim(fmt.Sprintf("[%s] %s — %s", s.Finding.RuleID, s.Finding.Summary, s.Reason)))
 		}
 	}
-	if len(roots)+len(rest)+len(r.Suppressed) > 0 {
+	if len(r.Failed) > 0 {
+		t.printf("\n")
+		for _, f := range r.Failed {
+			t.printf("%s\n", t.s.warnText(f.String()))
+		}
+	}
+	if len(r.NotEvaluated) > 0 {
+		t.printf("\n")
+		for _, n := range r.NotEvaluated {
+			t.printf("%s\n", t.s.Dim(n.String()))
+		}
+	}
+	if len(roots)+len(rest)+len(r.Suppressed)+len(r.Failed)+len(r.NotEvaluated) > 0 {
 		t.printf("\n")
 	}
 }

@@ -169,3 +169,64 @@ func TestWriteTextCollectionCallsAndAttempts(t *testing.T) {
 		t.Error("calls not sent are listed one by one")
 	}
 }
+
+// A rule that panics costs one line in the report, naming it, and the report is still written.
+func TestWriteTextRuleFailure(t *testing.T) {
+	snap := nestedFailure()
+	boom := &rules.Rule{ID: "FD2004", Causes: []string{"x"}, Site: func(*rules.Site) *rules.Hit { panic("boom") }}
+	table := append([]*rules.Rule{boom}, rules.Table()...)
+	res := rules.Run(snap, table, rules.Config{})
+	var b bytes.Buffer
+	if err := WriteText(&b, New(snap, res), TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, "rule FD2004 failed: boom (please report)\n"); n != 1 {
+		t.Errorf("failure line appears %d times:\n%s", n, out)
+	}
+	if !strings.Contains(out, "[FD5001]") {
+		t.Errorf("the other rules' findings are missing:\n%s", out)
+	}
+	var j bytes.Buffer
+	if err := WriteJSON(&j, New(snap, res)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(j.String(), `"rules_failed": [`) {
+		t.Errorf("json lacks rules_failed")
+	}
+}
+
+// Rules that need evidence a collector did not collect are named as not evaluated, one line
+// per layer, with the collector's reason.
+func TestWriteTextNotEvaluated(t *testing.T) {
+	snap := nestedFailure()
+	snap.Kube = nil
+	snap.Storage = nil
+	snap.Collection = append(snap.Collection,
+		evidence.CollectorRecord{Collector: "kube", Status: evidence.StatusSkipped, SkipReason: "--skip kube"},
+		evidence.CollectorRecord{Collector: "s3", Status: evidence.StatusFailed,
+			Errors: []evidence.CollectionError{{Method: "GetCallerIdentity", Code: "ConfigError", Message: "x"}}})
+	res := rules.Run(snap, rules.Table(), rules.Config{})
+	var b bytes.Buffer
+	if err := WriteText(&b, New(snap, res), TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"1 rule not evaluated: Kubernetes evidence was not collected (--skip kube); 24 rules ran without it\n",
+		"2 rules not evaluated: Storage (S3) evidence was not collected (failed: ConfigError); 8 rules ran without it\n",
+		"[FD5001]",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	var j bytes.Buffer
+	if err := WriteJSON(&j, New(snap, res)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(j.String(), `"not_evaluated": [`) || !strings.Contains(j.String(), `"rules": [
+        "FD4004"`) {
+		t.Errorf("json lacks not_evaluated:\n%s", j.String()[:2000])
+	}
+}

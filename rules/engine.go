@@ -1,7 +1,10 @@
 package rules
 
 import (
+	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -42,6 +45,148 @@ type Config struct {
 type Result struct {
 	Findings   []Finding    `json:"findings"`
 	Suppressed []Suppressed `json:"suppressed,omitempty"`
+	// Failed lists rules that panicked: a bug in flytedoctor, reported instead of crashing,
+	// so the other rules' findings still reach the user.
+	Failed []RuleFailure `json:"rules_failed,omitempty"`
+	// NotEvaluated lists, per layer of evidence that was not collected, the rules that need it
+	// and so did not run: quiet because they could not look, not because all is well.
+	NotEvaluated []NotEvaluated `json:"not_evaluated,omitempty"`
+}
+
+// NotEvaluated is one layer of evidence that was not collected and the rules it silenced.
+type NotEvaluated struct {
+	Evidence rule.Evidence `json:"evidence"`
+	// Reason is the collector's: its skip reason, or its first error.
+	Reason string   `json:"reason"`
+	Rules  []string `json:"rules"`
+	// Without lists the rules that ran anyway, judging on the other layers alone.
+	Without []string `json:"ran_without_it,omitempty"`
+}
+
+// String is the one line a report prints for the layer.
+func (n NotEvaluated) String() string {
+	s := plural(len(n.Rules), "rule") + " not evaluated: " + n.Evidence.Title() + " evidence was not collected"
+	if n.Reason != "" {
+		s += " (" + n.Reason + ")"
+	}
+	if len(n.Without) > 0 {
+		s += "; " + plural(len(n.Without), "rule") + " ran without it"
+	}
+	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprint(n) + " " + word + "s"
+}
+
+// uncollected finds the layers of evidence the snapshot lacks, with the collector's reason: its
+// record says skipped or failed and the layer is absent. A layer with no record, or with data
+// despite a failed record, counts as collected: rules judge what is there.
+func uncollected(snap *evidence.Snapshot) map[rule.Evidence]string {
+	absent := map[rule.Evidence]bool{
+		rule.Admin: snap.Execution == nil, rule.Kube: snap.Kube == nil, rule.Storage: snap.Storage == nil,
+	}
+	out := map[rule.Evidence]string{}
+	for _, e := range rule.EvidenceLayers {
+		for _, rec := range snap.Collection {
+			if rec.Collector != e.Collector() || !absent[e] {
+				continue
+			}
+			switch rec.Status {
+			case evidence.StatusSkipped:
+				out[e] = clip(rec.SkipReason, 120)
+			case evidence.StatusFailed:
+				why := "failed"
+				if len(rec.Errors) > 0 {
+					why = "failed: " + rec.Errors[0].Code
+				}
+				out[e] = clip(why, 120)
+			}
+		}
+	}
+	return out
+}
+
+// notEvaluated sorts the table's rules against the uncollected layers; skip says which rules
+// must not run.
+func notEvaluated(table []*rule.Rule, missing map[rule.Evidence]string) (skip map[string]bool, out []NotEvaluated) {
+	skip = map[string]bool{}
+	for _, e := range rule.EvidenceLayers {
+		why, ok := missing[e]
+		if !ok {
+			continue
+		}
+		n := NotEvaluated{Evidence: e, Reason: why}
+		for _, r := range table {
+			switch {
+			case slices.Contains(r.Requires, e):
+				n.Rules = append(n.Rules, r.ID)
+				skip[r.ID] = true
+			case slices.Contains(r.Reads, e):
+				n.Without = append(n.Without, r.ID)
+			}
+		}
+		if len(n.Rules) > 0 {
+			out = append(out, n)
+		}
+	}
+	// A rule skipped for one layer does not also run "without" another.
+	for i := range out {
+		out[i].Without = slices.DeleteFunc(out[i].Without, func(id string) bool { return skip[id] })
+	}
+	return skip, out
+}
+
+func clip(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// RuleFailure is one rule's panic, once per place (or once for a global rule).
+type RuleFailure struct {
+	RuleID string `json:"rule_id"`
+	// Subject is the place the rule was classifying; empty for a global rule.
+	Subject rule.Subject `json:"subject,omitzero"`
+	Panic   string       `json:"panic"`
+}
+
+// String is the one line a report prints for the failure.
+func (f RuleFailure) String() string {
+	return "rule " + f.RuleID + " failed: " + f.Panic + " (please report)"
+}
+
+// recovered turns a rule's panic into a RuleFailure; the value is clipped so a panic quoting
+// a huge message stays one line.
+func recovered(id string, sub rule.Subject, v any) RuleFailure {
+	return RuleFailure{RuleID: id, Subject: sub, Panic: clip(fmt.Sprint(v), 200)}
+}
+
+// runSite runs one site rule on one place, recovering a panic into res.Failed.
+func runSite(r *rule.Rule, s *rule.Site, res *Result) (h *rule.Hit) {
+	defer func() {
+		if v := recover(); v != nil {
+			res.Failed = append(res.Failed, recovered(r.ID, s.Subject(), v))
+			h = nil
+		}
+	}()
+	return r.Site(s)
+}
+
+// runGlobal runs one global rule, recovering a panic into res.Failed.
+func runGlobal(r *rule.Rule, snap *evidence.Snapshot, res *Result) (hits []rule.Hit) {
+	defer func() {
+		if v := recover(); v != nil {
+			res.Failed = append(res.Failed, recovered(r.ID, rule.Subject{}, v))
+			hits = nil
+		}
+	}()
+	return r.Global(snap)
 }
 
 // Worst returns the highest severity among the findings, and whether there is any.
@@ -58,6 +203,8 @@ func (r *Result) Worst() (rule.Severity, bool) {
 // Run classifies the snapshot with the table's rules.
 func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 	res := &Result{Findings: []Finding{}}
+	skip, notRun := notEvaluated(table, uncollected(snap))
+	res.NotEvaluated = notRun
 	var roots, others []Finding
 	emit := func(f Finding, into *[]Finding) {
 		if why, off := cfg.Disabled[f.RuleID]; off {
@@ -67,24 +214,34 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		*into = append(*into, f)
 	}
 	for _, site := range sites(snap) {
-		var hits []Finding
+		var hits, disabled []Finding
+		superseded := map[string]bool{}
 		for _, r := range table {
-			if r.Site == nil {
+			if r.Site == nil || skip[r.ID] {
 				continue
 			}
-			if h := r.Site(site); h != nil {
+			if h := runSite(r, site, res); h != nil {
 				if h.Subject.Execution == "" {
 					h.Subject = site.Subject()
 				}
+				// A disabled rule still supersedes: turning it off hides its finding, it does
+				// not hand the place to the rule it outranks.
+				for _, id := range r.Supersedes {
+					superseded[id] = true
+				}
 				f := finding(r, *h, cfg)
 				if _, off := cfg.Disabled[r.ID]; off {
-					emit(f, &others)
+					disabled = append(disabled, f)
 					continue
 				}
 				hits = append(hits, f)
 			}
 		}
-		hits = withoutFallbacks(hits, table)
+		notSuperseded := func(f Finding) bool { return superseded[f.RuleID] }
+		for _, f := range slices.DeleteFunc(disabled, notSuperseded) {
+			emit(f, &others)
+		}
+		hits = withoutFallbacks(slices.DeleteFunc(hits, notSuperseded), table)
 		if len(hits) == 0 {
 			continue
 		}
@@ -111,10 +268,10 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		emit(root, &roots)
 	}
 	for _, r := range table {
-		if r.Global == nil {
+		if r.Global == nil || skip[r.ID] {
 			continue
 		}
-		for _, h := range r.Global(snap) {
+		for _, h := range runGlobal(r, snap, res) {
 			emit(finding(r, h, cfg), &others)
 		}
 	}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -38,8 +39,8 @@ func Explain(r *rule.Rule) string {
 		b.WriteString(" (fallback: only where no specific rule matched)")
 	}
 	b.WriteString("\n")
-	if len(r.Requires) > 0 {
-		fmt.Fprintf(&b, "- reads: %s evidence\n", strings.Join(r.Requires, ", "))
+	if reads := evidenceRead(r); reads != "" {
+		fmt.Fprintf(&b, "- reads: %s\n", reads)
 	}
 	b.WriteString("\n")
 	b.WriteString(strings.TrimSpace(dedent(r.Doc)))
@@ -60,4 +61,28 @@ func dedent(s string) string {
 		lines[i] = strings.TrimSpace(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// evidenceRead says what the rule reads: "admin evidence", "admin evidence, and kube evidence
+// when collected"; "" for a rule that reads only the collection records.
+func evidenceRead(r *rule.Rule) string {
+	names := func(es []rule.Evidence) string {
+		var out []string
+		for _, e := range rule.EvidenceLayers {
+			if slices.Contains(es, e) {
+				out = append(out, string(e))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	req, opt := names(r.Requires), names(r.Reads)
+	switch {
+	case req != "" && opt != "":
+		return req + " evidence, and " + opt + " evidence when collected"
+	case opt != "":
+		return opt + " evidence when collected"
+	case req != "":
+		return req + " evidence"
+	}
+	return ""
 }

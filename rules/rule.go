@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
@@ -51,9 +52,19 @@ func Validate(table []*rule.Rule) error {
 		if (r.Site == nil) == (r.Global == nil) {
 			bad(r, "set exactly one of Site and Global")
 		}
-		for _, q := range r.Requires {
-			if !read.Contains([]string{"admin", "kube", "storage"}, q) {
-				bad(r, "unknown evidence %q in Requires", q)
+		for _, q := range append(append([]rule.Evidence{}, r.Requires...), r.Reads...) {
+			if !slices.Contains(rule.EvidenceLayers, q) {
+				bad(r, "unknown evidence %q in Requires or Reads", q)
+			}
+		}
+		for _, id := range r.Supersedes {
+			if id == r.ID || !slices.ContainsFunc(table, func(o *rule.Rule) bool { return o.ID == id && o.Site != nil }) {
+				bad(r, "supersedes %q, which is not another site rule of the table", id)
+			}
+		}
+		for _, q := range r.Reads {
+			if slices.Contains(r.Requires, q) {
+				bad(r, "evidence %q both required and read", q)
 			}
 		}
 	}

@@ -12,43 +12,43 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-const collectionForbidden = "forbidden" // RBAC / IAM / Admin authorization refused a call
+// Causes the family reports: how a collector's failed calls went wrong.
+const (
+	forbidden     = "forbidden"      // RBAC / IAM / Admin authorization refused a call
+	unreachable   = "unreachable"    // no answer: network, DNS, TLS, timeouts, Unavailable
+	partial       = "partial"        // other failed calls
+	notConfigured = "not-configured" // flytedoctor lacked configuration or credentials
+	// Calls the run's own --timeout or an interrupt cut short: grouped apart, reported as partial.
+	cut = "cut"
+)
 
-const collectionUnreachable = "unreachable" // no answer: network, DNS, TLS, timeouts, Unavailable
+// The collectors' record names (rule.Evidence.Collector, as constants for switches).
+const (
+	adminCollector   = "flyteadmin"
+	kubeCollector    = "kube"
+	storageCollector = "s3"
+)
 
-const collectionPartial = "partial" // other failed calls
+var rbacRefusal = regexp.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
 
-const collectionNotConfigured = "not-configured" // flytedoctor lacked configuration or credentials
-
-// Calls the run's own --timeout or an interrupt cut short: grouped apart, reported as partial.
-const collectionCut = "cut"
-
-const collectionAdmin = "flyteadmin"
-
-const collectionKube = "kube"
-
-const collectionS3 = "s3"
-
-var collectionRBAC = regexp.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
-
-// collectionKind sorts a collection error code into a cause.
-func collectionKind(code string) string {
+// causeOf sorts a collection error code into a cause.
+func causeOf(code string) string {
 	switch code {
 	case "Forbidden", "PermissionDenied", "Unauthenticated", "Unauthorized", "AccessDenied":
-		return collectionForbidden
+		return forbidden
 	case "Unavailable", "DeadlineExceeded", "Timeout", "ConnectionRefused", "DNSError", "TLSError",
 		"NetworkError", "ServiceUnavailable":
-		return collectionUnreachable
+		return unreachable
 	case "ConfigError", "Invalid":
-		return collectionNotConfigured
+		return notConfigured
 	case evidence.CodeRunTimeout, evidence.CodeInterrupted:
-		return collectionCut
+		return cut
 	}
-	return collectionPartial
+	return partial
 }
 
-// collectionLoses says what a failed call leaves out of the report.
-func collectionLoses(collector, method string) string {
+// whatIsLost says what a failed call leaves out of the report.
+func whatIsLost(collector, method string) string {
 	switch collector + " " + method {
 	case "kube list pods":
 		return "the execution's pods (states, exit codes, reasons)"
@@ -77,32 +77,32 @@ func collectionLoses(collector, method string) string {
 	case "flyteadmin GetVersion":
 		return "flyteadmin's version"
 	}
-	if collector == collectionS3 {
+	if collector == storageCollector {
 		return "what the execution's storage paths allow"
 	}
 	return ""
 }
 
-// collectionGroup is one collector's errors of one kind.
-type collectionGroup struct {
+// group is one collector's errors of one kind.
+type group struct {
 	rec  evidence.CollectorRecord
 	errs []evidence.CollectionError
 }
 
-// collectionGroups returns, per collector in record order, its errors of the given kind.
-func collectionGroups(snap *evidence.Snapshot, kind string) []collectionGroup {
-	var out []collectionGroup
+// groups returns, per collector in record order, its errors of the given kind.
+func groups(snap *evidence.Snapshot, kind string) []group {
+	var out []group
 	for _, rec := range snap.Collection {
 		if rec.Status != evidence.StatusPartial && rec.Status != evidence.StatusFailed {
 			continue
 		}
-		g := collectionGroup{rec: rec}
+		g := group{rec: rec}
 		for _, e := range rec.Errors {
-			if collectionKind(e.Code) == kind {
+			if causeOf(e.Code) == kind {
 				g.errs = append(g.errs, e)
 			}
 		}
-		if len(rec.Errors) == 0 && kind == collectionPartial {
+		if len(rec.Errors) == 0 && kind == partial {
 			g.errs = []evidence.CollectionError{{Method: "Collect", Target: rec.Collector, Code: rec.Status,
 				Message: "the collector recorded status " + rec.Status + " without an error"}}
 		}
@@ -113,8 +113,8 @@ func collectionGroups(snap *evidence.Snapshot, kind string) []collectionGroup {
 	return out
 }
 
-// collectionDescribe summarises a group: the distinct calls, what they leave out, the evidence.
-func collectionDescribe(g collectionGroup) (calls, codes, loses string, evidenceLines []string) {
+// describe summarises a group: the distinct calls, what they leave out, the evidence.
+func describe(g group) (calls, codes, loses string, evidenceLines []string) {
 	var c, k, l []string
 	for _, e := range g.errs {
 		if !read.Contains(c, e.Method) {
@@ -123,7 +123,7 @@ func collectionDescribe(g collectionGroup) (calls, codes, loses string, evidence
 		if !read.Contains(k, e.Code) {
 			k = append(k, e.Code)
 		}
-		if x := collectionLoses(g.rec.Collector, e.Method); x != "" && !read.Contains(l, x) {
+		if x := whatIsLost(g.rec.Collector, e.Method); x != "" && !read.Contains(l, x) {
 			l = append(l, x)
 		}
 		msg := e.Message
@@ -144,14 +144,14 @@ func collectionDescribe(g collectionGroup) (calls, codes, loses string, evidence
 	return strings.Join(c, ", "), strings.Join(k, ", "), strings.Join(l, "; "), evidenceLines
 }
 
-func collectionSubject(snap *evidence.Snapshot) rule.Subject {
+func subject(snap *evidence.Snapshot) rule.Subject {
 	return rule.Subject{Execution: snap.Target.String()}
 }
 
-// collectionCount counts a group's failed calls the way the collection record counts calls
+// count counts a group's failed calls the way the collection record counts calls
 // and attempts ("1 call, 5 attempts"). Calls never sent (the run ended while they waited) are
 // not among the record's calls: notSent counts them apart.
-func collectionCount(g collectionGroup) (sent int, count string, notSent int) {
+func count(g group) (sent int, count string, notSent int) {
 	attempts := 0
 	for _, e := range g.errs {
 		if e.NotSent {
@@ -164,10 +164,10 @@ func collectionCount(g collectionGroup) (sent int, count string, notSent int) {
 	return sent, evidence.CountText(sent, attempts, g.rec.Attempts != nil), notSent
 }
 
-// collectionNoAnswer is the summary of calls that got no answer from service: "X did not
+// noAnswer is the summary of calls that got no answer from service: "X did not
 // answer ListNodeExecutions (Unavailable, 1 call, 5 attempts)", then the calls never sent.
-func collectionNoAnswer(service string, g collectionGroup, codes string) string {
-	sent, count, notSent := collectionCount(g)
+func noAnswer(service string, g group, codes string) string {
+	sent, count, notSent := count(g)
 	var answered, unsent []string
 	for _, e := range g.errs {
 		l := &answered
@@ -189,7 +189,7 @@ func collectionNoAnswer(service string, g collectionGroup, codes string) string 
 	return s
 }
 
-func collectionDetail(g collectionGroup, loses string) string {
+func detail(g group, loses string) string {
 	d := fmt.Sprintf("%s (status %s): %s", g.rec.Collector, g.rec.Status, g.errs[0].Message)
 	if loses != "" {
 		d += "; the report lacks " + loses
@@ -197,24 +197,24 @@ func collectionDetail(g collectionGroup, loses string) string {
 	return d
 }
 
-func collectionForbiddenHits(snap *evidence.Snapshot) []rule.Hit {
+func forbiddenHits(snap *evidence.Snapshot) []rule.Hit {
 	var hits []rule.Hit
-	for _, g := range collectionGroups(snap, collectionForbidden) {
-		calls, codes, loses, ev := collectionDescribe(g)
-		h := rule.Hit{Cause: collectionForbidden, Subject: collectionSubject(snap), Evidence: ev, Detail: collectionDetail(g, loses)}
+	for _, g := range groups(snap, forbidden) {
+		calls, codes, loses, ev := describe(g)
+		h := rule.Hit{Cause: forbidden, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
 		switch g.rec.Collector {
-		case collectionKube:
+		case kubeCollector:
 			if codes == "Unauthorized" {
 				h.Summary = fmt.Sprintf("the Kubernetes API rejected flytedoctor's credentials (Unauthorized) on %s", calls)
 				h.Fixes = []rule.Fix{{Action: "refresh the kubeconfig credentials (aws eks update-kubeconfig, gcloud container clusters get-credentials, az aks get-credentials) and rerun",
-					Commands: []string{collectionKubectl(snap) + " auth whoami"}}}
+					Commands: []string{kubectl(snap) + " auth whoami"}}}
 				break
 			}
 			h.Summary = fmt.Sprintf("RBAC forbade flytedoctor to %s", calls)
-			h.Fixes = collectionRBACFixes(snap, g)
-		case collectionAdmin:
+			h.Fixes = rbacFixes(snap, g)
+		case adminCollector:
 			id := snap.Target
-			_, count, _ := collectionCount(g)
+			_, count, _ := count(g)
 			h.Summary = fmt.Sprintf("Flyte Admin refused %s (%s, %s)", calls, codes, count)
 			action := fmt.Sprintf("ask a Flyte administrator for read access to project %s, domain %s, then rerun", id.Project, id.Domain)
 			if strings.Contains(codes, "Unauthenticated") {
@@ -230,24 +230,24 @@ func collectionForbiddenHits(snap *evidence.Snapshot) []rule.Hit {
 	return hits
 }
 
-// collectionKubectl is kubectl pointed at the context flytedoctor used.
-func collectionKubectl(snap *evidence.Snapshot) string {
+// kubectl is kubectl pointed at the context flytedoctor used.
+func kubectl(snap *evidence.Snapshot) string {
 	if k := snap.Kube; k != nil && k.Context != "" {
 		return "kubectl --context " + k.Context
 	}
 	return "kubectl"
 }
 
-// collectionRBACFixes checks each refused verb as the user the API server named, and grants
+// rbacFixes checks each refused verb as the user the API server named, and grants
 // docs/rbac.yaml's roles.
-func collectionRBACFixes(snap *evidence.Snapshot, g collectionGroup) []rule.Fix {
-	kubectl := collectionKubectl(snap)
+func rbacFixes(snap *evidence.Snapshot, g group) []rule.Fix {
+	kubectl := kubectl(snap)
 	var checks []string
 	user := ""
 	onlyNodes := true
 	for _, e := range g.errs {
 		verb, resource, ns := "", "", ""
-		if m := collectionRBAC.FindStringSubmatch(e.Message); m != nil {
+		if m := rbacRefusal.FindStringSubmatch(e.Message); m != nil {
 			user, verb, resource, ns = m[1], m[2], m[3], m[4]
 		} else if v, r, ok := strings.Cut(e.Method, " "); ok {
 			verb, resource = v, r
@@ -294,31 +294,31 @@ func collectionRBACFixes(snap *evidence.Snapshot, g collectionGroup) []rule.Fix 
 	return fixes
 }
 
-func collectionUnreachableHits(snap *evidence.Snapshot) []rule.Hit {
+func unreachableHits(snap *evidence.Snapshot) []rule.Hit {
 	var hits []rule.Hit
-	for _, g := range collectionGroups(snap, collectionUnreachable) {
-		calls, codes, loses, ev := collectionDescribe(g)
-		h := rule.Hit{Cause: collectionUnreachable, Subject: collectionSubject(snap), Evidence: ev, Detail: collectionDetail(g, loses)}
+	for _, g := range groups(snap, unreachable) {
+		calls, codes, loses, ev := describe(g)
+		h := rule.Hit{Cause: unreachable, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
 		timeout := strings.Contains(codes, "DeadlineExceeded") || strings.Contains(codes, "Timeout")
 		switch g.rec.Collector {
-		case collectionAdmin:
+		case adminCollector:
 			endpoint := "Flyte Admin"
 			if snap.Admin != nil && snap.Admin.Endpoint != "" {
 				endpoint += " at " + snap.Admin.Endpoint
 			}
-			h.Summary = collectionNoAnswer(endpoint, g, codes)
+			h.Summary = noAnswer(endpoint, g, codes)
 			id := snap.Target
 			h.Fixes = []rule.Fix{{Action: "check that " + endpoint + " is reachable from here (VPN, port-forward, DNS) and rerun",
 				Commands: []string{fmt.Sprintf("flytectl get execution -p %s -d %s %s", id.Project, id.Domain, id.Name)}}}
-		case collectionKube:
+		case kubeCollector:
 			server := "the Kubernetes API"
 			if snap.Kube != nil && snap.Kube.Server != "" {
 				server += " at " + snap.Kube.Server
 			}
-			h.Summary = collectionNoAnswer(server, g, codes)
-			h.Fixes = []rule.Fix{{Action: "check that " + server + " is reachable and rerun", Commands: []string{collectionKubectl(snap) + " get --raw /readyz"}}}
-		case collectionS3:
-			h.Summary = collectionNoAnswer("the object store", g, codes)
+			h.Summary = noAnswer(server, g, codes)
+			h.Fixes = []rule.Fix{{Action: "check that " + server + " is reachable and rerun", Commands: []string{kubectl(snap) + " get --raw /readyz"}}}
+		case storageCollector:
+			h.Summary = noAnswer("the object store", g, codes)
 			endpoint := ""
 			if snap.Storage != nil {
 				endpoint = snap.Storage.Identity.Endpoint
@@ -328,7 +328,7 @@ func collectionUnreachableHits(snap *evidence.Snapshot) []rule.Hit {
 				action = "check that the S3 endpoint " + endpoint + " is reachable from here (proxy, --s3-endpoint) and rerun"
 			}
 			cmd := "aws s3api list-buckets --max-items 1"
-			if b := collectionBucket(g.errs[0].Target); b != "" {
+			if b := bucket(g.errs[0].Target); b != "" {
 				cmd = "aws s3api head-bucket --bucket " + b
 			}
 			h.Fixes = []rule.Fix{{Action: action, Commands: []string{cmd}}}
@@ -344,7 +344,7 @@ func collectionUnreachableHits(snap *evidence.Snapshot) []rule.Hit {
 	return hits
 }
 
-func collectionBucket(target string) string {
+func bucket(target string) string {
 	if rest, ok := strings.CutPrefix(target, "s3://"); ok {
 		b, _, _ := strings.Cut(rest, "/")
 		return b
@@ -352,19 +352,19 @@ func collectionBucket(target string) string {
 	return ""
 }
 
-func collectionOtherHits(snap *evidence.Snapshot) []rule.Hit {
+func otherHits(snap *evidence.Snapshot) []rule.Hit {
 	var hits []rule.Hit
-	for _, kind := range []string{collectionNotConfigured, collectionCut, collectionPartial} {
-		for _, g := range collectionGroups(snap, kind) {
-			calls, codes, loses, ev := collectionDescribe(g)
-			h := rule.Hit{Cause: kind, Subject: collectionSubject(snap), Evidence: ev, Detail: collectionDetail(g, loses)}
-			if kind == collectionCut {
-				hits = append(hits, collectionCutHit(snap, h, g, calls))
+	for _, kind := range []string{notConfigured, cut, partial} {
+		for _, g := range groups(snap, kind) {
+			calls, codes, loses, ev := describe(g)
+			h := rule.Hit{Cause: kind, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
+			if kind == cut {
+				hits = append(hits, cutHit(snap, h, g, calls))
 				continue
 			}
-			if kind == collectionNotConfigured {
+			if kind == notConfigured {
 				h.Summary = fmt.Sprintf("%s could not start: %s", g.rec.Collector, read.FirstLine(g.errs[0].Message))
-				h.Fixes = []rule.Fix{{Action: collectionConfigFix(g.rec.Collector)}}
+				h.Fixes = []rule.Fix{{Action: configFix(g.rec.Collector)}}
 			} else {
 				verb := "returned partial results"
 				if g.rec.Status == evidence.StatusFailed {
@@ -379,10 +379,10 @@ func collectionOtherHits(snap *evidence.Snapshot) []rule.Hit {
 	return hits
 }
 
-// collectionCutHit words a collector that the run's stop cut short. The messages start with
+// cutHit words a collector that the run's stop cut short. The messages start with
 // the stop's reason ("timed out after --timeout 5s: ...", "interrupted by SIGINT: ...").
-func collectionCutHit(snap *evidence.Snapshot, h rule.Hit, g collectionGroup, calls string) rule.Hit {
-	h.Cause = collectionPartial
+func cutHit(snap *evidence.Snapshot, h rule.Hit, g group, calls string) rule.Hit {
+	h.Cause = partial
 	reason, _, ok := strings.Cut(g.errs[0].Message, ": ")
 	if !ok {
 		reason = "the run stopped"
@@ -390,7 +390,7 @@ func collectionCutHit(snap *evidence.Snapshot, h rule.Hit, g collectionGroup, ca
 	h.Summary = fmt.Sprintf("%s was cut short: %s (%s)", g.rec.Collector, reason, calls)
 	if g.errs[0].Code == evidence.CodeRunTimeout {
 		h.Fixes = []rule.Fix{{Action: fmt.Sprintf("rerun with a longer --timeout, or --skip %s if it cannot answer in time", g.rec.Collector)}}
-		if g.rec.Collector == collectionAdmin {
+		if g.rec.Collector == adminCollector {
 			h.Fixes = []rule.Fix{{Action: "rerun with a longer --timeout; Flyte Admin answered, but not every call in time"}}
 		}
 	} else {
@@ -399,10 +399,10 @@ func collectionCutHit(snap *evidence.Snapshot, h rule.Hit, g collectionGroup, ca
 	// A credential helper that never answered is the likelier story than a slow service.
 	for _, e := range g.errs {
 		switch {
-		case g.rec.Collector == collectionKube && strings.Contains(e.Message, "exec credential plugin"):
+		case g.rec.Collector == kubeCollector && strings.Contains(e.Message, "exec credential plugin"):
 			h.Fixes = append([]rule.Fix{{Action: "run the kubeconfig's exec credential plugin the way kubectl does and see what it waits for (a login, a network call)",
-				Commands: []string{collectionKubectl(snap) + " auth whoami"}}}, h.Fixes...)
-		case g.rec.Collector == collectionS3 && strings.Contains(e.Message, "credential_process"):
+				Commands: []string{kubectl(snap) + " auth whoami"}}}, h.Fixes...)
+		case g.rec.Collector == storageCollector && strings.Contains(e.Message, "credential_process"):
 			h.Fixes = append([]rule.Fix{{Action: "run the AWS profile's credential_process the way the AWS CLI does and see what it waits for (a login, an MFA prompt)",
 				Commands: []string{"aws sts get-caller-identity"}}}, h.Fixes...)
 		default:
@@ -413,38 +413,38 @@ func collectionCutHit(snap *evidence.Snapshot, h rule.Hit, g collectionGroup, ca
 	return h
 }
 
-func collectionConfigFix(collector string) string {
+func configFix(collector string) string {
 	switch collector {
-	case collectionS3:
+	case storageCollector:
 		return "fix the AWS configuration flytedoctor uses (--aws-profile, --aws-region, --s3-endpoint, the storage.connection section of the Flyte config), or --skip s3"
-	case collectionKube:
+	case kubeCollector:
 		return "point flytedoctor at the cluster and namespace (--kubeconfig, --context, --namespace), or --skip kube"
 	}
 	return "fix " + collector + "'s configuration and rerun"
 }
 
-// collectionSkipHits reports collectors skipped for want of access or configuration, as info.
+// skipHits reports collectors skipped for want of access or configuration, as info.
 // A --skip the user asked for is no finding, nor is a storage collector with nothing to probe.
-func collectionSkipHits(snap *evidence.Snapshot) []rule.Hit {
+func skipHits(snap *evidence.Snapshot) []rule.Hit {
 	var hits []rule.Hit
 	for _, rec := range snap.Collection {
 		if rec.Status != evidence.StatusSkipped || strings.HasPrefix(rec.SkipReason, "--skip") {
 			continue
 		}
-		h := rule.Hit{Cause: collectionNotConfigured, Subject: collectionSubject(snap), Evidence: []string{rec.Collector + " skipped: " + rec.SkipReason}}
+		h := rule.Hit{Cause: notConfigured, Subject: subject(snap), Evidence: []string{rec.Collector + " skipped: " + rec.SkipReason}}
 		switch rec.Collector {
-		case collectionKube:
+		case kubeCollector:
 			why, _, _ := strings.Cut(rec.SkipReason, "; pass ")
 			h.Summary = "Kubernetes evidence was not collected: " + why
 			h.Detail = "pods, events, quotas and node state are missing; the rules classify from Admin's error alone"
 			h.Fixes = []rule.Fix{{Action: "give flytedoctor cluster access (--kubeconfig, --context) to see pods and events"}}
-		case collectionS3:
+		case storageCollector:
 			if rec.SkipReason == "no s3:// paths to probe" {
 				st := snap.Storage
 				if st == nil || len(st.Unprobed) == 0 {
 					continue
 				}
-				schemes := collectionSchemes(st.Unprobed)
+				schemes := schemes(st.Unprobed)
 				h.Summary = fmt.Sprintf("the execution's data is on %s, which flytedoctor does not probe", schemes)
 				h.Detail = fmt.Sprintf("%d paths were not probed, e.g. %s (%s)", len(st.Unprobed), st.Unprobed[0].URI, read.OrUnknown(st.Unprobed[0].Reason))
 				h.Fixes = []rule.Fix{{Action: "check the task's access to those paths with the cloud's own tools (gcloud storage ls, az storage blob list)"}}
@@ -462,7 +462,7 @@ func collectionSkipHits(snap *evidence.Snapshot) []rule.Hit {
 	return hits
 }
 
-func collectionSchemes(paths []evidence.StoragePath) string {
+func schemes(paths []evidence.StoragePath) string {
 	var out []string
 	for _, p := range paths {
 		s, _, ok := strings.Cut(p.URI, "://")
@@ -477,9 +477,9 @@ func collectionSchemes(paths []evidence.StoragePath) string {
 	return strings.Join(out, ", ")
 }
 
-// collectionTaskRoleHits reports an --as-task-role that could not be honoured: the probes then
+// taskRoleHits reports an --as-task-role that could not be honoured: the probes then
 // ran as flytedoctor's own identity.
-func collectionTaskRoleHits(snap *evidence.Snapshot) []rule.Hit {
+func taskRoleHits(snap *evidence.Snapshot) []rule.Hit {
 	st := snap.Storage
 	if st == nil || st.Identity.AssumeError == "" {
 		return nil
@@ -489,14 +489,14 @@ func collectionTaskRoleHits(snap *evidence.Snapshot) []rule.Hit {
 	if who == "unknown" && id.Source != "" {
 		who = "credentials from " + id.Source
 	}
-	h := rule.Hit{Subject: collectionSubject(snap), Evidence: []string{"storage identity: " + id.AssumeError},
+	h := rule.Hit{Subject: subject(snap), Evidence: []string{"storage identity: " + id.AssumeError},
 		Detail: fmt.Sprintf("%s; the probes ran as %s, which may have other rights than the task", strings.TrimSuffix(id.AssumeError, "; probes ran as the caller"), who)}
 	role := ""
 	if ex := snap.Execution; ex != nil {
 		role = ex.IAMRole
 	}
 	if strings.Contains(id.AssumeError, "AccessDenied") || strings.Contains(id.AssumeError, "not authorized") {
-		h.Cause = collectionForbidden
+		h.Cause = forbidden
 		h.Summary = "flytedoctor was not allowed to assume the task's role: the storage probes ran as flytedoctor"
 		caller := cmp.Or(read.RoleFromPrincipal(id.ARN), who)
 		h.Fixes = []rule.Fix{{Action: fmt.Sprintf("allow %s to assume %s (sts:AssumeRole in the role's trust policy), or rerun without --as-task-role and read the probes with that in mind", caller, cmp.Or(role, "the task's role")),
@@ -505,7 +505,7 @@ func collectionTaskRoleHits(snap *evidence.Snapshot) []rule.Hit {
 	}
 	info := rule.Info
 	h.Severity = &info
-	h.Cause = collectionNotConfigured
+	h.Cause = notConfigured
 	h.Summary = "--as-task-role could not be honoured: the storage probes ran as flytedoctor"
 	h.Fixes = []rule.Fix{{Action: "name the task's role in the execution (security_context.run_as.iam_role) or use credentials with STS access, then rerun with --as-task-role"}}
 	return []rule.Hit{h}

@@ -13,41 +13,41 @@ import (
 
 // The kubelet's CreateContainerConfigError and FailedMount texts. The kubelet says
 // `secret "x" not found` (singular); the API's own NotFound says `secrets "x" not found`.
-var configSecretRe = regexp.MustCompile(`(?:^|[^A-Za-z])secret "([^"]+)" not found|couldn't find key (\S+) in Secret ([^/\s]+)/(\S+)`)
+var secretRe = regexp.MustCompile(`(?:^|[^A-Za-z])secret "([^"]+)" not found|couldn't find key (\S+) in Secret ([^/\s]+)/(\S+)`)
 
-var configConfigMapRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z])configmap "([^"]+)" not found|couldn't find key (\S+) in ConfigMap ([^/\s]+)/(\S+)`)
+var configMapRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z])configmap "([^"]+)" not found|couldn't find key (\S+) in ConfigMap ([^/\s]+)/(\S+)`)
 
-var configMountRe = regexp.MustCompile(`MountVolume\.SetUp failed for volume "([^"]+)"`)
+var mountRe = regexp.MustCompile(`MountVolume\.SetUp failed for volume "([^"]+)"`)
 
 // The ServiceAccount admission plugin refusing the pod:
 // pods "x" is forbidden: error looking up service account ns/sa: serviceaccount "sa" not found
-var configSARe = regexp.MustCompile(`error looking up service account ([^/\s]+)/([^:\s]+): serviceaccount "([^"]+)" not found`)
+var sARe = regexp.MustCompile(`error looking up service account ([^/\s]+)/([^:\s]+): serviceaccount "([^"]+)" not found`)
 
 // flytekit's SecretsManager.get when neither the env var nor the file exists.
-var configFlyteSecretRe = regexp.MustCompile(`Unable to find secret for key (\S+) in group (\S+) in Env Var:\s*(\S+) and FilePath: (\S+)`)
+var flyteSecretRe = regexp.MustCompile(`Unable to find secret for key (\S+) in group (\S+) in Env Var:\s*(\S+) and FilePath: (\S+)`)
 
-// configMissing is a missing secret or config map the kubelet reported.
-type configMissing struct {
+// missing is a missing secret or config map the kubelet reported.
+type missing struct {
 	Name, Key, Namespace string
 	Volume               string // set when a volume mount failed rather than an env reference
 	Hits                 []read.PullText
 }
 
-// configFindMissing looks for the kubelet's account of a missing object of one kind, in the
+// findMissing looks for the kubelet's account of a missing object of one kind, in the
 // texts that come from the kubelet: container states, events, and Flyte's
 // CreateContainerConfigError errors and reasons.
-func configFindMissing(s *rule.Site, re *regexp.Regexp) *configMissing {
-	var found *configMissing
+func findMissing(s *rule.Site, re *regexp.Regexp) *missing {
+	var found *missing
 	for _, t := range read.PullTexts(s) {
 		kubelet := t.Ctr != nil || t.Event != nil || strings.Contains(t.Source, "CreateContainerConfigError") ||
-			strings.Contains(t.Text, "CreateContainerConfigError") || configMountRe.MatchString(t.Text)
+			strings.Contains(t.Text, "CreateContainerConfigError") || mountRe.MatchString(t.Text)
 		m := re.FindStringSubmatch(t.Text)
 		if m == nil || !kubelet {
 			continue
 		}
 		if found == nil {
-			found = &configMissing{Name: cmp.Or(m[1], m[4]), Key: m[2], Namespace: m[3]}
-			if v := configMountRe.FindStringSubmatch(t.Text); v != nil {
+			found = &missing{Name: cmp.Or(m[1], m[4]), Key: m[2], Namespace: m[3]}
+			if v := mountRe.FindStringSubmatch(t.Text); v != nil {
 				found.Volume = v[1]
 			}
 		}
@@ -56,9 +56,9 @@ func configFindMissing(s *rule.Site, re *regexp.Regexp) *configMissing {
 	return found
 }
 
-// configRefKeys lists the keys the pod's containers read from a secret or config map ("name/key"
+// refKeys lists the keys the pod's containers read from a secret or config map ("name/key"
 // references), for the fix.
-func configRefKeys(p *evidence.Pod, name string, secret bool) []string {
+func refKeys(p *evidence.Pod, name string, secret bool) []string {
 	if p == nil {
 		return nil
 	}
@@ -79,9 +79,9 @@ func configRefKeys(p *evidence.Pod, name string, secret bool) []string {
 	return keys
 }
 
-// configFlyteInjected reports whether the pod's reference to a secret came from Flyte's secret
+// flyteInjected reports whether the pod's reference to a secret came from Flyte's secret
 // webhook (a task's secret_requests): the pod is labelled for injection and reads _FSEC_ variables.
-func configFlyteInjected(p *evidence.Pod) bool {
+func flyteInjected(p *evidence.Pod) bool {
 	if p == nil || p.Labels["inject-flyte-secrets"] != "true" {
 		return false
 	}
@@ -95,8 +95,8 @@ func configFlyteInjected(p *evidence.Pod) bool {
 	return len(p.Spec.Volumes) > 0
 }
 
-// configMissingHit builds the finding for a missing secret or config map.
-func configMissingHit(s *rule.Site, miss *configMissing, kind string) *rule.Hit {
+// missingHit builds the finding for a missing secret or config map.
+func missingHit(s *rule.Site, miss *missing, kind string) *rule.Hit {
 	p := read.PullPod(s, miss.Hits...)
 	ns := cmp.Or(miss.Namespace, read.PullNamespace(s, p))
 	pod := "the task's pod"
@@ -115,17 +115,17 @@ func configMissingHit(s *rule.Site, miss *configMissing, kind string) *rule.Hit 
 	h := &rule.Hit{Evidence: read.PullEvidence(miss.Hits), Subject: read.PullSubject(s, miss.Hits...)}
 	if miss.Volume != "" {
 		h.Summary = fmt.Sprintf("%s, so %s cannot mount volume %q (FailedMount)", what, pod, miss.Volume)
-		h.Detail = configQuote(miss.Hits[0]) +
+		h.Detail = quote(miss.Hits[0]) +
 			"; the pod waits in ContainerCreating and Flyte reports the task INITIALIZING until the " + kind + " appears or a node timeout fires (no pending timeout by default)"
 	} else {
 		h.Summary = fmt.Sprintf("%s, so %s could not start (CreateContainerConfigError)", what, pod)
-		h.Detail = configQuote(miss.Hits[0]) +
+		h.Detail = quote(miss.Hits[0]) +
 			"; Flyte fails the attempt at once (create-container-config-error grace period 0s) as a permanent USER error, so it is not retried"
 	}
-	if secret && configFlyteInjected(p) {
+	if secret && flyteInjected(p) {
 		h.Detail += fmt.Sprintf("; the reference was injected by Flyte for the task's secret_requests (group %q)", miss.Name)
 	}
-	keys := configRefKeys(p, miss.Name, secret)
+	keys := refKeys(p, miss.Name, secret)
 	if miss.Key != "" {
 		keys = []string{miss.Key}
 	}
@@ -159,16 +159,16 @@ func configMissingHit(s *rule.Site, miss *configMissing, kind string) *rule.Hit 
 	return h
 }
 
-// configQuote introduces a decisive message by who said it.
-func configQuote(t read.PullText) string {
+// quote introduces a decisive message by who said it.
+func quote(t read.PullText) string {
 	if t.Admin {
 		return "Flyte reported: " + read.FirstLine(t.Text)
 	}
 	return "the kubelet reported: " + read.FirstLine(t.Text)
 }
 
-// configVolumeRefs reports whether the pod mounts the named secret as a volume.
-func configVolumeRefs(p *evidence.Pod, name string) bool {
+// volumeRefs reports whether the pod mounts the named secret as a volume.
+func volumeRefs(p *evidence.Pod, name string) bool {
 	for _, v := range p.Spec.Volumes {
 		if v.Kind == "secret" && v.Ref == name {
 			return true
@@ -177,10 +177,10 @@ func configVolumeRefs(p *evidence.Pod, name string) bool {
 	return false
 }
 
-// configSecretLine returns the line of a traceback that carries flytekit's secret error.
-func configSecretLine(text string) string {
+// secretLine returns the line of a traceback that carries flytekit's secret error.
+func secretLine(text string) string {
 	for _, l := range strings.Split(text, "\n") {
-		if configFlyteSecretRe.MatchString(l) {
+		if flyteSecretRe.MatchString(l) {
 			return strings.TrimSpace(l)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 func FlyteSecretNotFound() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4005", Name: "flyte-secret-not-found", Title: "The task could not read a secret it requested from Flyte",
-		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `flytekit raised 'Unable to find secret for key K in group G in Env Var:_FSEC_G_K and FilePath:
 /etc/secrets/g/k' when the task called current_context().secrets.get(...): the secret was not in the
 container. Flyte's pod webhook injects each of a task's secret_requests as an optional reference to
@@ -27,7 +27,7 @@ retry it.`,
 			var hits []read.PullText
 			var key, group, env, file string
 			for _, t := range read.PullTexts(s) {
-				if m := configFlyteSecretRe.FindStringSubmatch(t.Text); m != nil {
+				if m := flyteSecretRe.FindStringSubmatch(t.Text); m != nil {
 					if group == "" {
 						key, group, env, file = m[1], m[2], m[3], m[4]
 					}
@@ -41,16 +41,16 @@ retry it.`,
 			ns := read.PullNamespace(s, p)
 			h := &rule.Hit{
 				Summary: fmt.Sprintf("the task asked for Flyte secret %s/%s but it was not in the container (neither %s nor %s)", group, key, env, file),
-				Detail: "flytekit raised: " + configSecretLine(hits[0].Text) +
+				Detail: "flytekit raised: " + secretLine(hits[0].Text) +
 					"; the error is a non-recoverable USER error, so Flyte did not retry",
 				Subject: read.PullSubject(s, hits...),
 			}
 			for i, t := range hits {
 				if i < 3 {
-					h.Evidence = append(h.Evidence, t.Source+": "+configSecretLine(t.Text))
+					h.Evidence = append(h.Evidence, t.Source+": "+secretLine(t.Text))
 				}
 			}
-			refd := p != nil && (len(configRefKeys(p, group, true)) > 0 || configVolumeRefs(p, group))
+			refd := p != nil && (len(refKeys(p, group, true)) > 0 || volumeRefs(p, group))
 			switch {
 			case refd:
 				h.Detail += fmt.Sprintf("; the pod did reference secret %q, so the secret or its key %q is missing in namespace %s", group, key, ns)

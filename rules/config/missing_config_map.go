@@ -8,7 +8,7 @@ import (
 func MissingConfigMap() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4002", Name: "missing-configmap", Title: "A config map the task's pod references does not exist",
-		Category: rule.CatConfigError, Causes: []string{"missing-configmap"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatConfigError, Causes: []string{"missing-configmap"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The kubelet could not start the task's container because a config map it reads (env, envFrom or
 a volume, usually from a pod template) is missing from the execution's namespace: the container waits
 with reason CreateContainerConfigError and the message 'configmap "x" not found', or
@@ -19,11 +19,11 @@ error with code ContainersNotReady|CreateContainerConfigError; a FailedMount pod
 ContainerCreating and the task INITIALIZING, with no pending timeout by default.`,
 		Fixes: []rule.Fix{{Action: "create the config map in the execution's namespace (kubectl create configmap <name> -n <namespace> --from-literal=<key>=<value>), or fix the reference, then relaunch"}},
 		Site: func(s *rule.Site) *rule.Hit {
-			miss := configFindMissing(s, configConfigMapRe)
+			miss := findMissing(s, configMapRe)
 			if miss == nil {
 				return nil
 			}
-			return configMissingHit(s, miss, "configmap")
+			return missingHit(s, miss, "configmap")
 		},
 	}
 }

@@ -12,7 +12,7 @@ import (
 func MissingPullSecret() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4004", Name: "missing-pull-secret", Title: "An image pull secret the pod references does not exist",
-		Category: rule.CatConfigError, Causes: []string{"missing-pull-secret"}, Severity: rule.Warning, Requires: []string{"kube"},
+		Category: rule.CatConfigError, Causes: []string{"missing-pull-secret"}, Severity: rule.Warning, Requires: []rule.Evidence{rule.Kube},
 		Doc: `The kubelet warned 'Unable to retrieve some image pull secrets (x); attempting to pull the image
 may not succeed' (event FailedToRetrieveImagePullSecret): the pod, or the service account it runs as,
 lists an imagePullSecret that does not exist in the namespace, and the kubelet pulls without it.
@@ -27,7 +27,7 @@ ContainersNotReady|ImagePullBackOff, kind USER, retryable.`,
 		Fixes: []rule.Fix{{Action: "create the pull secret (kubectl create secret docker-registry <name> -n <namespace> ...), or remove it from the service account's imagePullSecrets"}},
 		Site: func(s *rule.Site) *rule.Hit {
 			names, ev := read.PullMissingSecrets(s)
-			if ev == nil || len(read.PullFind(s, read.PullAuth)) > 0 {
+			if ev == nil {
 				return nil
 			}
 			failing, unexplained := read.PullFailing(s), read.PullUnexplained(s)

@@ -8,7 +8,7 @@ import (
 func MissingSecret() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4001", Name: "missing-secret", Title: "A secret the task's pod references does not exist",
-		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatConfigError, Causes: []string{"missing-secret"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The kubelet could not start the task's container because a Kubernetes secret it reads is missing
 from the execution's namespace: the container waits with reason CreateContainerConfigError and the
 message 'secret "x" not found', or 'couldn't find key K in Secret ns/x' when the secret exists but
@@ -26,11 +26,11 @@ task's environment, or Flyte's secret webhook for secret_requests (older webhook
 non-optional references).`,
 		Fixes: []rule.Fix{{Action: "create the secret in the execution's namespace (kubectl create secret generic <name> -n <namespace> --from-literal=<key>=<value>), or fix the task's reference, then relaunch"}},
 		Site: func(s *rule.Site) *rule.Hit {
-			miss := configFindMissing(s, configSecretRe)
+			miss := findMissing(s, secretRe)
 			if miss == nil {
 				return nil
 			}
-			return configMissingHit(s, miss, "secret")
+			return missingHit(s, miss, "secret")
 		},
 	}
 }

@@ -12,7 +12,7 @@ import (
 func MissingServiceAccount() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4003", Name: "missing-service-account", Title: "The service account the task runs as does not exist",
-		Category: rule.CatConfigError, Causes: []string{"missing-service-account"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatConfigError, Causes: []string{"missing-service-account"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `Kubernetes refused to create the task's pod because its service account does not exist in the
 execution's namespace: 'pods "x" is forbidden: error looking up service account ns/sa:
 serviceaccount "sa" not found'. The service account comes from the launch (pyflyte run
@@ -28,7 +28,7 @@ it missing.`,
 			var hits []read.PullText
 			var ns, sa string
 			for _, t := range read.PullTexts(s) {
-				if m := configSARe.FindStringSubmatch(t.Text); m != nil {
+				if m := sARe.FindStringSubmatch(t.Text); m != nil {
 					if sa == "" {
 						ns, sa = m[1], m[3]
 					}
@@ -67,7 +67,7 @@ it missing.`,
 			}
 			if len(hits) > 0 {
 				h.Detail = "pod creation was refused: " + read.FirstLine(hits[0].Text)
-				if s.Node != nil && s.Node.ErrorTrimmed && configSARe.FindString(hits[0].Text) == "" {
+				if s.Node != nil && s.Node.ErrorTrimmed && sARe.FindString(hits[0].Text) == "" {
 					h.Detail += " (Admin's message is trimmed; the service account's absence is from Kubernetes)"
 				}
 				h.Detail += "; Flyte reports this as RuntimeFailure (USER, retryable), and every retry is refused the same way"

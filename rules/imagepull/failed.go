@@ -12,7 +12,7 @@ import (
 func Failed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1007", Name: "image-pull-failed", Title: "Image pull failed; the registry's reason was not captured",
-		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The task's image could not be pulled (ImagePullBackOff / ErrImagePull in Admin's error code,
 the container's waiting reason or the kubelet's events), but no message that says why survived:
 Admin's final error only says "Back-off pulling image", the pod has been deleted and its events
@@ -52,15 +52,15 @@ then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retr
 				Summary: fmt.Sprintf("image %s could not be pulled (ImagePullBackOff); the registry's reason was not captured%s",
 					read.OrUnknown(img), read.PullAttempts(s)),
 				Detail: "the pull failure left only: " + read.FirstLine(hits[0].Text) + " — the kubelet's message with the registry's answer is gone (" +
-					pullWhyLost(s) + "); reported as registry-auth, the likeliest permanent cause, but a missing tag looks the same" + read.PullStuckNote(s),
+					whyLost(s) + "); reported as registry-auth, the likeliest permanent cause, but a missing tag looks the same" + read.PullStuckNote(s),
 				Evidence: read.PullEvidence(hits),
 				Subject:  read.PullSubject(s, hits...),
 			}
 			// A kubelet message with a reason flytedoctor does not know: quote it rather than
 			// claim it was lost.
 			for _, t := range hits {
-				if m := pullReasonRe.FindStringSubmatch(t.Text); m != nil {
-					h.Summary = fmt.Sprintf("image %s could not be pulled: %s%s", read.OrUnknown(img), pullLastClause(m[1]), read.PullAttempts(s))
+				if m := reasonRe.FindStringSubmatch(t.Text); m != nil {
+					h.Summary = fmt.Sprintf("image %s could not be pulled: %s%s", read.OrUnknown(img), lastClause(m[1]), read.PullAttempts(s))
 					h.Detail = "the pull failed with: " + read.FirstLine(t.Text) + " — flytedoctor does not recognise this reason; " +
 						"reported as registry-auth by default, read the message" + read.PullStuckNote(s)
 					first := []read.PullText{t}
@@ -74,7 +74,7 @@ then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retr
 					break
 				}
 			}
-			pullAuthAdvice(s, h, img, hits)
+			authAdvice(s, h, img, hits)
 			p := read.PullPod(s, hits...)
 			ns := read.PullNamespace(s, p)
 			cmd := fmt.Sprintf("kubectl describe pods -n %s -l execution-id=<new-execution>", ns)

@@ -27,10 +27,10 @@ func FuzzPullMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		cause := read.PullCause(text)
 		if !oneOf(cause, "", read.PullNotFound, read.PullAuth, read.PullUnreachable, read.PullRateLimited, read.PullPlatform) {
-			t.Errorf("pullCause(%q) = %q", text, cause)
+			t.Errorf("read.PullCause(%q) = %q", text, cause)
 		}
 		if cause != "" && !read.PullContext.MatchString(text) {
-			t.Errorf("pullCause(%q) = %q without a pull context", text, cause)
+			t.Errorf("read.PullCause(%q) = %q without a pull context", text, cause)
 		}
 		img := read.PullImageIn(text)
 		if img != "" && !strings.Contains(text, `"`+img+`"`) {
@@ -39,11 +39,11 @@ func FuzzPullMessage(f *testing.F) {
 		if reg := read.PullRegistry(img); reg != "docker.io" && !strings.Contains(img, reg) {
 			t.Errorf("registry %q is not part of image %q", reg, img)
 		}
-		if last := pullLastClause(text); !strings.Contains(text, last) {
+		if last := lastClause(text); !strings.Contains(text, last) {
 			t.Errorf("last clause %q is not part of %q", last, text)
 		}
-		if ref := pullSuggestRef(img); len(ref) > len(img) {
-			t.Errorf("pullSuggestRef(%q) = %q grew", img, ref)
+		if ref := suggestRef(img); len(ref) > len(img) {
+			t.Errorf("suggestRef(%q) = %q grew", img, ref)
 		}
 	})
 }

@@ -10,16 +10,16 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-const pullInvalidName = "invalid-image-name"
+const invalidName = "invalid-image-name"
 
 var registryHost = regexp.MustCompile(`(?i)https?://([^/"\s]+)/v2/|dial tcp: lookup ([^\s:]+)|pulling from host ([^\s]+) `)
 
-// pullReasonRe finds the reason in a kubelet pull failure: `Failed to pull image "x": <reason>`.
-var pullReasonRe = regexp.MustCompile(`Failed to pull image "[^"]+": (.+)`)
+// reasonRe finds the reason in a kubelet pull failure: `Failed to pull image "x": <reason>`.
+var reasonRe = regexp.MustCompile(`Failed to pull image "[^"]+": (.+)`)
 
-// pullLastClause is the innermost error of a wrapped message ("a: b: no space left on device" →
+// lastClause is the innermost error of a wrapped message ("a: b: no space left on device" →
 // "no space left on device").
-func pullLastClause(msg string) string {
+func lastClause(msg string) string {
 	msg = strings.TrimSpace(read.FirstLine(msg))
 	if i := strings.LastIndex(msg, ": "); i >= 0 && i+2 < len(msg) {
 		return msg[i+2:]
@@ -27,8 +27,8 @@ func pullLastClause(msg string) string {
 	return msg
 }
 
-// pullWhyLost says why the kubelet's own messages are missing.
-func pullWhyLost(s *rule.Site) string {
+// whyLost says why the kubelet's own messages are missing.
+func whyLost(s *rule.Site) string {
 	if s.Snapshot.Kube == nil {
 		return "Kubernetes was not read"
 	}
@@ -49,9 +49,9 @@ func pullWhyLost(s *rule.Site) string {
 	return strings.Join(why, ", ")
 }
 
-// pullAuthAdvice fills a hit's fixes (and detail) for a pull the registry refused: which pull
+// authAdvice fills a hit's fixes (and detail) for a pull the registry refused: which pull
 // secrets the pod had, from where, which are missing, and how to add one.
-func pullAuthAdvice(s *rule.Site, h *rule.Hit, img string, hits []read.PullText) {
+func authAdvice(s *rule.Site, h *rule.Hit, img string, hits []read.PullText) {
 	reg := read.PullRegistry(img)
 	p := read.PullPod(s, hits...)
 	ns, sa := read.PullNamespace(s, p), read.PullServiceAccount(s, p)
@@ -85,16 +85,16 @@ func pullAuthAdvice(s *rule.Site, h *rule.Hit, img string, hits []read.PullText)
 		default:
 			h.Detail += fmt.Sprintf("; the pod had no imagePullSecrets, neither in its spec nor from service account %s", sa)
 		}
-		name := pullSecretName(reg) + "-pull"
+		name := secretName(reg) + "-pull"
 		user, pass, what := "<user>", "<token>", fmt.Sprintf("create a pull secret for %s and add it to service account %s, which the task runs as", reg, sa)
 		if ecr {
-			user, pass = "AWS", fmt.Sprintf(`"$(aws ecr get-login-password --region %s)"`, pullECRRegion(reg))
+			user, pass = "AWS", fmt.Sprintf(`"$(aws ecr get-login-password --region %s)"`, eCRRegion(reg))
 			what = fmt.Sprintf("or give the pods a pull secret for ECR on service account %s (ECR passwords expire after 12 hours, so this needs a refresher)", sa)
 		}
 		fixes = append(fixes, rule.Fix{Action: what,
 			Commands: []string{
 				fmt.Sprintf("kubectl create secret docker-registry %s -n %s --docker-server=%s --docker-username=%s --docker-password=%s", name, ns, read.PullServer(reg), user, pass),
-				pullPatchSA(s, p, sa, ns, name)}})
+				patchSA(s, p, sa, ns, name)}})
 	}
 	if ecr {
 		fixes = append([]rule.Fix{{Action: "for ECR, let the nodes pull with their own role: attach AmazonEC2ContainerRegistryReadOnly to the node group's IAM role (and allow it in the repository policy)",
@@ -106,9 +106,9 @@ func pullAuthAdvice(s *rule.Site, h *rule.Hit, img string, hits []read.PullText)
 	h.Fixes = fixes
 }
 
-// pullSuggestRef repairs the usual mistakes in an image reference: a scheme in front and
+// suggestRef repairs the usual mistakes in an image reference: a scheme in front and
 // upper-case letters in the repository (tags may have them).
-func pullSuggestRef(ref string) string {
+func suggestRef(ref string) string {
 	r := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(ref), "https://"), "http://")
 	name, tail := r, ""
 	if i := strings.IndexByte(r, '@'); i >= 0 {
@@ -131,9 +131,9 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// pullPatchSA is the command that adds a pull secret to a service account, keeping the ones it
+// patchSA is the command that adds a pull secret to a service account, keeping the ones it
 // has (a merge patch replaces the whole list).
-func pullPatchSA(s *rule.Site, p *evidence.Pod, sa, ns, name string) string {
+func patchSA(s *rule.Site, p *evidence.Pod, sa, ns, name string) string {
 	_, have, _ := read.PullSecretsOf(s, p, sa)
 	var items []string
 	for _, n := range append(append([]string{}, have...), name) {
@@ -142,20 +142,20 @@ func pullPatchSA(s *rule.Site, p *evidence.Pod, sa, ns, name string) string {
 	return fmt.Sprintf(`kubectl patch serviceaccount %s -n %s -p '{"imagePullSecrets":[%s]}'`, sa, ns, strings.Join(items, ","))
 }
 
-// pullFrom names the registry after an image reference that does not spell it (" from docker.io").
-func pullFrom(img string) string {
+// from names the registry after an image reference that does not spell it (" from docker.io").
+func from(img string) string {
 	if img == "" || strings.HasPrefix(img, read.PullRegistry(img)+"/") {
 		return ""
 	}
 	return " from " + read.PullRegistry(img)
 }
 
-// pullSecretName derives a secret name from a registry host ("ghcr.io" → "ghcr-io", ECR → "ecr").
-func pullSecretName(reg string) string {
+// secretName derives a secret name from a registry host ("ghcr.io" → "ghcr-io", ECR → "ecr").
+func secretName(reg string) string {
 	if strings.Contains(reg, ".dkr.ecr.") {
 		return "ecr"
 	}
-	n := strings.ToLower(pullHostOnly(reg))
+	n := strings.ToLower(hostOnly(reg))
 	n = strings.NewReplacer(".", "-", "_", "-").Replace(n)
 	for len(n) > 40 && strings.Contains(n, "-") {
 		n = n[:strings.LastIndexByte(n, '-')]
@@ -163,8 +163,8 @@ func pullSecretName(reg string) string {
 	return strings.Trim(n, "-")
 }
 
-// pullECRRegion is the region of an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com).
-func pullECRRegion(reg string) string {
+// eCRRegion is the region of an ECR registry host (<account>.dkr.ecr.<region>.amazonaws.com).
+func eCRRegion(reg string) string {
 	parts := strings.Split(reg, ".")
 	for i, p := range parts {
 		if p == "ecr" && i+1 < len(parts) {
@@ -174,15 +174,15 @@ func pullECRRegion(reg string) string {
 	return "<region>"
 }
 
-// pullHostPort is a registry host with its port (443 when it names none).
-func pullHostPort(reg string) string {
+// hostPort is a registry host with its port (443 when it names none).
+func hostPort(reg string) string {
 	if strings.Contains(reg, ":") {
 		return reg
 	}
 	return reg + ":443"
 }
 
-func pullHostOnly(reg string) string {
+func hostOnly(reg string) string {
 	if i := strings.LastIndexByte(reg, ':'); i > 0 {
 		return reg[:i]
 	}

@@ -13,7 +13,7 @@ import (
 func InvalidImageName() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1002", Name: "invalid-image-name", Title: "Container image reference cannot be parsed",
-		Category: rule.CatImagePull, Causes: []string{pullInvalidName}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{invalidName}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The kubelet could not parse the task's image reference, so it never tried to pull it: the
 container waits with reason InvalidImageName and the kubelet's event says "Failed to apply default
 image tag ...: couldn't parse image name ...: invalid reference format". Typical causes are upper-case
@@ -66,7 +66,7 @@ registered task always produces the same reference.`,
 			}
 			if bad != "" {
 				fix := rule.Fix{Action: fmt.Sprintf("fix the image reference %q: lower-case repository, no scheme, a single :tag or @digest", bad)}
-				if good := pullSuggestRef(bad); good != bad {
+				if good := suggestRef(bad); good != bad {
 					fix.Action += fmt.Sprintf(" (perhaps %s), and check that it exists", good)
 					fix.Commands = []string{"crane manifest " + good}
 				}

@@ -9,6 +9,6 @@ import (
 
 func TestPullLinear(t *testing.T) {
 	for _, u := range append(PullSeeds(), `pull image "`, "a: ") {
-		growth.AssertLinear(t, "pullCause", u, func(s string) { read.PullCause(s); read.PullImageIn(s); pullLastClause(s) })
+		growth.AssertLinear(t, "cause", u, func(s string) { read.PullCause(s); read.PullImageIn(s); lastClause(s) })
 	}
 }

@@ -11,7 +11,7 @@ import (
 func NotFound() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1001", Name: "image-not-found", Title: "Container image or tag does not exist",
-		Category: rule.CatImagePull, Causes: []string{read.PullNotFound}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullNotFound}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The kubelet could not pull the task's image because the registry has no such repository or tag
 (containerd: "failed to resolve reference ...: not found", Docker and CRI-O: "manifest unknown").
 Flyte reports ErrImagePull / ImagePullBackOff as INITIALIZING until the image-pull grace period (3m by

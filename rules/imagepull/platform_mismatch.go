@@ -11,7 +11,7 @@ import (
 func PlatformMismatch() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1003", Name: "image-platform-mismatch", Title: "Container image has no variant for the node's CPU architecture",
-		Category: rule.CatImagePull, Causes: []string{read.PullPlatform}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullPlatform}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The image exists but was not built for the node's platform. Either the pull fails because the
 manifest list has no entry for the node (containerd: "no match for platform in manifest: not found"),
 or an image built for one architecture was pulled by a node of another and its entrypoint dies at

@@ -11,7 +11,7 @@ import (
 func RateLimited() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1004", Name: "image-pull-rate-limited", Title: "Registry rate-limited the image pull",
-		Category: rule.CatImagePull, Causes: []string{read.PullRateLimited}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullRateLimited}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The registry refused the pull with HTTP 429 ("429 Too Many Requests", Docker Hub's
 "toomanyrequests: You have reached your pull rate limit"). Docker Hub limits anonymous pulls per
 source IP, and a whole cluster behind one NAT gateway shares that limit.
@@ -31,15 +31,15 @@ resets, but the fix is to pull with credentials or from a mirror.`,
 			p := read.PullPod(s, hits...)
 			ns, sa := read.PullNamespace(s, p), read.PullServiceAccount(s, p)
 			h := &rule.Hit{
-				Summary:  fmt.Sprintf("the registry rate-limited the pull of %s%s with 429 Too Many Requests%s", read.OrUnknown(img), pullFrom(img), read.PullAttempts(s)),
+				Summary:  fmt.Sprintf("the registry rate-limited the pull of %s%s with 429 Too Many Requests%s", read.OrUnknown(img), from(img), read.PullAttempts(s)),
 				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text) + read.PullStuckNote(s),
 				Evidence: read.PullEvidence(hits),
 				Subject:  read.PullSubject(s, hits...),
 			}
 			h.Fixes = []rule.Fix{{Action: fmt.Sprintf("pull %s with credentials: create a registry secret and add it to service account %s", reg, sa),
 				Commands: []string{
-					fmt.Sprintf("kubectl create secret docker-registry %s-pull -n %s --docker-server=%s --docker-username=<user> --docker-password=<access-token>", pullSecretName(reg), ns, read.PullServer(reg)),
-					pullPatchSA(s, p, sa, ns, pullSecretName(reg)+"-pull")}},
+					fmt.Sprintf("kubectl create secret docker-registry %s-pull -n %s --docker-server=%s --docker-username=<user> --docker-password=<access-token>", secretName(reg), ns, read.PullServer(reg)),
+					patchSA(s, p, sa, ns, secretName(reg)+"-pull")}},
 				{Action: "or mirror the image into a registry you control (ECR pull-through cache, Artifact Registry remote repository, Harbor proxy) and register the task with the mirrored image"},
 				{Action: "relaunch once the rate-limit window has reset"}}
 			return h

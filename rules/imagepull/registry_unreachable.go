@@ -13,7 +13,7 @@ import (
 func RegistryUnreachable() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1006", Name: "registry-unreachable", Title: "Node could not reach the image registry",
-		Category: rule.CatImagePull, Causes: []string{read.PullUnreachable}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatImagePull, Causes: []string{read.PullUnreachable}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The node could not talk to the registry at all: the DNS name did not resolve ("no such host"),
 the connection timed out or was refused ("dial tcp ...: i/o timeout", "connection refused"), or TLS
 failed ("x509: certificate signed by unknown authority"). The image may well exist; the node has no
@@ -56,15 +56,15 @@ missing route cannot.`,
 				Subject:  read.PullSubject(s, hits...),
 				Fixes: []rule.Fix{{Action: fix},
 					{Action: "test the registry from the node", Commands: []string{
-						fmt.Sprintf("kubectl debug node/%s -it --image=busybox -- sh -c 'nslookup %s && wget -S -O- https://%s/v2/'", node, pullHostOnly(reg), reg)}}},
+						fmt.Sprintf("kubectl debug node/%s -it --image=busybox -- sh -c 'nslookup %s && wget -S -O- https://%s/v2/'", node, hostOnly(reg), reg)}}},
 			}
 			switch {
-			case pullHostOnly(reg) == "localhost" || strings.HasPrefix(reg, "127."):
+			case hostOnly(reg) == "localhost" || strings.HasPrefix(reg, "127."):
 				h.Fixes = []rule.Fix{{Action: "push the image to a registry the cluster can reach and register the task with that image: " + reg + " is the node's own loopback address, not the machine that built the image"},
 					{Action: "with ImageSpec, set registry= to that registry (ImageSpec(registry=\"ghcr.io/<org>\", ...)) so pyflyte builds, pushes and registers the reachable name"}}
 			case strings.Contains(strings.ToLower(hits[0].Text), "x509") || strings.Contains(hits[0].Text, "tls:"):
 				h.Fixes[1] = rule.Fix{Action: "inspect the certificate chain the registry presents", Commands: []string{
-					fmt.Sprintf("openssl s_client -connect %s -showcerts </dev/null", pullHostPort(reg))}}
+					fmt.Sprintf("openssl s_client -connect %s -showcerts </dev/null", hostPort(reg))}}
 			}
 			return h
 		},

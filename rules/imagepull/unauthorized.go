@@ -12,7 +12,8 @@ import (
 func Unauthorized() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1005", Name: "image-pull-unauthorized", Title: "Registry refused the image pull: credentials missing or not allowed",
-		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
+		Supersedes: []string{"FD4004"}, // names the missing pull secret in its own detail and fixes
 		Doc: `The registry answered the pull with 401 or 403: "pull access denied", "unauthorized:
 authentication required", "no basic auth credentials", "insufficient_scope: authorization failed".
 The node pulled without credentials, with credentials for another registry, or with credentials
@@ -34,7 +35,7 @@ retryable; retries fail the same way until the credentials are fixed.`,
 			}
 			img := read.PullImage(s, hits...)
 			h := &rule.Hit{
-				Summary:  fmt.Sprintf("the registry refused to let the node pull %s%s (unauthorized)%s", read.OrUnknown(img), pullFrom(img), read.PullAttempts(s)),
+				Summary:  fmt.Sprintf("the registry refused to let the node pull %s%s (unauthorized)%s", read.OrUnknown(img), from(img), read.PullAttempts(s)),
 				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text),
 				Evidence: read.PullEvidence(hits),
 				Subject:  read.PullSubject(s, hits...),
@@ -42,7 +43,7 @@ retryable; retries fail the same way until the credentials are fixed.`,
 			if strings.Contains(hits[0].Text, "does not exist or may require") {
 				h.Detail += "; this registry gives the same answer for a repository that does not exist, so check the name too"
 			}
-			pullAuthAdvice(s, h, img, hits)
+			authAdvice(s, h, img, hits)
 			h.Detail += read.PullStuckNote(s)
 			return h
 		},

@@ -10,7 +10,7 @@ import (
 func Interrupted() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD7005", Name: "interrupted", Title: "Flyte reported the attempt as Interrupted",
-		Category: rule.CatInterrupted, Causes: []string{causeSigkilled, causeInterrupted}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatInterrupted, Causes: []string{causeSigkilled, causeInterrupted}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `Flyte reported code Interrupted (kind SYSTEM, retryable: system retry budget) and no more specific
 evidence of a node shutdown, preemption or eviction was found. Flyte uses Interrupted for a pod
 whose reason is Shutdown, Terminated, NodeShutdown or NodeAffinity, for a primary container killed

@@ -17,8 +17,8 @@ const causeSigkilled = "sigkilled"
 
 const causeInterrupted = "interrupted"
 
-// flyteInterruptible: the pod carries Flyte's interruptible=true label.
-func flyteInterruptible(s *rule.Site) bool {
+// interruptible: the pod carries Flyte's interruptible=true label.
+func interruptible(s *rule.Site) bool {
 	for _, name := range read.PodNames(s) {
 		if s.Pods[name].Labels["interruptible"] == "true" {
 			return true
@@ -27,7 +27,7 @@ func flyteInterruptible(s *rule.Site) bool {
 	return false
 }
 
-func flyteRelaunch(s *rule.Site) string {
+func relaunch(s *rule.Site) string {
 	id := s.Execution.ID
 	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
 }

@@ -11,7 +11,7 @@ func NodeShutdown() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD7001", Name: "node-shutdown", Title: "The pod's node shut down or the pod was preempted",
 		Category: rule.CatInterrupted, Causes: []string{read.CauseNodeShutdown, read.CausePreempted, read.CauseNodeLost, read.CauseNodeDrained, read.CauseNodeAffinity},
-		Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The pod was stopped from outside: the node shut down (spot or preemptible reclaim, scale-down,
 maintenance; kubelet graceful node shutdown: pod reason Shutdown or Terminated, "Pod was terminated
 in response to imminent node shutdown."), the scheduler preempted it for a higher-priority pod
@@ -56,11 +56,11 @@ every attempt is interrupted, run the task on on-demand nodes (interruptible=Fal
 			}
 			h.Detail = ev[0] + "; Flyte reports this as Interrupted (SYSTEM, retryable: system retry budget, not retries=)"
 			fixes := []rule.Fix{}
-			if flyteInterruptible(s) {
+			if interruptible(s) {
 				fixes = append(fixes, rule.Fix{Action: "the task runs interruptible (on spot/preemptible nodes); make it non-interruptible if it must not be interrupted",
 					Commands: []string{"@task(interruptible=False)"}})
 			} else {
-				fixes = append(fixes, rule.Fix{Action: "relaunch: interruptions are usually transient", Commands: []string{flyteRelaunch(s)}})
+				fixes = append(fixes, rule.Fix{Action: "relaunch: interruptions are usually transient", Commands: []string{relaunch(s)}})
 			}
 			fixes = append(fixes, rule.Fix{Action: "if every attempt is interrupted, raise the system retry budget (propeller node-config max-node-retries-system-failures, 3 by default) or checkpoint so that a retry resumes"})
 			h.Fixes = fixes

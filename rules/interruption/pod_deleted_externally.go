@@ -12,7 +12,7 @@ import (
 func PodDeletedExternally() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD7002", Name: "pod-deleted-externally", Title: "The task's pod was deleted while Flyte was watching it",
-		Category: rule.CatInterrupted, Causes: []string{causeDeletedExternally}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatInterrupted, Causes: []string{causeDeletedExternally}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `Propeller looked for the task's pod and it was gone: code ResourceDeletedExternally, kind SYSTEM,
 retryable, "resource not found, name [<namespace>/<pod>]. reason: pods "<pod>" not found". Someone or
 something deleted it (kubectl delete, a cleanup job, a node that was removed with its pods, or the

@@ -11,7 +11,7 @@ import (
 func PodEvicted() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD7004", Name: "pod-evicted", Title: "The kubelet evicted the task's pod",
-		Category: rule.CatInterrupted, Causes: []string{causeEvicted, causeEphemeralStorage}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatInterrupted, Causes: []string{causeEvicted, causeEphemeralStorage}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The kubelet evicted the pod (pod reason Evicted): the node ran short of disk or another
 resource, or the pod wrote more to its local disk (container writable layer, emptyDir, /tmp) than
 its ephemeral-storage limit ("Pod ephemeral local storage usage exceeds the total limit of

@@ -11,7 +11,7 @@ import (
 func PodTerminatedInBackground() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD7003", Name: "pod-terminated-in-background", Title: "The task's pod was being deleted before it finished",
-		Category: rule.CatInterrupted, Causes: []string{causeDeletedExternally}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatInterrupted, Causes: []string{causeDeletedExternally}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `Propeller found the task's pod with a deletion timestamp while it had not finished: code
 UnexpectedObjectDeletion, kind SYSTEM, retryable, "object [<namespace>/<pod>] terminated in the
 background, manually". The pod was deleted (by hand, by a controller, or because its node went away

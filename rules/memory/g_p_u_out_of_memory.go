@@ -10,7 +10,7 @@ import (
 func GPUOutOfMemory() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5003", Name: "gpu-out-of-memory", Title: "The task ran out of GPU memory",
-		Category: rule.CatOutOfMemory, Causes: []string{causeGPUOOM}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatOutOfMemory, Causes: []string{causeGPUOOM}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The task's code failed allocating GPU memory ("torch.OutOfMemoryError: CUDA out of memory. Tried
 to allocate ...", "CUDA error: out of memory", XLA "RESOURCE_EXHAUSTED: Out of memory"). flytekit
 reports the exception as a USER error (USER:OutOfMemoryError or USER:RuntimeError), non-recoverable,
@@ -31,7 +31,7 @@ fit the GPU, or the task needs a GPU with more memory.`,
 			if !read.GPUOOMRe.MatchString(msg) {
 				return nil
 			}
-			line := flyteLineMatching(msg, read.GPUOOMRe)
+			line := lineMatching(msg, read.GPUOOMRe)
 			return &rule.Hit{
 				Summary:  fmt.Sprintf("%s ran out of GPU memory", read.Where(s)),
 				Detail:   fmt.Sprintf("%s: %s", read.OrUnknown(code), line),

@@ -22,7 +22,7 @@ const causeMemoryEviction = "memory-pressure-eviction"
 
 const causeGPUOOM = "gpu-oom"
 
-func flyteOOM(s *rule.Site) *rule.Hit {
+func oOM(s *rule.Site) *rule.Hit {
 	if s.Stuck {
 		return nil
 	}
@@ -32,16 +32,16 @@ func flyteOOM(s *rule.Site) *rule.Hit {
 			return nil
 		}
 		if pc := read.OOMContainer(s); pc != nil {
-			h.Summary = strings.Replace(h.Summary, "OOMKilled (", "OOMKilled ("+flyteMemoryShort(pc)+"; ", 1)
-			h.Detail += "; " + flyteMemoryLine(pc)
-			h.Fixes = flyteMemoryFixes(s, pc)
+			h.Summary = strings.Replace(h.Summary, "OOMKilled (", "OOMKilled ("+short(pc)+"; ", 1)
+			h.Detail += "; " + line(pc)
+			h.Fixes = fixes(s, pc)
 		}
 		return h
 	}
 	var (
 		n, total      = 0, len(s.Attempts)
 		evidenceLines []string
-		memoryError   bool
+		error         bool
 		exc           string
 	)
 	for _, a := range s.Attempts {
@@ -55,7 +55,7 @@ func flyteOOM(s *rule.Site) *rule.Hit {
 			evidenceLines = append(evidenceLines, fmt.Sprintf("attempt %d: %s: %s", a.RetryAttempt, code, read.TermSummary(msg)))
 		case read.PyMemoryError(code, msg):
 			n++
-			memoryError = true
+			error = true
 			exc = read.ExceptionLine(msg)
 			evidenceLines = append(evidenceLines, fmt.Sprintf("attempt %d: %s: %s", a.RetryAttempt, code, exc))
 		}
@@ -68,7 +68,7 @@ func flyteOOM(s *rule.Site) *rule.Hit {
 			n = 1
 			evidenceLines = append(evidenceLines, "Admin error: "+code+": "+read.TermSummary(msg))
 		case read.PyMemoryError(code, msg):
-			n, memoryError, exc = 1, true, read.ExceptionLine(msg)
+			n, error, exc = 1, true, read.ExceptionLine(msg)
 			evidenceLines = append(evidenceLines, "Admin error: "+code+": "+exc)
 		case pc != nil:
 			n = 1
@@ -82,24 +82,24 @@ func flyteOOM(s *rule.Site) *rule.Hit {
 	where := read.Where(s)
 	h := &rule.Hit{Evidence: evidenceLines, Subject: s.Subject()}
 	switch {
-	case memoryError:
+	case error:
 		h.Cause = causeMemoryError
 		h.Summary = fmt.Sprintf("%s ran out of memory: Python MemoryError%s", where, read.OnAttempts(n, total))
 		h.Detail = fmt.Sprintf("flytekit reported %s: %s", code, exc)
-		pc = flytePrimaryContainer(s)
+		pc = primaryContainer(s)
 		if pc != nil {
-			h.Summary += " (" + flyteMemoryShort(pc) + ")"
-			h.Detail += "; " + flyteMemoryLine(pc)
+			h.Summary += " (" + short(pc) + ")"
+			h.Detail += "; " + line(pc)
 			h.Subject.Pod, h.Subject.Container = pc.Pod.Name, pc.Container.Name
 		}
-		h.Fixes = flyteMemoryFixes(s, pc)
-		if m := flyteAllocRe.FindStringSubmatch(exc); m != nil && pc != nil {
+		h.Fixes = fixes(s, pc)
+		if m := allocRe.FindStringSubmatch(exc); m != nil && pc != nil {
 			cur, ok1 := read.ParseQuantity(cmp.Or(pc.Container.Limits["memory"], pc.Container.Requests["memory"]))
 			alloc, ok2 := read.ParseQuantity(m[1] + strings.TrimSuffix(m[2], "B"))
 			if ok1 && ok2 && len(h.Fixes) > 0 {
 				next := read.FormatBytes(math.Max(2*cur, cur+alloc))
 				h.Fixes[0] = rule.Fix{Action: fmt.Sprintf("the task asked for %s %s more than its %s: raise its memory to about %s (request and limit), or allocate less at once",
-					m[1], m[2], flyteMemoryShort(pc), next),
+					m[1], m[2], short(pc), next),
 					Commands: []string{fmt.Sprintf(`@task(requests=Resources(mem=%q), limits=Resources(mem=%q))`, next, next)}}
 			}
 		}
@@ -108,7 +108,7 @@ func flyteOOM(s *rule.Site) *rule.Hit {
 		h.Cause = causeSidecarOOM
 		h.Summary = fmt.Sprintf("container %s of %s was OOMKilled%s", pc.Container.Name, where, read.OnAttempts(n, total))
 		h.Detail = fmt.Sprintf("%s is not the task's primary container (an init or sidecar container, such as Flyte's copilot); %s",
-			pc.Container.Name, flyteMemoryLine(pc))
+			pc.Container.Name, line(pc))
 		h.Subject.Pod, h.Subject.Container = pc.Pod.Name, pc.Container.Name
 		h.Fixes = []rule.Fix{
 			{Action: fmt.Sprintf("raise the memory limit of container %s in the task's pod template (or the platform's copilot/sidecar resources)", pc.Container.Name)},
@@ -123,20 +123,20 @@ func flyteOOM(s *rule.Site) *rule.Hit {
 		}
 	}
 	if pc != nil {
-		h.Summary += " (" + flyteMemoryShort(pc) + ")"
-		h.Detail += "; " + flyteMemoryLine(pc)
+		h.Summary += " (" + short(pc) + ")"
+		h.Detail += "; " + line(pc)
 		h.Subject.Pod, h.Subject.Container = pc.Pod.Name, pc.Container.Name
 	}
-	h.Fixes = flyteMemoryFixes(s, pc)
+	h.Fixes = fixes(s, pc)
 	return h
 }
 
-var flyteEvictUsageRe = regexp.MustCompile(`Container (\S+) was using (\d+\w*), (?:request is|which exceeds its request of) (\w+)`)
+var evictUsageRe = regexp.MustCompile(`Container (\S+) was using (\d+\w*), (?:request is|which exceeds its request of) (\w+)`)
 
-var flyteAllocRe = regexp.MustCompile(`Unable to allocate ([\d.]+) ([KMGT]i?B)`)
+var allocRe = regexp.MustCompile(`Unable to allocate ([\d.]+) ([KMGT]i?B)`)
 
-// flytePrimaryContainer is the primary container of the site's latest pod.
-func flytePrimaryContainer(s *rule.Site) *rule.PodContainer {
+// primaryContainer is the primary container of the site's latest pod.
+func primaryContainer(s *rule.Site) *rule.PodContainer {
 	var found *rule.PodContainer
 	for _, pc := range s.Containers() {
 		if read.IsPrimary(s, &pc) {
@@ -147,7 +147,7 @@ func flytePrimaryContainer(s *rule.Site) *rule.PodContainer {
 	return found
 }
 
-func flyteMemoryShort(pc *rule.PodContainer) string {
+func short(pc *rule.PodContainer) string {
 	lim, req := pc.Container.Limits["memory"], pc.Container.Requests["memory"]
 	switch {
 	case lim != "":
@@ -158,13 +158,13 @@ func flyteMemoryShort(pc *rule.PodContainer) string {
 	return "no memory request or limit"
 }
 
-func flyteMemoryLine(pc *rule.PodContainer) string {
+func line(pc *rule.PodContainer) string {
 	req, lim := read.OrUnknown(pc.Container.Requests["memory"]), read.OrUnknown(pc.Container.Limits["memory"])
 	return fmt.Sprintf("container %s: memory request %s, limit %s", pc.Container.Name, req, lim)
 }
 
-// flyteMemoryFixes propose about twice the current limit (or request) when it is known.
-func flyteMemoryFixes(s *rule.Site, pc *rule.PodContainer) []rule.Fix {
+// fixes propose about twice the current limit (or request) when it is known.
+func fixes(s *rule.Site, pc *rule.PodContainer) []rule.Fix {
 	if pc == nil {
 		return nil // the rule's defaults
 	}
@@ -183,7 +183,7 @@ func flyteMemoryFixes(s *rule.Site, pc *rule.PodContainer) []rule.Fix {
 	return fixes
 }
 
-func flyteHumanMem(q string) string {
+func humanMem(q string) string {
 	b, ok := read.ParseQuantity(q)
 	if !ok {
 		return q
@@ -195,7 +195,7 @@ func flyteHumanMem(q string) string {
 	return strconv.FormatFloat(math.Round(b/(1<<20)), 'f', -1, 64) + "Mi"
 }
 
-func flyteLineMatching(msg string, re *regexp.Regexp) string {
+func lineMatching(msg string, re *regexp.Regexp) string {
 	for _, l := range strings.Split(msg, "\n") {
 		if re.MatchString(l) {
 			return strings.TrimSpace(l)

@@ -10,7 +10,7 @@ import (
 func MemoryPressureEviction() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5002", Name: "memory-pressure-eviction", Title: "The kubelet evicted the pod because its node ran out of memory",
-		Category: rule.CatOutOfMemory, Causes: []string{causeMemoryEviction}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatOutOfMemory, Causes: []string{causeMemoryEviction}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The node ran low on memory and the kubelet evicted the pod ("The node was low on resource:
 memory. ... Container x was using 5Gi, request is 1Gi, has larger consumption of memory."). The
 kubelet evicts the pods that use most memory above their request first, so a task whose memory
@@ -36,9 +36,9 @@ what the task really uses prevents it.`,
 				Detail:   "kubelet: " + read.FirstLine(text),
 				Evidence: []string{read.FirstLine(text)},
 			}
-			if m := flyteEvictUsageRe.FindStringSubmatch(text); m != nil {
-				h.Summary += fmt.Sprintf(" (it used %s against a request of %s)", flyteHumanMem(m[2]), m[3])
-				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("request at least what the task uses (%s), equal to its limit", flyteHumanMem(m[2])),
+			if m := evictUsageRe.FindStringSubmatch(text); m != nil {
+				h.Summary += fmt.Sprintf(" (it used %s against a request of %s)", humanMem(m[2]), m[3])
+				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("request at least what the task uses (%s), equal to its limit", humanMem(m[2])),
 					Commands: []string{fmt.Sprintf(`@task(requests=Resources(mem=%q), limits=Resources(mem=%q))`,
 						read.SuggestMem(m[2]), read.SuggestMem(m[2]))}}}
 			}

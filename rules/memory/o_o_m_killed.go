@@ -8,7 +8,7 @@ func OOMKilled() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5001", Name: "oom-killed", Title: "A container was killed for exceeding its memory limit",
 		Category: rule.CatOutOfMemory, Causes: []string{causeOOMKilled, causeSidecarOOM, causeMemoryError},
-		Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The kernel's OOM killer stopped a container of the task because it used more memory than its
 limit (container state terminated, reason OOMKilled, exit code 137). Flyte reports it with code
 OOMKilled, kind USER, retryable: "Pod failed. No message received from kubernetes.
@@ -26,6 +26,6 @@ In an array node (map task) the subtasks that were OOMKilled are listed by index
 				Commands: []string{`@task(requests=Resources(mem="4Gi"), limits=Resources(mem="4Gi"))`}},
 			{Action: "or lower the task's peak memory: process the data in chunks, or override one call with .with_overrides(limits=Resources(mem=...))"},
 		},
-		Site: flyteOOM,
+		Site: oOM,
 	}
 }

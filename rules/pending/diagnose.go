@@ -10,29 +10,30 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-type pendingDiag struct {
+type diag struct {
 	Cause      string // "" when no FD2003-FD2010 cause applies
-	Reason     *pendingReason
+	Reason     *reason
 	Resource   string
 	Impossible bool                // no node has that much allocatable
 	Fit        []evidence.NodeInfo // usable nodes with room for the whole request
-	Taint      *pendingTaint       // the taint on every fitting node
+	Taint      *taint              // the taint on every fitting node
 	Req        map[string]float64  // the pod's requests, when known
 	Nodes      []evidence.NodeInfo // the node summary, when known
 }
 
-// pendingDiagnose picks one dominant reason from the scheduler's message: a missing claim; a
-// request no node can ever hold; a taint or selector that excludes exactly the nodes that would
-// fit; else the Insufficient resource that covers most nodes; else the exclusion that does.
-func pendingDiagnose(p *pendingCtx) *pendingDiag {
-	return rule.SiteOnce(p.s, "pending-diagnosis", func() *pendingDiag { return pendingDiagnoseOnce(p) })
+// diagnosis is the site's scheduling diagnosis, computed once per site (see diagnose).
+func diagnosis(p *state) *diag {
+	return rule.SiteOnce(p.s, "pending-diagnosis", func() *diag { return diagnose(p) })
 }
 
-func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
-	d := &pendingDiag{Req: pendingRequests(p.pod), Nodes: p.nodes()}
+// diagnose picks one dominant reason from the scheduler's message: a missing claim; a
+// request no node can ever hold; a taint or selector that excludes exactly the nodes that would
+// fit; else the Insufficient resource that covers most nodes; else the exclusion that does.
+func diagnose(p *state) *diag {
+	d := &diag{Req: requests(p.pod), Nodes: p.nodes()}
 	rs := p.sched.Reasons
-	find := func(kind string) *pendingReason {
-		var best *pendingReason
+	find := func(kind string) *reason {
+		var best *reason
 		for i := range rs {
 			if rs[i].Kind == kind && (best == nil || rs[i].Count > best.Count) {
 				best = &rs[i]
@@ -44,9 +45,9 @@ func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
 		d.Cause, d.Reason = "pvc-unbound", r
 		return d
 	}
-	var insuff []*pendingReason
+	var insuff []*reason
 	for i := range rs {
-		if rs[i].Kind == pkInsufficient && pendingCause(rs[i].Resource) != "" {
+		if rs[i].Kind == pkInsufficient && cause(rs[i].Resource) != "" {
 			insuff = append(insuff, &rs[i])
 		}
 	}
@@ -54,29 +55,29 @@ func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
 		if insuff[i].Count != insuff[j].Count {
 			return insuff[i].Count > insuff[j].Count
 		}
-		return pendingRank(insuff[i].Resource) < pendingRank(insuff[j].Resource)
+		return rank(insuff[i].Resource) < rank(insuff[j].Resource)
 	})
 	if len(d.Req) > 0 && len(d.Nodes) > 0 {
-		byRank := append([]*pendingReason(nil), insuff...)
-		sort.SliceStable(byRank, func(i, j int) bool { return pendingRank(byRank[i].Resource) < pendingRank(byRank[j].Resource) })
+		byRank := append([]*reason(nil), insuff...)
+		sort.SliceStable(byRank, func(i, j int) bool { return rank(byRank[i].Resource) < rank(byRank[j].Resource) })
 		for _, r := range byRank {
 			if v := d.Req[r.Resource]; v > 0 {
-				if max, _ := pendingMaxAlloc(d.Nodes, r.Resource); v > max {
-					d.Cause, d.Reason, d.Resource, d.Impossible = pendingCause(r.Resource), r, r.Resource, true
+				if max, _ := maxAlloc(d.Nodes, r.Resource); v > max {
+					d.Cause, d.Reason, d.Resource, d.Impossible = cause(r.Resource), r, r.Resource, true
 					return d
 				}
 			}
 		}
 		for _, n := range d.Nodes {
-			if p.usable(n) && pendingFits(n, d.Req) {
+			if p.usable(n) && fits(n, d.Req) {
 				d.Fit = append(d.Fit, n)
 			}
 		}
 		if r := find(pkTaint); r != nil && len(d.Fit) > 0 {
-			var first *pendingTaint
+			var first *taint
 			all := true
 			for _, n := range d.Fit {
-				b := pendingBlocking(n, p.tolerations(), false)
+				b := blocking(n, p.tolerations(), false)
 				if len(b) == 0 {
 					all = false
 					break
@@ -93,7 +94,7 @@ func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
 		if r := find(pkSelector); r != nil && len(d.Fit) > 0 && p.pod != nil && len(p.pod.Spec.NodeSelector) > 0 {
 			all := true
 			for _, n := range d.Fit {
-				all = all && pendingSelectorMisses(n, p.pod.Spec.NodeSelector, d.Nodes)
+				all = all && selectorMisses(n, p.pod.Spec.NodeSelector, d.Nodes)
 			}
 			if all {
 				d.Cause, d.Reason = "node-selector-mismatch", r
@@ -102,14 +103,14 @@ func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
 		}
 	}
 	if len(insuff) > 0 {
-		d.Cause, d.Reason, d.Resource = pendingCause(insuff[0].Resource), insuff[0], insuff[0].Resource
+		d.Cause, d.Reason, d.Resource = cause(insuff[0].Resource), insuff[0], insuff[0].Resource
 		if v := d.Req[d.Resource]; v > 0 && len(d.Nodes) > 0 {
-			max, _ := pendingMaxAlloc(d.Nodes, d.Resource)
+			max, _ := maxAlloc(d.Nodes, d.Resource)
 			d.Impossible = v > max
 		}
 		return d
 	}
-	var excl *pendingReason
+	var excl *reason
 	for _, kind := range []string{pkSelector, pkPodAffinity, pkTaint, pkVolumeAffinity} {
 		if r := find(kind); r != nil && (excl == nil || r.Count > excl.Count) {
 			excl = r
@@ -131,7 +132,7 @@ func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
 			if sel := p.pod.Spec.NodeSelector; len(sel) > 0 && len(d.Nodes) > 0 {
 				missAll := true
 				for _, n := range d.Nodes {
-					missAll = missAll && (!p.usable(n) || pendingSelectorMisses(n, sel, d.Nodes))
+					missAll = missAll && (!p.usable(n) || selectorMisses(n, sel, d.Nodes))
 				}
 				if missAll {
 					d.Cause = "node-selector-mismatch"
@@ -143,7 +144,7 @@ func pendingDiagnoseOnce(p *pendingCtx) *pendingDiag {
 }
 
 // others lists the scheduler's other reasons, for the detail.
-func (d *pendingDiag) others(ps *pendingSched) string {
+func (d *diag) others(ps *sched) string {
 	var out []string
 	for i := range ps.Reasons {
 		r := &ps.Reasons[i]
@@ -160,7 +161,7 @@ func (d *pendingDiag) others(ps *pendingSched) string {
 		if r.Kind == pkInsufficient && len(d.Nodes) > 0 {
 			none := 0
 			for _, n := range d.Nodes {
-				if pendingAlloc(n, r.Resource) == 0 {
+				if alloc(n, r.Resource) == 0 {
 					none++
 				}
 			}
@@ -176,32 +177,32 @@ func (d *pendingDiag) others(ps *pendingSched) string {
 	return "The scheduler's other reasons: " + strings.Join(out, ", ") + "."
 }
 
-func pendingCauseSite(cause string) func(*rule.Site) *rule.Hit {
+func causeSite(cause string) func(*rule.Site) *rule.Hit {
 	return func(s *rule.Site) *rule.Hit {
-		p := pendingLoad(s)
+		p := stateOf(s)
 		if p == nil || p.sched == nil || !p.waitingForNode() {
 			return nil
 		}
-		d := pendingDiagnose(p)
+		d := diagnosis(p)
 		if d.Cause != cause {
 			return nil
 		}
 		var h *rule.Hit
 		switch cause {
 		case "pvc-unbound":
-			h = pendingPVCHit(p, d)
+			h = pVCHit(p, d)
 		case "untolerated-taint":
-			h = pendingTaintHit(p, d)
+			h = taintHit(p, d)
 		case "node-selector-mismatch":
-			h = pendingSelectorHit(p, d)
+			h = selectorHit(p, d)
 		case "affinity-mismatch":
-			h = pendingAffinityHit(p, d)
+			h = affinityHit(p, d)
 		default:
-			h = pendingInsufficientHit(p, d)
+			h = insufficientHit(p, d)
 		}
-		h.Summary = pendingJoin(h.Summary, p.waitSummary())
+		h.Summary = join(h.Summary, p.waitSummary())
 		if p.s.Stuck && p.sched.ScaleUp != "" {
-			h.Summary = pendingJoin(h.Summary, "the cluster autoscaler is adding a node")
+			h.Summary = join(h.Summary, "the cluster autoscaler is adding a node")
 			w := rule.Warning
 			h.Severity = &w
 		}
@@ -212,7 +213,7 @@ func pendingCauseSite(cause string) func(*rule.Site) *rule.Hit {
 		case p.sched.NoScaleUp != "":
 			auto = "The cluster autoscaler will not add a node: " + p.sched.NoScaleUp
 		}
-		h.Detail = pendingSentences("The scheduler: "+p.sched.Body(), h.Detail, d.others(p.sched), auto, p.waitDetail())
+		h.Detail = sentences("The scheduler: "+p.sched.Body(), h.Detail, d.others(p.sched), auto, p.waitDetail())
 		h.Evidence = append([]string{p.sched.From + ": " + p.sched.Message}, h.Evidence...)
 		if l := p.requestLine(d.Req); l != "" {
 			h.Evidence = append(h.Evidence, l)
@@ -222,7 +223,7 @@ func pendingCauseSite(cause string) func(*rule.Site) *rule.Hit {
 	}
 }
 
-func (d *pendingDiag) count(ps *pendingSched) string {
+func (d *diag) count(ps *sched) string {
 	if d.Reason == nil {
 		return ""
 	}
@@ -232,14 +233,14 @@ func (d *pendingDiag) count(ps *pendingSched) string {
 	return fmt.Sprintf("%d nodes", d.Reason.Count)
 }
 
-func pendingInsufficientHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
+func insufficientHit(p *state, d *diag) *rule.Hit {
 	r := d.Resource
 	req := d.Req[r]
 	reqS := ""
 	if req > 0 {
-		reqS = pendingShow(r, req)
+		reqS = show(r, req)
 	}
-	max, maxNode := pendingMaxAlloc(d.Nodes, r)
+	max, maxNode := maxAlloc(d.Nodes, r)
 	h := &rule.Hit{}
 	var analysis string
 	switch {
@@ -247,12 +248,12 @@ func pendingInsufficientHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		h.Summary = fmt.Sprintf("%s requests %s=%s but no node offers %s", p.podLabel(), r, reqS, r)
 		analysis = fmt.Sprintf("None of the %d nodes has any allocatable %s, so the pod can never schedule on the current nodes", len(d.Nodes), r)
 	case d.Impossible:
-		h.Summary = fmt.Sprintf("%s requests %s=%s but no node has more than %s allocatable", p.podLabel(), r, reqS, pendingShow(r, max))
-		analysis = fmt.Sprintf("The largest allocatable %s is %s, on %s, below the request of %s, so the pod can never schedule on the current nodes", r, pendingShow(r, max), maxNode, reqS)
+		h.Summary = fmt.Sprintf("%s requests %s=%s but no node has more than %s allocatable", p.podLabel(), r, reqS, show(r, max))
+		analysis = fmt.Sprintf("The largest allocatable %s is %s, on %s, below the request of %s, so the pod can never schedule on the current nodes", r, show(r, max), maxNode, reqS)
 	case reqS != "":
 		h.Summary = fmt.Sprintf("no node has %s=%s free for %s (Insufficient %s on %s)", r, reqS, p.podLabel(), r, d.count(p.sched))
 		if maxNode != "" {
-			analysis = fmt.Sprintf("The request fits the allocatable %s of %s (%s), so the capacity exists but running pods hold it", r, maxNode, pendingShow(r, max))
+			analysis = fmt.Sprintf("The request fits the allocatable %s of %s (%s), so the capacity exists but running pods hold it", r, maxNode, show(r, max))
 		}
 	default:
 		h.Summary = fmt.Sprintf("no node has the %s %s needs (Insufficient %s on %s)", r, p.podLabel(), r, d.count(p.sched))
@@ -261,22 +262,22 @@ func pendingInsufficientHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 	if maxNode != "" {
 		for _, n := range d.Nodes {
 			if n.Name == maxNode {
-				h.Evidence = append(h.Evidence, pendingNodeLine(n, d.Req, nil))
+				h.Evidence = append(h.Evidence, nodeLine(n, d.Req, nil))
 			}
 		}
 	}
 	col := strings.ReplaceAll(r, ".", `\.`)
 	h.Fixes = []rule.Fix{{Action: fmt.Sprintf("see each node's allocatable %s and what is already allocated", r), Commands: []string{
-		fmt.Sprintf("kubectl get nodes -o custom-columns=NAME:.metadata.name,%s:.status.allocatable.%s", strings.ToUpper(pendingResArg(r)), col),
+		fmt.Sprintf("kubectl get nodes -o custom-columns=NAME:.metadata.name,%s:.status.allocatable.%s", strings.ToUpper(resArg(r)), col),
 		"kubectl describe nodes",
 	}}}
-	arg := pendingResArg(r)
+	arg := resArg(r)
 	if d.Impossible {
 		fit := "1"
 		if max > 0 {
-			fit = pendingFloor(r, max)
+			fit = floor(r, max)
 		}
-		action := fmt.Sprintf("request at most what one node has (%s allocatable), or add a node group with larger instances", pendingShow(r, max))
+		action := fmt.Sprintf("request at most what one node has (%s allocatable), or add a node group with larger instances", show(r, max))
 		if max == 0 {
 			action = fmt.Sprintf("add (or let the autoscaler create) nodes that offer %s, or drop the request", r)
 		}
@@ -289,23 +290,23 @@ func pendingInsufficientHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 	return h
 }
 
-// pendingResArg is flytekit's Resources argument for a Kubernetes resource.
-func pendingResArg(r string) string {
+// resArg is flytekit's Resources argument for a Kubernetes resource.
+func resArg(r string) string {
 	r = strings.TrimPrefix(strings.TrimPrefix(r, "requests."), "limits.")
 	switch {
 	case r == "memory":
 		return "mem"
 	case r == "ephemeral-storage":
 		return "ephemeral_storage"
-	case pendingAccelerator(r):
+	case accelerator(r):
 		return "gpu"
 	}
 	return r
 }
 
-// pendingFloor rounds an amount down to a value a task can request.
-func pendingFloor(r string, v float64) string {
-	if pendingBytesLike(r) {
+// floor rounds an amount down to a value a task can request.
+func floor(r string, v float64) string {
+	if bytesLike(r) {
 		if g := math.Floor(v / (1 << 30)); g >= 1 {
 			return fmt.Sprintf("%.0fGi", g)
 		}
@@ -317,8 +318,8 @@ func pendingFloor(r string, v float64) string {
 	return fmt.Sprintf("%.0fm", math.Floor(v*1000))
 }
 
-func pendingTaintHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
-	t := pendingTaint{key: d.Reason.TaintKey, value: d.Reason.TaintVal}
+func taintHit(p *state, d *diag) *rule.Hit {
+	t := taint{key: d.Reason.TaintKey, value: d.Reason.TaintVal}
 	if d.Taint != nil {
 		t = *d.Taint
 	}
@@ -328,14 +329,14 @@ func pendingTaintHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		if len(d.Fit) > 1 {
 			where = fmt.Sprintf("the %d nodes with room for its request", len(d.Fit))
 		}
-		h.Summary = fmt.Sprintf("%s does not tolerate taint %s on %s, %s", p.podLabel(), t, pendingNames(d.Fit), where)
+		h.Summary = fmt.Sprintf("%s does not tolerate taint %s on %s, %s", p.podLabel(), t, names(d.Fit), where)
 		if len(d.Fit) == 1 {
 			h.Detail = fmt.Sprintf("Only %s can hold the request, and it carries %s", d.Fit[0].Name, t)
 		} else {
-			h.Detail = fmt.Sprintf("Only %s can hold the request, and each carries a taint the pod does not tolerate", pendingNames(d.Fit))
+			h.Detail = fmt.Sprintf("Only %s can hold the request, and each carries a taint the pod does not tolerate", names(d.Fit))
 		}
 		for _, n := range d.Fit {
-			h.Evidence = append(h.Evidence, pendingNodeLine(n, d.Req, nil))
+			h.Evidence = append(h.Evidence, nodeLine(n, d.Req, nil))
 		}
 	} else {
 		h.Summary = fmt.Sprintf("%s does not tolerate taint %s (%s)", p.podLabel(), t, d.count(p.sched))
@@ -345,7 +346,7 @@ func pendingTaintHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		tols = strings.Join(p.pod.Spec.Tolerations, ", ")
 	}
 	if p.pod != nil {
-		h.Detail = pendingSentences(h.Detail, "The pod's tolerations: "+tols)
+		h.Detail = sentences(h.Detail, "The pod's tolerations: "+tols)
 	}
 	op := `operator="Equal", value="` + t.value + `"`
 	yamlOp := "operator: Equal, value: " + t.value
@@ -361,11 +362,11 @@ func pendingTaintHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 	}}}
 	res := ""
 	for r := range d.Req {
-		if pendingAccelerator(r) {
+		if accelerator(r) {
 			res = r
 		}
 	}
-	if res == "" && pendingAccelerator(t.key) {
+	if res == "" && accelerator(t.key) {
 		res = "nvidia.com/gpu"
 	}
 	if res != "" {
@@ -381,7 +382,7 @@ func pendingTaintHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 	return h
 }
 
-func pendingSelectorHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
+func selectorHit(p *state, d *diag) *rule.Hit {
 	h := &rule.Hit{}
 	var sel map[string]string
 	if p.pod != nil {
@@ -397,7 +398,7 @@ func pendingSelectorHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	h.Summary = fmt.Sprintf("no node with room for %s matches its node selector %s (%s didn't match)", p.podLabel(), pendingSelector(sel), d.count(p.sched))
+	h.Summary = fmt.Sprintf("no node with room for %s matches its node selector %s (%s didn't match)", p.podLabel(), selector(sel), d.count(p.sched))
 	var seen []string
 	for _, k := range keys {
 		vals := map[string]bool{}
@@ -420,21 +421,21 @@ func pendingSelectorHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		seen = append(seen, fmt.Sprintf("nodes carry %s=%s", k, strings.Join(vs, "|")))
 	}
 	if len(seen) > 0 {
-		h.Detail = fmt.Sprintf("The pod selects %s, but %s", pendingSelector(sel), strings.Join(seen, "; "))
+		h.Detail = fmt.Sprintf("The pod selects %s, but %s", selector(sel), strings.Join(seen, "; "))
 	}
 	for _, n := range d.Nodes {
-		if l := pendingNodeLine(n, nil, keys); l != "" {
+		if l := nodeLine(n, nil, keys); l != "" {
 			h.Evidence = append(h.Evidence, l)
 		}
 	}
 	h.Fixes = []rule.Fix{
 		{Action: "list the nodes with the selector's labels", Commands: []string{"kubectl get nodes -L " + strings.Join(keys, ",")}},
-		{Action: fmt.Sprintf("change node selector %s in the task's pod template to labels the nodes carry, or label the intended nodes", pendingSelector(sel))},
+		{Action: fmt.Sprintf("change node selector %s in the task's pod template to labels the nodes carry, or label the intended nodes", selector(sel))},
 	}
 	return h
 }
 
-func pendingAffinityHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
+func affinityHit(p *state, d *diag) *rule.Hit {
 	h := &rule.Hit{}
 	aff := ""
 	if p.pod != nil {
@@ -450,12 +451,12 @@ func pendingAffinityHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		return h
 	case pkPodAffinity:
 		h.Summary = fmt.Sprintf("%s fail %s's pod affinity rules (%s)", d.count(p.sched), p.podLabel(), d.Reason.Text)
-		if m := pendingPodAffRe.FindStringSubmatch(aff); m != nil {
+		if m := podAffRe.FindStringSubmatch(aff); m != nil {
 			why := fmt.Sprintf("Pods labelled %s already occupy every %s the pod may use", m[2], m[3])
 			if !strings.Contains(m[1], "anti") {
 				why = fmt.Sprintf("No pod labelled %s runs in a %s the pod may use", m[2], m[3])
 			}
-			h.Detail = pendingSentences("The pod's affinity: "+aff, why)
+			h.Detail = sentences("The pod's affinity: "+aff, why)
 			h.Fixes = []rule.Fix{
 				{Action: fmt.Sprintf("see where the pods labelled %s run", m[2]), Commands: []string{fmt.Sprintf("kubectl get pods -A -l %s -o wide", m[2])}},
 				{Action: fmt.Sprintf("relax the %s in the task's pod template (preferred instead of required), or add nodes", m[1])},
@@ -469,7 +470,7 @@ func pendingAffinityHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		h.Detail = "The pod's affinity: " + aff
 	}
 	h.Fixes = []rule.Fix{{Action: "compare the pod's affinity with the nodes' labels", Commands: []string{"kubectl get nodes --show-labels"}}}
-	if m := pendingNodeReqRe.FindStringSubmatch(aff); m != nil {
+	if m := nodeReqRe.FindStringSubmatch(aff); m != nil {
 		key, vals := m[1], m[2]
 		carried := map[string]bool{}
 		for _, n := range d.Nodes {
@@ -484,13 +485,13 @@ func pendingAffinityHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 		sort.Strings(vs)
 		switch {
 		case len(d.Nodes) > 0 && len(vs) == 0:
-			h.Detail = pendingSentences(h.Detail, fmt.Sprintf("The node summary shows no label %s on any node (it keeps only well-known scheduling labels, so confirm with kubectl get nodes -L %s)", key, key))
+			h.Detail = sentences(h.Detail, fmt.Sprintf("The node summary shows no label %s on any node (it keeps only well-known scheduling labels, so confirm with kubectl get nodes -L %s)", key, key))
 		case len(vs) > 0:
-			h.Detail = pendingSentences(h.Detail, fmt.Sprintf("Nodes carry %s=%s, not %s", key, strings.Join(vs, "|"), vals))
+			h.Detail = sentences(h.Detail, fmt.Sprintf("Nodes carry %s=%s, not %s", key, strings.Join(vs, "|"), vals))
 		}
 		h.Fixes[0].Commands = []string{"kubectl get nodes -L " + key}
 		if strings.Contains(key, "accelerator") {
-			h.Detail = pendingSentences(h.Detail, fmt.Sprintf("Flyte adds this requirement to tasks with accelerator=...: %s is plugins.k8s.gpu-device-node-label, and the value comes from the task's accelerator", key))
+			h.Detail = sentences(h.Detail, fmt.Sprintf("Flyte adds this requirement to tasks with accelerator=...: %s is plugins.k8s.gpu-device-node-label, and the value comes from the task's accelerator", key))
 			gpuLabel := ""
 			for _, n := range d.Nodes {
 				for k := range n.Labels {
@@ -508,7 +509,7 @@ func pendingAffinityHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 			h.Fixes = append(h.Fixes, rule.Fix{Action: fmt.Sprintf("relax the node affinity on %s in the task's pod template, or label the intended nodes %s=%s", key, key, vals)})
 		}
 		for _, n := range d.Nodes {
-			if l := pendingNodeLine(n, nil, []string{key, "nvidia.com/gpu.product"}); n.Ready && l != "" {
+			if l := nodeLine(n, nil, []string{key, "nvidia.com/gpu.product"}); n.Ready && l != "" {
 				h.Evidence = append(h.Evidence, l)
 			}
 		}
@@ -518,11 +519,11 @@ func pendingAffinityHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
 	return h
 }
 
-func pendingPVCHit(p *pendingCtx, d *pendingDiag) *rule.Hit {
+func pVCHit(p *state, d *diag) *rule.Hit {
 	h := &rule.Hit{}
 	ns := p.namespace()
 	var claims []string
-	if m := pendingClaimRe.FindStringSubmatch(d.Reason.Text); m != nil {
+	if m := claimRe.FindStringSubmatch(d.Reason.Text); m != nil {
 		claims = []string{m[1]}
 		if m[2] == "not found" {
 			h.Summary = fmt.Sprintf("%s mounts PersistentVolumeClaim %q, which does not exist in %s", p.podLabel(), m[1], ns)

@@ -12,15 +12,15 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 )
 
-func pendingBytesLike(resource string) bool {
+func bytesLike(resource string) bool {
 	return resource == "memory" || resource == "ephemeral-storage" || strings.HasPrefix(resource, "hugepages-") || strings.HasPrefix(resource, "requests.memory") ||
 		strings.HasSuffix(resource, ".memory") || strings.HasSuffix(resource, "ephemeral-storage")
 }
 
-// pendingShow formats a quantity for people: memory in Gi/Mi, CPU in cores.
-func pendingShow(resource string, v float64) string {
+// show formats a quantity for people: memory in Gi/Mi, CPU in cores.
+func show(resource string, v float64) string {
 	trim := func(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) }
-	if pendingBytesLike(resource) {
+	if bytesLike(resource) {
 		switch {
 		case v >= 1<<30:
 			return trim(v/(1<<30)) + "Gi"
@@ -35,9 +35,9 @@ func pendingShow(resource string, v float64) string {
 	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
 }
 
-// pendingRequests is the pod's effective request per resource: the sum over containers, or
+// requests is the pod's effective request per resource: the sum over containers, or
 // the largest init container when that is more. A limit stands in for a missing request.
-func pendingRequests(p *evidence.Pod) map[string]float64 {
+func requests(p *evidence.Pod) map[string]float64 {
 	if p == nil {
 		return nil
 	}
@@ -74,41 +74,41 @@ func pendingRequests(p *evidence.Pod) map[string]float64 {
 	return sum
 }
 
-func (p *pendingCtx) nodes() []evidence.NodeInfo {
+func (p *state) nodes() []evidence.NodeInfo {
 	if k := p.s.Snapshot.Kube; k != nil && k.Nodes != nil {
 		return k.Nodes.Nodes
 	}
 	return nil
 }
 
-func pendingAlloc(n evidence.NodeInfo, resource string) float64 {
+func alloc(n evidence.NodeInfo, resource string) float64 {
 	v, _ := read.ParseQuantity(n.Allocatable[resource])
 	return v
 }
 
-// pendingMaxAlloc is the largest allocatable amount of a resource among ready nodes.
-func pendingMaxAlloc(nodes []evidence.NodeInfo, resource string) (float64, string) {
+// maxAlloc is the largest allocatable amount of a resource among ready nodes.
+func maxAlloc(nodes []evidence.NodeInfo, resource string) (float64, string) {
 	best, name := 0.0, ""
 	for _, n := range nodes {
-		if v := pendingAlloc(n, resource); n.Ready && v > best {
+		if v := alloc(n, resource); n.Ready && v > best {
 			best, name = v, n.Name
 		}
 	}
 	return best, name
 }
 
-func pendingFits(n evidence.NodeInfo, req map[string]float64) bool {
+func fits(n evidence.NodeInfo, req map[string]float64) bool {
 	for r, v := range req {
-		if v > 0 && pendingAlloc(n, r) < v {
+		if v > 0 && alloc(n, r) < v {
 			return false
 		}
 	}
 	return true
 }
 
-type pendingTaint struct{ key, value, effect string }
+type taint struct{ key, value, effect string }
 
-func (t pendingTaint) String() string {
+func (t taint) String() string {
 	s := t.key
 	if t.value != "" {
 		s += "=" + t.value
@@ -119,8 +119,8 @@ func (t pendingTaint) String() string {
 	return s
 }
 
-func pendingParseTaint(s string) pendingTaint {
-	var t pendingTaint
+func parseTaint(s string) taint {
+	var t taint
 	if i := strings.LastIndex(s, ":"); i >= 0 {
 		s, t.effect = s[:i], s[i+1:]
 	}
@@ -128,9 +128,9 @@ func pendingParseTaint(s string) pendingTaint {
 	return t
 }
 
-// pendingTolerates reports whether a toleration as the collector renders it ("key=value:Effect",
+// tolerates reports whether a toleration as the collector renders it ("key=value:Effect",
 // "key:Exists:Effect", "*:Exists", with an optional " for Ns") tolerates the taint.
-func pendingTolerates(tol string, t pendingTaint) bool {
+func tolerates(tol string, t taint) bool {
 	tol, _, _ = strings.Cut(tol, " for ")
 	effect := ""
 	for _, e := range []string{"NoSchedule", "PreferNoSchedule", "NoExecute"} {
@@ -149,17 +149,17 @@ func pendingTolerates(tol string, t pendingTaint) bool {
 	return key == t.key && value == t.value
 }
 
-// pendingBlocking returns the node's NoSchedule/NoExecute taints the pod does not tolerate.
-func pendingBlocking(n evidence.NodeInfo, tolerations []string, system bool) []pendingTaint {
-	var out []pendingTaint
+// blocking returns the node's NoSchedule/NoExecute taints the pod does not tolerate.
+func blocking(n evidence.NodeInfo, tolerations []string, system bool) []taint {
+	var out []taint
 	for _, s := range n.Taints {
-		t := pendingParseTaint(s)
-		if t.effect == "PreferNoSchedule" || pendingSystemTaint(t.key) != system {
+		t := parseTaint(s)
+		if t.effect == "PreferNoSchedule" || systemTaint(t.key) != system {
 			continue
 		}
 		tolerated := false
 		for _, tol := range tolerations {
-			tolerated = tolerated || pendingTolerates(tol, t)
+			tolerated = tolerated || tolerates(tol, t)
 		}
 		if !tolerated {
 			out = append(out, t)
@@ -168,7 +168,7 @@ func pendingBlocking(n evidence.NodeInfo, tolerations []string, system bool) []p
 	return out
 }
 
-func (p *pendingCtx) tolerations() []string {
+func (p *state) tolerations() []string {
 	if p.pod == nil {
 		return nil
 	}
@@ -176,11 +176,11 @@ func (p *pendingCtx) tolerations() []string {
 }
 
 // usable nodes are ready, not cordoned and free of system taints the pod does not tolerate.
-func (p *pendingCtx) usable(n evidence.NodeInfo) bool {
-	return n.Ready && !n.Unschedulable && len(pendingBlocking(n, p.tolerations(), true)) == 0
+func (p *state) usable(n evidence.NodeInfo) bool {
+	return n.Ready && !n.Unschedulable && len(blocking(n, p.tolerations(), true)) == 0
 }
 
-func pendingNames(nodes []evidence.NodeInfo) string {
+func names(nodes []evidence.NodeInfo) string {
 	var names []string
 	for _, n := range nodes {
 		names = append(names, n.Name)
@@ -191,9 +191,9 @@ func pendingNames(nodes []evidence.NodeInfo) string {
 	return strings.Join(names, ", ")
 }
 
-// pendingNodeLine summarises a node for evidence: the allocatable amounts of the requested
+// nodeLine summarises a node for evidence: the allocatable amounts of the requested
 // resources, its taints and selected labels.
-func pendingNodeLine(n evidence.NodeInfo, req map[string]float64, labelKeys []string) string {
+func nodeLine(n evidence.NodeInfo, req map[string]float64, labelKeys []string) string {
 	var parts []string
 	keys := make([]string, 0, len(req))
 	for k := range req {
@@ -203,8 +203,8 @@ func pendingNodeLine(n evidence.NodeInfo, req map[string]float64, labelKeys []st
 	var alloc []string
 	for _, k := range keys {
 		v := read.OrUnknown(n.Allocatable[k])
-		if q, ok := read.ParseQuantity(v); ok && pendingBytesLike(k) {
-			if h := pendingShow(k, q); h != v {
+		if q, ok := read.ParseQuantity(v); ok && bytesLike(k) {
+			if h := show(k, q); h != v {
 				v += " (" + h + ")"
 			}
 		}
@@ -237,7 +237,7 @@ func pendingNodeLine(n evidence.NodeInfo, req map[string]float64, labelKeys []st
 	return "node " + n.Name + ": " + strings.Join(parts, "; ")
 }
 
-func (p *pendingCtx) requestLine(req map[string]float64) string {
+func (p *state) requestLine(req map[string]float64) string {
 	if p.pod == nil || len(req) == 0 {
 		return ""
 	}
@@ -248,14 +248,14 @@ func (p *pendingCtx) requestLine(req map[string]float64) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, k+"="+pendingShow(k, req[k]))
+		parts = append(parts, k+"="+show(k, req[k]))
 	}
 	t := fmt.Sprintf("pod %s requests %s", p.pod.Name, strings.Join(parts, " "))
 	if len(p.pod.Spec.Tolerations) > 0 {
 		t += "; tolerations " + strings.Join(p.pod.Spec.Tolerations, ", ")
 	}
 	if len(p.pod.Spec.NodeSelector) > 0 {
-		t += "; node selector " + pendingSelector(p.pod.Spec.NodeSelector)
+		t += "; node selector " + selector(p.pod.Spec.NodeSelector)
 	}
 	if p.pod.Spec.Affinity != "" {
 		t += "; affinity " + p.pod.Spec.Affinity
@@ -263,7 +263,7 @@ func (p *pendingCtx) requestLine(req map[string]float64) string {
 	return t
 }
 
-func pendingSelector(sel map[string]string) string {
+func selector(sel map[string]string) string {
 	keys := make([]string, 0, len(sel))
 	for k := range sel {
 		keys = append(keys, k)
@@ -276,9 +276,9 @@ func pendingSelector(sel map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// pendingSelectorMisses reports whether the node's known labels contradict the selector; a
+// selectorMisses reports whether the node's known labels contradict the selector; a
 // label the collector did not keep on any node proves nothing.
-func pendingSelectorMisses(n evidence.NodeInfo, sel map[string]string, nodes []evidence.NodeInfo) bool {
+func selectorMisses(n evidence.NodeInfo, sel map[string]string, nodes []evidence.NodeInfo) bool {
 	for k, v := range sel {
 		known := false
 		for _, o := range nodes {
@@ -293,8 +293,8 @@ func pendingSelectorMisses(n evidence.NodeInfo, sel map[string]string, nodes []e
 	return false
 }
 
-// pendingAge formats a wait: "45s", "46m", "2h5m", "3d4h".
-func pendingAge(d time.Duration) string {
+// age formats a wait: "45s", "46m", "2h5m", "3d4h".
+func age(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return ""

@@ -21,11 +21,11 @@ func SchedulerSeeds() []string {
 	}
 }
 
-var pendingKinds = []string{pkInsufficient, pkTaint, pkUnavailable, pkSelector, pkPodAffinity, pkVolumeAffinity, pkPVC, pkOther}
+var kinds = []string{pkInsufficient, pkTaint, pkUnavailable, pkSelector, pkPodAffinity, pkVolumeAffinity, pkPVC, pkOther}
 
-func checkSchedulerParse(t *testing.T, text string) *pendingSched {
+func checkSchedulerParse(t *testing.T, text string) *sched {
 	t.Helper()
-	ps := pendingParse(text)
+	ps := parse(text)
 	if !strings.Contains(text, ps.Message) {
 		t.Fatalf("Message %q is not part of the input", ps.Message)
 	}
@@ -36,7 +36,7 @@ func checkSchedulerParse(t *testing.T, text string) *pendingSched {
 		if !strings.Contains(ps.Message, r.Text) {
 			t.Errorf("reason %q is not part of the message %q", r.Text, ps.Message)
 		}
-		if !oneOf(r.Kind, pendingKinds...) {
+		if !oneOf(r.Kind, kinds...) {
 			t.Errorf("reason %q: kind %q", r.Text, r.Kind)
 		}
 		if r.Kind == pkInsufficient && (r.Resource == "" || !strings.Contains(r.Text, r.Resource) && r.Text != "Too many pods") {

@@ -8,7 +8,7 @@ import (
 func LimitRangeRejected() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2002", Name: "limit-range-rejected", Title: "A LimitRange rejected the task's resource requests or limits",
-		Category: rule.CatResourcePending, Causes: []string{"request-exceeds-limit-range"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"request-exceeds-limit-range"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The LimitRanger admission plugin refused the task's pod because a container's (or the pod's) request or
 limit is outside the bounds of a LimitRange in the namespace: "pods "x" is forbidden: maximum cpu
 usage per Container is 2, but limit is 4", "minimum memory usage per Container is 64Mi, but request
@@ -20,6 +20,6 @@ way. Flyte sets a container's limit to its request when the task gives only requ
 			{Action: "read the namespace's LimitRange bounds", Commands: []string{"kubectl get limitrange -n NAMESPACE -o yaml"}},
 			{Action: "keep the task's requests and limits inside the bounds, or ask the platform team to widen the LimitRange"},
 		},
-		Site: pendingLimitRangeSite,
+		Site: limitRangeSite,
 	}
 }

@@ -12,45 +12,45 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// pendingQuietFor is how long a task may sit QUEUED without any scheduler verdict before
+// quietFor is how long a task may sit QUEUED without any scheduler verdict before
 // FD2011 calls it out.
-const pendingQuietFor = 5 * time.Minute
+const quietFor = 5 * time.Minute
 
-// pendingScaleUpWindow is how recent a TriggeredScaleUp event must be to count as "a node
+// scaleUpWindow is how recent a TriggeredScaleUp event must be to count as "a node
 // is on its way".
-const pendingScaleUpWindow = 10 * time.Minute
+const scaleUpWindow = 10 * time.Minute
 
-var pendingSchedRe = regexp.MustCompile(`\d+/\d+ nodes are available|no nodes available to schedule pods|unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" (?:not found|is being deleted)`)
+var schedRe = regexp.MustCompile(`\d+/\d+ nodes are available|no nodes available to schedule pods|unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" (?:not found|is being deleted)`)
 
-var pendingNodesRe = regexp.MustCompile(`(\d+)/(\d+) nodes are available:\s*(.*)`)
+var nodesRe = regexp.MustCompile(`(\d+)/(\d+) nodes are available:\s*(.*)`)
 
-var pendingCountRe = regexp.MustCompile(`^(\d+) (.+)$`)
+var countRe = regexp.MustCompile(`^(\d+) (.+)$`)
 
-var pendingInsuffRe = regexp.MustCompile(`^Insufficient (\S+)$`)
+var insuffRe = regexp.MustCompile(`^Insufficient (\S+)$`)
 
-var pendingTaintRe = regexp.MustCompile(`had (?:untolerated )?taint \{([^:}]*):\s*([^}]*)\}`)
+var taintRe = regexp.MustCompile(`had (?:untolerated )?taint \{([^:}]*):\s*([^}]*)\}`)
 
-var pendingClaimRe = regexp.MustCompile(`persistentvolumeclaim "([^"]+)" (not found|is being deleted)`)
+var claimRe = regexp.MustCompile(`persistentvolumeclaim "([^"]+)" (not found|is being deleted)`)
 
-var pendingQuotaRe = regexp.MustCompile(`exceeded quota: ([^,]+), requested: (\S+), used: (\S+), limited: ([^\s"\]]+)`)
+var quotaRe = regexp.MustCompile(`exceeded quota: ([^,]+), requested: (\S+), used: (\S+), limited: ([^\s"\]]+)`)
 
-var pendingQuotaSpecRe = regexp.MustCompile(`failed quota: ([^:]+): must specify ([^"\]\n]+)`)
+var quotaSpecRe = regexp.MustCompile(`failed quota: ([^:]+): must specify ([^"\]\n]+)`)
 
-var pendingLimitRe = regexp.MustCompile(`(maximum|minimum) (\S+) usage per (Container|Pod) is (\S+), but (limit|request) is ([^,\]\s]+)`)
+var limitRe = regexp.MustCompile(`(maximum|minimum) (\S+) usage per (Container|Pod) is (\S+), but (limit|request) is ([^,\]\s]+)`)
 
-var pendingRatioRe = regexp.MustCompile(`(\S+) max limit to request ratio per (Container|Pod) is (\S+), but provided ratio is ([0-9.]+)`)
+var ratioRe = regexp.MustCompile(`(\S+) max limit to request ratio per (Container|Pod) is (\S+), but provided ratio is ([0-9.]+)`)
 
-var pendingNodeReqRe = regexp.MustCompile(`node requires (\S+) In \[([^\]]*)\]`)
+var nodeReqRe = regexp.MustCompile(`node requires (\S+) In \[([^\]]*)\]`)
 
-var pendingImagePullRe = regexp.MustCompile(`ErrImagePull|ImagePullBackOff|InvalidImageName`)
+var imagePullRe = regexp.MustCompile(`ErrImagePull|ImagePullBackOff|InvalidImageName`)
 
-var pendingPodAffRe = regexp.MustCompile(`(pod (?:anti-)?affinity) requires (\S+) per (\S+)`)
+var podAffRe = regexp.MustCompile(`(pod (?:anti-)?affinity) requires (\S+) per (\S+)`)
 
-var pendingForRe = regexp.MustCompile(`([A-Za-z0-9./_-]+) for: `)
+var forRe = regexp.MustCompile(`([A-Za-z0-9./_-]+) for: `)
 
-var pendingWaitingRe = regexp.MustCompile(`^\[[^|\]]*\|([^\]]+)\]`)
+var waitingRe = regexp.MustCompile(`^\[[^|\]]*\|([^\]]+)\]`)
 
-const pendingTimeoutDoc = `
+const timeoutDoc = `
 Flyte reports an unschedulable pod as task phase QUEUED with reason
 "Unschedulable:<scheduler message>" (DemystifyPending), not as an error. Its pending timeout,
 plugins.k8s.pod-pending-timeout, is 0 (off) by default, so the task stays QUEUED until the pod
@@ -61,28 +61,31 @@ message is the last pending reason; each retry then waits again and usually meet
 While the cluster autoscaler reports a recent TriggeredScaleUp for the pod, the finding is only a
 warning: a node is on its way.`
 
-// pendingCtx is what the FD2 rules know about a site's latest attempt.
-type pendingCtx struct {
+// state is what the FD2 rules know about a site's latest attempt.
+type state struct {
 	s         *rule.Site
 	last      *evidence.TaskAttempt
 	pod       *evidence.Pod // the latest attempt's pod, when it is visible
 	podName   string
 	code, msg string
 	timedOut  int // attempts Flyte failed with PodPendingTimeout
-	sched     *pendingSched
+	sched     *sched
 	since     time.Time
 	until     time.Time
 }
 
-func pendingLoad(s *rule.Site) *pendingCtx {
-	return rule.SiteOnce(s, "pending", func() *pendingCtx { return pendingRead(s) })
+// stateOf is what the family reads from a site (its waiting pod, the scheduler's message, the
+// nodes and quotas), read once per site by readState.
+func stateOf(s *rule.Site) *state {
+	return rule.SiteOnce(s, "pending", func() *state { return readState(s) })
 }
 
-func pendingRead(s *rule.Site) *pendingCtx {
+// readState reads the site's pending state; nil for a site without attempts.
+func readState(s *rule.Site) *state {
 	if s.Node == nil || len(s.Attempts) == 0 {
 		return nil
 	}
-	p := &pendingCtx{s: s, last: s.Attempts[len(s.Attempts)-1]}
+	p := &state{s: s, last: s.Attempts[len(s.Attempts)-1]}
 	p.code, p.msg, _ = s.Error()
 	for _, a := range s.Attempts {
 		if a.Error != nil {
@@ -94,17 +97,17 @@ func pendingRead(s *rule.Site) *pendingCtx {
 	if p.timedOut == 0 && p.code == "PodPendingTimeout" {
 		p.timedOut = 1
 	}
-	p.pod = pendingPod(s, p.last)
+	p.pod = pod(s, p.last)
 	p.podName = cmp.Or(p.last.PrimaryPodName, p.last.PodName)
 	if p.pod != nil {
 		p.podName = p.pod.Name
 	}
-	p.sched = pendingFindSched(s, p.podName)
-	p.since, p.until = pendingWindow(p)
+	p.sched = findSched(s, p.podName)
+	p.since, p.until = window(p)
 	return p
 }
 
-func pendingPod(s *rule.Site, a *evidence.TaskAttempt) *evidence.Pod {
+func pod(s *rule.Site, a *evidence.TaskAttempt) *evidence.Pod {
 	for _, n := range []string{a.PrimaryPodName, a.PodName} {
 		if p := s.Pods[n]; n != "" && p != nil {
 			return p
@@ -117,7 +120,7 @@ func pendingPod(s *rule.Site, a *evidence.TaskAttempt) *evidence.Pod {
 	}
 	if len(a.ExternalResources) > 0 { // array subtasks: the first one still waiting for a node
 		for _, n := range s.PodNames() {
-			if p := s.Pods[n]; p.Phase == "Pending" && !pendingScheduled(p) {
+			if p := s.Pods[n]; p.Phase == "Pending" && !scheduled(p) {
 				return p
 			}
 		}
@@ -125,7 +128,7 @@ func pendingPod(s *rule.Site, a *evidence.TaskAttempt) *evidence.Pod {
 	return nil
 }
 
-func pendingScheduled(p *evidence.Pod) bool {
+func scheduled(p *evidence.Pod) bool {
 	if p.NodeName != "" || (p.Phase != "Pending" && p.Phase != "") {
 		return true
 	}
@@ -139,9 +142,9 @@ func pendingScheduled(p *evidence.Pod) bool {
 
 // waitingForNode reports whether the latest attempt never got a node: its pod is visible and
 // unscheduled, or Admin's phase, error and latest reason say so.
-func (p *pendingCtx) waitingForNode() bool {
+func (p *state) waitingForNode() bool {
 	if p.pod != nil {
-		return !pendingScheduled(p.pod)
+		return !scheduled(p.pod)
 	}
 	if p.s.Stuck {
 		switch p.last.Phase {
@@ -154,12 +157,12 @@ func (p *pendingCtx) waitingForNode() bool {
 	case "PodPendingTimeout":
 		return true
 	case "", "Timeout", "TimeoutExpired":
-		return pendingSchedRe.MatchString(pendingLatestReason(p.last))
+		return schedRe.MatchString(latestReason(p.last))
 	}
 	return false
 }
 
-func pendingLatestReason(a *evidence.TaskAttempt) string {
+func latestReason(a *evidence.TaskAttempt) string {
 	if a.Reason != "" {
 		return a.Reason
 	}
@@ -169,8 +172,8 @@ func pendingLatestReason(a *evidence.TaskAttempt) string {
 	return ""
 }
 
-// pendingWindow is when the latest attempt started waiting, and until when (now, when stuck).
-func pendingWindow(p *pendingCtx) (since, until time.Time) {
+// window is when the latest attempt started waiting, and until when (now, when stuck).
+func window(p *state) (since, until time.Time) {
 	since = p.last.CreatedAt
 	if since.IsZero() {
 		since = p.last.StartedAt
@@ -196,22 +199,22 @@ func pendingWindow(p *pendingCtx) (since, until time.Time) {
 	return since, until
 }
 
-func (p *pendingCtx) waited() time.Duration {
+func (p *state) waited() time.Duration {
 	if p.since.IsZero() || p.until.IsZero() || p.until.Before(p.since) {
 		return 0
 	}
 	return p.until.Sub(p.since)
 }
 
-func (p *pendingCtx) namespace() string {
+func (p *state) namespace() string {
 	if p.pod != nil && p.pod.Namespace != "" {
 		return p.pod.Namespace
 	}
-	return pendingNamespace(p.s)
+	return namespace(p.s)
 }
 
-// pendingNamespace is the execution's namespace, as Kubernetes or Admin knows it.
-func pendingNamespace(s *rule.Site) string {
+// namespace is the execution's namespace, as Kubernetes or Admin knows it.
+func namespace(s *rule.Site) string {
 	ns := ""
 	if s.Snapshot.Kube != nil {
 		ns = s.Snapshot.Kube.Namespace
@@ -221,7 +224,7 @@ func pendingNamespace(s *rule.Site) string {
 
 // eventsFix points at the pod's events: describe while the pod exists, else the events, which
 // outlive it for about an hour.
-func (p *pendingCtx) eventsFix() rule.Fix {
+func (p *state) eventsFix() rule.Fix {
 	ns, pod := p.namespace(), read.OrUnknown(p.podName)
 	events := fmt.Sprintf("kubectl get events -n %s --field-selector involvedObject.name=%s", ns, pod)
 	switch {
@@ -233,7 +236,7 @@ func (p *pendingCtx) eventsFix() rule.Fix {
 	return rule.Fix{Action: "read the pod's events and conditions", Commands: []string{fmt.Sprintf("kubectl describe pod -n %s %s", ns, pod), events}}
 }
 
-func (p *pendingCtx) podLabel() string {
+func (p *state) podLabel() string {
 	if p.podName != "" {
 		return "pod " + p.podName
 	}
@@ -241,8 +244,8 @@ func (p *pendingCtx) podLabel() string {
 }
 
 // waitSummary says how long the attempt has waited, for the end of a summary.
-func (p *pendingCtx) waitSummary() string {
-	age := pendingAge(p.waited())
+func (p *state) waitSummary() string {
+	age := age(p.waited())
 	n := len(p.s.Attempts)
 	switch {
 	case p.s.Stuck && age != "":
@@ -262,11 +265,11 @@ func (p *pendingCtx) waitSummary() string {
 }
 
 // waitDetail explains Flyte's pending semantics for this site.
-func (p *pendingCtx) waitDetail() string {
+func (p *state) waitDetail() string {
 	switch {
 	case p.s.Stuck:
 		t := fmt.Sprintf("The task is %s", p.last.Phase)
-		if age := pendingAge(p.waited()); age != "" {
+		if age := age(p.waited()); age != "" {
 			t += fmt.Sprintf(" and has waited %s (since %s)", age, p.since.UTC().Format(time.RFC3339))
 		}
 		return t + ". Flyte's plugins.k8s.pod-pending-timeout is off by default, so it keeps waiting until the pod schedules, the node's active deadline passes, or the execution is aborted."
@@ -278,7 +281,7 @@ func (p *pendingCtx) waitDetail() string {
 	return ""
 }
 
-func pendingJoin(parts ...string) string {
+func join(parts ...string) string {
 	var out []string
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {
@@ -288,7 +291,7 @@ func pendingJoin(parts ...string) string {
 	return strings.Join(out, "; ")
 }
 
-func pendingSentences(parts ...string) string {
+func sentences(parts ...string) string {
 	var out []string
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {

@@ -9,7 +9,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-type pendingQuota struct {
+type quota struct {
 	name, text     string
 	req, used, lim map[string]string
 	order          []string
@@ -17,7 +17,7 @@ type pendingQuota struct {
 	permanent      bool
 }
 
-func pendingQuotaList(s string) (map[string]string, []string) {
+func quotaList(s string) (map[string]string, []string) {
 	out := map[string]string{}
 	var order []string
 	for _, kv := range strings.Split(s, ",") {
@@ -29,7 +29,7 @@ func pendingQuotaList(s string) (map[string]string, []string) {
 	return out, order
 }
 
-func pendingFindQuota(s *rule.Site, p *pendingCtx) *pendingQuota {
+func findQuota(s *rule.Site, p *state) *quota {
 	var texts []string
 	switch {
 	case p.code == "ResourceRequestsExceedLimits" || p.code == "RuntimeFailure":
@@ -41,20 +41,20 @@ func pendingFindQuota(s *rule.Site, p *pendingCtx) *pendingQuota {
 		}
 	case !p.s.Stuck && (p.code == "" || p.code == "Timeout" || p.code == "TimeoutExpired"):
 		// the node's deadline ran out while the attempt still waited for quota
-		texts = []string{pendingLatestReason(p.last)}
+		texts = []string{latestReason(p.last)}
 	}
 	for _, t := range texts {
-		if m := pendingQuotaRe.FindStringSubmatch(t); m != nil {
-			q := &pendingQuota{name: strings.TrimSpace(m[1]), text: t, permanent: p.code == "ResourceRequestsExceedLimits"}
-			q.req, q.order = pendingQuotaList(m[2])
-			q.used, _ = pendingQuotaList(m[3])
-			q.lim, _ = pendingQuotaList(m[4])
+		if m := quotaRe.FindStringSubmatch(t); m != nil {
+			q := &quota{name: strings.TrimSpace(m[1]), text: t, permanent: p.code == "ResourceRequestsExceedLimits"}
+			q.req, q.order = quotaList(m[2])
+			q.used, _ = quotaList(m[3])
+			q.lim, _ = quotaList(m[4])
 			return q
 		}
-		if m := pendingQuotaSpecRe.FindStringSubmatch(t); m != nil {
+		if m := quotaSpecRe.FindStringSubmatch(t); m != nil {
 			// "must specify limits.cpu for: c; limits.memory for: c" (1.27+) or "must specify limits.cpu,limits.memory"
 			what := strings.TrimSpace(m[2])
-			if fs := pendingForRe.FindAllStringSubmatch(what, -1); len(fs) > 0 {
+			if fs := forRe.FindAllStringSubmatch(what, -1); len(fs) > 0 {
 				var rs []string
 				for _, f := range fs {
 					rs = append(rs, f[1])
@@ -63,18 +63,18 @@ func pendingFindQuota(s *rule.Site, p *pendingCtx) *pendingQuota {
 			} else {
 				what = strings.ReplaceAll(what, ",", ", ")
 			}
-			return &pendingQuota{name: strings.TrimSpace(m[1]), text: t, mustSpecify: what}
+			return &quota{name: strings.TrimSpace(m[1]), text: t, mustSpecify: what}
 		}
 	}
 	return nil
 }
 
-func pendingQuotaSite(s *rule.Site) *rule.Hit {
-	p := pendingLoad(s)
+func quotaSite(s *rule.Site) *rule.Hit {
+	p := stateOf(s)
 	if p == nil {
 		return nil
 	}
-	q := pendingFindQuota(s, p)
+	q := findQuota(s, p)
 	if q == nil {
 		return nil
 	}
@@ -89,13 +89,13 @@ func pendingQuotaSite(s *rule.Site) *rule.Hit {
 	getCmd := fmt.Sprintf("kubectl get resourcequota -n %s %s -o yaml", ns, q.name)
 	if q.mustSpecify != "" {
 		h.Summary = fmt.Sprintf("quota %s in %s requires every pod to set %s, and %s does not", q.name, ns, q.mustSpecify, p.podLabel())
-		h.Detail = pendingSentences("The API server refused the pod: "+read.FirstLine(q.text),
+		h.Detail = sentences("The API server refused the pod: "+read.FirstLine(q.text),
 			"Flyte reports this as RuntimeFailure (USER, retryable), and each retry is refused the same way")
 		example := map[string]string{"cpu": "1", "mem": "2Gi", "ephemeral_storage": "10Gi", "gpu": "1"}
 		var args []string
 		seen := map[string]bool{}
 		for _, r := range strings.Split(q.mustSpecify, ", ") {
-			a := pendingResArg(r)
+			a := resArg(r)
 			if v, ok := example[a]; ok && !seen[a] {
 				seen[a] = true
 				args = append(args, fmt.Sprintf(`%s="%s"`, a, v))
@@ -106,7 +106,7 @@ func pendingQuotaSite(s *rule.Site) *rule.Hit {
 		}
 		h.Fixes = []rule.Fix{
 			{Action: fmt.Sprintf("set %s on the task (sizes here are examples; Flyte copies requests to limits when limits are not set)", q.mustSpecify),
-				Commands: []string{pendingTaskResources("limits", args)}},
+				Commands: []string{taskResources("limits", args)}},
 			{Action: "or give the namespace a LimitRange with defaults, so pods that set nothing still get limits", Commands: []string{getCmd, "kubectl get limitrange -n " + ns}},
 		}
 		return h
@@ -139,15 +139,15 @@ func pendingQuotaSite(s *rule.Site) *rule.Hit {
 			p.podLabel(), strings.Join(phrases, ", "), q.name)
 		h.Detail = "Flyte fails a task at once when its request is at or above the quota's hard limit, because it could never be admitted: code ResourceRequestsExceedLimits, kind USER, not retried"
 	} else {
-		h.Summary = pendingJoin(fmt.Sprintf("quota %s in %s has no room for %s: %s", q.name, ns, p.podLabel(), strings.Join(phrases, ", ")), p.quotaWait())
+		h.Summary = join(fmt.Sprintf("quota %s in %s has no room for %s: %s", q.name, ns, p.podLabel(), strings.Join(phrases, ", ")), p.quotaWait())
 		h.Detail = "Flyte keeps the attempt in WAITING_FOR_RESOURCES and retries the pod creation with back-off; this does not use a retry and has no timeout other than the node's active deadline"
 		if p.s.Stuck {
-			if age := pendingAge(p.waited()); age != "" {
-				h.Detail = pendingSentences(h.Detail, fmt.Sprintf("It has waited %s", age))
+			if age := age(p.waited()); age != "" {
+				h.Detail = sentences(h.Detail, fmt.Sprintf("It has waited %s", age))
 			}
 		}
 	}
-	h.Detail = pendingSentences("The API server refused the pod: "+pendingQuotaQuote(q.text), h.Detail)
+	h.Detail = sentences("The API server refused the pod: "+quotaQuote(q.text), h.Detail)
 	if cur != nil {
 		var now []string
 		for _, r := range over {
@@ -157,7 +157,7 @@ func pendingQuotaSite(s *rule.Site) *rule.Hit {
 		}
 		if len(now) > 0 {
 			line := fmt.Sprintf("quota %s now: %s", q.name, strings.Join(now, ", "))
-			h.Detail = pendingSentences(h.Detail, "Now: "+strings.Join(now, ", "))
+			h.Detail = sentences(h.Detail, "Now: "+strings.Join(now, ", "))
 			h.Evidence = append(h.Evidence, line)
 		}
 	}
@@ -180,19 +180,19 @@ func pendingQuotaSite(s *rule.Site) *rule.Hit {
 		if q.permanent {
 			room = room * 0.99 // strictly below the hard limit
 		}
-		args = append(args, fmt.Sprintf(`%s="%s"`, pendingResArg(r), pendingFloor(strings.TrimPrefix(strings.TrimPrefix(r, "requests."), "limits."), room)))
+		args = append(args, fmt.Sprintf(`%s="%s"`, resArg(r), floor(strings.TrimPrefix(strings.TrimPrefix(r, "requests."), "limits."), room)))
 	}
 	h.Fixes = []rule.Fix{{Action: "compare the quota's hard limits with what is used", Commands: []string{getCmd}}}
 	if q.permanent {
 		fix := rule.Fix{Action: fmt.Sprintf("request less than quota %s's hard limit, or raise the quota for the project and domain", q.name)}
 		if len(args) > 0 {
-			fix.Commands = []string{pendingTaskResources(kind, args)}
+			fix.Commands = []string{taskResources(kind, args)}
 		}
 		h.Fixes = append(h.Fixes, fix)
 	} else {
 		fix := rule.Fix{Action: "wait for the namespace's other pods to finish, run fewer tasks at once (map_task concurrency), or lower the task's request to what is free"}
 		if len(args) > 0 {
-			fix.Commands = []string{pendingTaskResources(kind, args)}
+			fix.Commands = []string{taskResources(kind, args)}
 		}
 		h.Fixes = append(h.Fixes, fix)
 	}
@@ -201,9 +201,9 @@ func pendingQuotaSite(s *rule.Site) *rule.Hit {
 	return h
 }
 
-// pendingTaskResources is the @task change: a limit is lowered together with the request, since
+// taskResources is the @task change: a limit is lowered together with the request, since
 // a request above its limit is invalid.
-func pendingTaskResources(kind string, args []string) string {
+func taskResources(kind string, args []string) string {
 	a := strings.Join(args, ", ")
 	if kind == "limits" {
 		return fmt.Sprintf("@task(requests=Resources(%s), limits=Resources(%s))", a, a)
@@ -211,25 +211,25 @@ func pendingTaskResources(kind string, args []string) string {
 	return fmt.Sprintf("@task(requests=Resources(%s))", a)
 }
 
-func (p *pendingCtx) quotaWait() string {
+func (p *state) quotaWait() string {
 	if !p.s.Stuck {
 		return p.waitSummary()
 	}
-	if age := pendingAge(p.waited()); age != "" {
+	if age := age(p.waited()); age != "" {
 		return fmt.Sprintf("%s for %s", p.last.Phase, age)
 	}
 	return p.last.Phase
 }
 
-// pendingQuotaQuote cuts Flyte's wrappers off the API server's words.
-func pendingQuotaQuote(t string) string {
+// quotaQuote cuts Flyte's wrappers off the API server's words.
+func quotaQuote(t string) string {
 	if i := strings.Index(t, "pods \""); i >= 0 {
 		return t[i:]
 	}
 	return read.FirstLine(t)
 }
 
-func pendingLimitRangeSite(s *rule.Site) *rule.Hit {
+func limitRangeSite(s *rule.Site) *rule.Hit {
 	if s.Node == nil || len(s.Attempts) == 0 || s.Stuck {
 		return nil
 	}
@@ -240,23 +240,23 @@ func pendingLimitRangeSite(s *rule.Site) *rule.Hit {
 			continue
 		}
 		_, m := rule.Unwrap(a.Error.Code, a.Error.Message)
-		if pendingLimitRe.MatchString(m) || pendingRatioRe.MatchString(m) {
+		if limitRe.MatchString(m) || ratioRe.MatchString(m) {
 			rejected++
 			text = m
 		}
 	}
 	if text == "" {
-		if _, m, _ := s.Error(); pendingLimitRe.MatchString(m) || pendingRatioRe.MatchString(m) {
+		if _, m, _ := s.Error(); limitRe.MatchString(m) || ratioRe.MatchString(m) {
 			text, rejected = m, 1
 		}
 	}
 	if text == "" {
 		return nil
 	}
-	ns := pendingNamespace(s)
+	ns := namespace(s)
 	type violation struct{ bound, resource, scope, allowed, what, asked string }
 	var vs []violation
-	for _, m := range pendingLimitRe.FindAllStringSubmatch(text, -1) {
+	for _, m := range limitRe.FindAllStringSubmatch(text, -1) {
 		vs = append(vs, violation{m[1], m[2], m[3], m[4], m[5], m[6]})
 	}
 	var phrases []string
@@ -267,7 +267,7 @@ func pendingLimitRangeSite(s *rule.Site) *rule.Hit {
 		}
 		phrases = append(phrases, fmt.Sprintf("%s %s=%s per %s, the task's %s is %s", word, v.resource, v.allowed, v.scope, v.what, v.asked))
 	}
-	for _, m := range pendingRatioRe.FindAllStringSubmatch(text, -1) {
+	for _, m := range ratioRe.FindAllStringSubmatch(text, -1) {
 		phrases = append(phrases, fmt.Sprintf("a %s limit/request ratio of at most %s per %s, the task's is %s", m[1], m[3], m[2], m[4]))
 	}
 	// Name the LimitRange that sets the violated bound.
@@ -293,7 +293,7 @@ func pendingLimitRangeSite(s *rule.Site) *rule.Hit {
 	if n := len(s.Attempts); rejected > 1 && rejected == n {
 		h.Summary += fmt.Sprintf("; all %d attempts were refused", n)
 	}
-	h.Detail = pendingSentences("The API server refused the pod: "+pendingQuotaQuote(text),
+	h.Detail = sentences("The API server refused the pod: "+quotaQuote(text),
 		"Flyte reports this as RuntimeFailure (USER, retryable), so every retry is refused the same way; when a task sets only requests, Flyte uses them as limits too")
 	h.Evidence = []string{text}
 	var args []string
@@ -302,7 +302,7 @@ func pendingLimitRangeSite(s *rule.Site) *rule.Hit {
 		if v.what == "request" {
 			kind = "requests"
 		}
-		args = append(args, fmt.Sprintf(`%s="%s"`, pendingResArg(v.resource), v.allowed))
+		args = append(args, fmt.Sprintf(`%s="%s"`, resArg(v.resource), v.allowed))
 	}
 	lrCmd := "kubectl get limitrange -n " + ns + " -o yaml"
 	if lrName != "" {
@@ -311,19 +311,19 @@ func pendingLimitRangeSite(s *rule.Site) *rule.Hit {
 	h.Fixes = []rule.Fix{{Action: "read the LimitRange's bounds", Commands: []string{lrCmd}}}
 	fix := rule.Fix{Action: "keep the task's requests and limits inside the bounds, or ask the platform team to widen the LimitRange"}
 	if len(args) > 0 {
-		fix.Commands = []string{pendingTaskResources(kind, args)}
+		fix.Commands = []string{taskResources(kind, args)}
 	}
 	h.Fixes = append(h.Fixes, fix)
 	return h
 }
 
-func pendingGenericSite(s *rule.Site) *rule.Hit {
-	p := pendingLoad(s)
-	if p == nil || pendingFindQuota(s, p) != nil {
+func genericSite(s *rule.Site) *rule.Hit {
+	p := stateOf(s)
+	if p == nil || findQuota(s, p) != nil {
 		return nil
 	}
 	unsched := p.waitingForNode()
-	if p.sched != nil && unsched && pendingDiagnose(p).Cause != "" {
+	if p.sched != nil && unsched && diagnosis(p).Cause != "" {
 		return nil // a specific FD2 rule explains it
 	}
 	h := &rule.Hit{}
@@ -333,23 +333,23 @@ func pendingGenericSite(s *rule.Site) *rule.Hit {
 	case p.sched != nil && unsched:
 		h.Summary = fmt.Sprintf("%s is unschedulable (%s)", p.podLabel(), p.sched.Body())
 		h.Detail = "The scheduler: " + p.sched.Body()
-		if pendingAllUnavailable(p.sched) {
+		if allUnavailable(p.sched) {
 			h.Summary = fmt.Sprintf("no node is usable for %s (%s)", p.podLabel(), p.sched.Body())
-			h.Detail = pendingSentences(h.Detail, "Every node the scheduler looked at is unusable (not ready, unreachable, cordoned or a control-plane node): this is a cluster problem, not the task's")
+			h.Detail = sentences(h.Detail, "Every node the scheduler looked at is unusable (not ready, unreachable, cordoned or a control-plane node): this is a cluster problem, not the task's")
 			fixes = append(fixes, rule.Fix{Action: "find out why the nodes are not usable", Commands: []string{"kubectl get nodes", "kubectl describe nodes"}})
 		}
 		h.Evidence = []string{p.sched.From + ": " + p.sched.Message}
 	case p.timedOut > 0:
-		last := pendingLatestReason(p.last)
-		if c, m := pendingErr(p.last); c == "PodPendingTimeout" && m != "" {
+		last := latestReason(p.last)
+		if c, m := err(p.last); c == "PodPendingTimeout" && m != "" {
 			last = m
 		}
 		state := "Pending"
-		if m := pendingWaitingRe.FindStringSubmatch(last); m != nil {
+		if m := waitingRe.FindStringSubmatch(last); m != nil {
 			state = m[1]
 		}
 		h.Summary = fmt.Sprintf("%s was still %s when Flyte's pod-pending-timeout failed it", p.podLabel(), state)
-		if age := pendingAge(p.waited()); age != "" && p.timedOut == 1 {
+		if age := age(p.waited()); age != "" && p.timedOut == 1 {
 			h.Summary += " after " + age
 		} else if n := len(p.s.Attempts); p.timedOut > 1 && p.timedOut == n {
 			h.Summary += fmt.Sprintf(" (%d attempts, all timed out)", n)
@@ -358,10 +358,10 @@ func pendingGenericSite(s *rule.Site) *rule.Hit {
 			h.Detail = "The last pending reason: " + last
 			h.Evidence = []string{last}
 		}
-		if pendingImagePullRe.MatchString(last) {
-			h.Detail = pendingSentences(h.Detail, "The pod was pulling its image: see the image-pull finding")
+		if imagePullRe.MatchString(last) {
+			h.Detail = sentences(h.Detail, "The pod was pulling its image: see the image-pull finding")
 		}
-	case stillWaiting && unsched && (p.last.Phase == "QUEUED" || p.last.Phase == "WAITING_FOR_RESOURCES" || p.last.Phase == "UNDEFINED") && p.waited() >= pendingQuietFor:
+	case stillWaiting && unsched && (p.last.Phase == "QUEUED" || p.last.Phase == "WAITING_FOR_RESOURCES" || p.last.Phase == "UNDEFINED") && p.waited() >= quietFor:
 		switch {
 		case p.pod != nil && p.pod.Spec.SchedulerName != "" && p.pod.Spec.SchedulerName != "default-scheduler":
 			h.Summary = fmt.Sprintf("%s names scheduler %q, which has not placed it", p.podLabel(), p.pod.Spec.SchedulerName)
@@ -373,14 +373,14 @@ func pendingGenericSite(s *rule.Site) *rule.Hit {
 			h.Summary = fmt.Sprintf("the task is %s and its pod is not visible", p.last.Phase)
 			h.Detail = "flytedoctor found no pod for the attempt: flytepropeller may not have created it (check its logs), or the pod was deleted"
 		}
-		h.Evidence = []string{fmt.Sprintf("attempt %d phase %s, reason %q", p.last.RetryAttempt, p.last.Phase, pendingLatestReason(p.last))}
+		h.Evidence = []string{fmt.Sprintf("attempt %d phase %s, reason %q", p.last.RetryAttempt, p.last.Phase, latestReason(p.last))}
 	default:
 		return nil
 	}
 	if p.timedOut == 0 {
-		h.Summary = pendingJoin(h.Summary, p.waitSummary())
+		h.Summary = join(h.Summary, p.waitSummary())
 	}
-	h.Detail = pendingSentences(h.Detail, p.waitDetail())
+	h.Detail = sentences(h.Detail, p.waitDetail())
 	if stillWaiting {
 		w := rule.Warning
 		h.Severity = &w
@@ -394,14 +394,14 @@ func pendingGenericSite(s *rule.Site) *rule.Hit {
 	return h
 }
 
-func pendingErr(a *evidence.TaskAttempt) (string, string) {
+func err(a *evidence.TaskAttempt) (string, string) {
 	if a.Error == nil {
 		return "", ""
 	}
 	return rule.Unwrap(a.Error.Code, a.Error.Message)
 }
 
-func pendingAllUnavailable(ps *pendingSched) bool {
+func allUnavailable(ps *sched) bool {
 	if len(ps.Reasons) == 0 {
 		return false
 	}

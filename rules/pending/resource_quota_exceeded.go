@@ -8,7 +8,7 @@ import (
 func ResourceQuotaExceeded() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2001", Name: "resource-quota-exceeded", Title: "The namespace's ResourceQuota has no room for the task's pod",
-		Category: rule.CatResourcePending, Causes: []string{"quota-exceeded"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"quota-exceeded"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The API server refused to create the task's pod because a ResourceQuota in the execution's namespace
 would be exceeded ("pods "x" is forbidden: exceeded quota: project-quota, requested: limits.cpu=4,
 used: limits.cpu=8, limited: limits.cpu=10"). flytepropeller does not fail the task for this: it
@@ -27,6 +27,6 @@ values.`,
 			{Action: "wait for other tasks in the namespace to finish, lower the task's requests, or raise the quota (per project and domain with flyteadmin's cluster resource attributes)",
 				Commands: []string{"flytectl update cluster-resource-attribute --attrFile cra.yaml"}},
 		},
-		Site: pendingQuotaSite,
+		Site: quotaSite,
 	}
 }

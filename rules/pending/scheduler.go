@@ -10,8 +10,8 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// pendingReason is one clause of "0/N nodes are available: <clause>, <clause>".
-type pendingReason struct {
+// reason is one clause of "0/N nodes are available: <clause>, <clause>".
+type reason struct {
 	Count    int    // nodes it covers
 	Text     string // the clause without its count
 	Kind     string // one of the pk* kinds
@@ -36,19 +36,19 @@ const pkPVC = "pvc"
 
 const pkOther = "other"
 
-type pendingSched struct {
+type sched struct {
 	Message string // the scheduler's message, without Flyte's "Unschedulable:" prefix
 	From    string // where it was read
 	Total   int    // N of "0/N nodes"; -1 when unknown
-	Reasons []pendingReason
+	Reasons []reason
 	// ScaleUp is a recent TriggeredScaleUp event; NoScaleUp the autoscaler's refusal.
 	ScaleUp, NoScaleUp string
 }
 
 // Body is the reasons part of the message, without the preemption postscript.
-func (ps *pendingSched) Body() string {
+func (ps *sched) Body() string {
 	b := ps.Message
-	if m := pendingNodesRe.FindStringSubmatch(b); m != nil {
+	if m := nodesRe.FindStringSubmatch(b); m != nil {
 		b = m[0]
 	}
 	if i := strings.Index(b, ". preemption:"); i >= 0 {
@@ -57,12 +57,12 @@ func (ps *pendingSched) Body() string {
 	return strings.TrimSuffix(strings.TrimSpace(b), ".")
 }
 
-func pendingFindSched(s *rule.Site, podName string) *pendingSched {
+func findSched(s *rule.Site, podName string) *sched {
 	type cand struct{ text, from string }
 	var cands []cand
 	for _, e := range s.Events { // latest first
 		if e.Reason == "FailedScheduling" && (podName == "" || e.Name == podName) {
-			cands = append(cands, cand{e.Message, "event " + pendingEventLabel(e)})
+			cands = append(cands, cand{e.Message, "event " + eventLabel(e)})
 		}
 	}
 	if p := s.Pods[podName]; p != nil {
@@ -87,8 +87,8 @@ func pendingFindSched(s *rule.Site, podName string) *pendingSched {
 		cands = append(cands, cand{m, "Flyte error " + c})
 	}
 	for _, c := range cands {
-		if pendingSchedRe.MatchString(c.text) {
-			ps := pendingParse(c.text)
+		if schedRe.MatchString(c.text) {
+			ps := parse(c.text)
 			ps.From = c.from
 			for _, e := range s.Events {
 				if podName != "" && e.Name != podName {
@@ -96,7 +96,7 @@ func pendingFindSched(s *rule.Site, podName string) *pendingSched {
 				}
 				switch e.Reason {
 				case "TriggeredScaleUp":
-					if ps.ScaleUp == "" && !e.LastTime.IsZero() && s.Now.Sub(e.LastTime) <= pendingScaleUpWindow {
+					if ps.ScaleUp == "" && !e.LastTime.IsZero() && s.Now.Sub(e.LastTime) <= scaleUpWindow {
 						ps.ScaleUp = e.Message
 					}
 				case "NotTriggerScaleUp":
@@ -111,7 +111,7 @@ func pendingFindSched(s *rule.Site, podName string) *pendingSched {
 	return nil
 }
 
-func pendingEventLabel(e evidence.Event) string {
+func eventLabel(e evidence.Event) string {
 	t := fmt.Sprintf("%s on %s %s", e.Reason, strings.ToLower(e.Kind), e.Name)
 	var extra []string
 	if e.Count > 1 {
@@ -126,19 +126,19 @@ func pendingEventLabel(e evidence.Event) string {
 	return t
 }
 
-func pendingParse(text string) *pendingSched {
+func parse(text string) *sched {
 	msg := strings.TrimSpace(text)
 	if i := strings.Index(msg, "Unschedulable:"); i >= 0 {
 		msg = strings.TrimSpace(msg[i+len("Unschedulable:"):])
 	}
-	ps := &pendingSched{Message: msg, Total: -1}
+	ps := &sched{Message: msg, Total: -1}
 	body := msg
-	if m := pendingNodesRe.FindStringSubmatch(msg); m != nil {
+	if m := nodesRe.FindStringSubmatch(msg); m != nil {
 		ps.Total, _ = strconv.Atoi(m[2])
 		body = m[3]
 	} else if strings.Contains(msg, "no nodes available to schedule pods") {
 		ps.Total = 0
-		ps.Reasons = []pendingReason{{Text: "no nodes available to schedule pods", Kind: pkOther}}
+		ps.Reasons = []reason{{Text: "no nodes available to schedule pods", Kind: pkOther}}
 		return ps
 	}
 	if i := strings.Index(body, ". preemption:"); i >= 0 {
@@ -150,7 +150,7 @@ func pendingParse(text string) *pendingSched {
 	var clauses []string
 	from, at := 0, 0 // where the current clause and the current part start in body
 	for i, part := range strings.Split(body, ", ") {
-		if i > 0 && pendingCountRe.MatchString(part) {
+		if i > 0 && countRe.MatchString(part) {
 			clauses = append(clauses, body[from:at-len(", ")])
 			from = at
 		}
@@ -158,29 +158,29 @@ func pendingParse(text string) *pendingSched {
 	}
 	clauses = append(clauses, body[from:])
 	for _, c := range clauses {
-		r := pendingReason{Count: ps.Total, Text: c}
-		if m := pendingCountRe.FindStringSubmatch(c); m != nil {
+		r := reason{Count: ps.Total, Text: c}
+		if m := countRe.FindStringSubmatch(c); m != nil {
 			r.Count, _ = strconv.Atoi(m[1])
 			r.Text = m[2]
 		}
-		pendingClassify(&r)
+		classify(&r)
 		ps.Reasons = append(ps.Reasons, r)
 	}
 	return ps
 }
 
-func pendingClassify(r *pendingReason) {
+func classify(r *reason) {
 	t := r.Text
 	switch {
-	case pendingInsuffRe.MatchString(t):
-		r.Kind, r.Resource = pkInsufficient, pendingInsuffRe.FindStringSubmatch(t)[1]
+	case insuffRe.MatchString(t):
+		r.Kind, r.Resource = pkInsufficient, insuffRe.FindStringSubmatch(t)[1]
 	case t == "Too many pods":
 		r.Kind, r.Resource = pkInsufficient, "pods"
-	case pendingTaintRe.MatchString(t):
-		m := pendingTaintRe.FindStringSubmatch(t)
+	case taintRe.MatchString(t):
+		m := taintRe.FindStringSubmatch(t)
 		r.TaintKey, r.TaintVal = strings.TrimSpace(m[1]), strings.TrimSpace(m[2])
 		r.Kind = pkTaint
-		if pendingSystemTaint(r.TaintKey) {
+		if systemTaint(r.TaintKey) {
 			r.Kind = pkUnavailable
 		}
 	case strings.Contains(t, "were unschedulable") || strings.Contains(t, "not ready") ||
@@ -192,7 +192,7 @@ func pendingClassify(r *pendingReason) {
 		r.Kind = pkVolumeAffinity
 	case strings.Contains(t, "pod affinity") || strings.Contains(t, "anti-affinity") || strings.Contains(t, "topology spread"):
 		r.Kind = pkPodAffinity
-	case strings.Contains(t, "PersistentVolumeClaims") || pendingClaimRe.MatchString(t) ||
+	case strings.Contains(t, "PersistentVolumeClaims") || claimRe.MatchString(t) ||
 		strings.Contains(t, "persistent volumes to bind"):
 		r.Kind = pkPVC
 	default:
@@ -200,8 +200,8 @@ func pendingClassify(r *pendingReason) {
 	}
 }
 
-// pendingSystemTaint reports taints Kubernetes or autoscalers put on unusable nodes.
-func pendingSystemTaint(key string) bool {
+// systemTaint reports taints Kubernetes or autoscalers put on unusable nodes.
+func systemTaint(key string) bool {
 	switch key {
 	case "node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master",
 		"ToBeDeletedByClusterAutoscaler", "DeletionCandidateOfClusterAutoscaler",
@@ -211,8 +211,8 @@ func pendingSystemTaint(key string) bool {
 	return strings.HasPrefix(key, "node.kubernetes.io/") || strings.HasPrefix(key, "node.cloudprovider.kubernetes.io/")
 }
 
-// pendingCause maps a resource to its cause slug ("" for pods and unknown resources).
-func pendingCause(resource string) string {
+// cause maps a resource to its cause slug ("" for pods and unknown resources).
+func cause(resource string) string {
 	switch {
 	case resource == "cpu":
 		return "insufficient-cpu"
@@ -220,13 +220,13 @@ func pendingCause(resource string) string {
 		return "insufficient-memory"
 	case resource == "ephemeral-storage":
 		return "insufficient-ephemeral-storage"
-	case pendingAccelerator(resource):
+	case accelerator(resource):
 		return "insufficient-gpu"
 	}
 	return ""
 }
 
-func pendingAccelerator(r string) bool {
+func accelerator(r string) bool {
 	for _, p := range []string{"nvidia.com/", "amd.com/", "gpu.intel.com/", "google.com/tpu", "aws.amazon.com/neuron", "habana.ai/"} {
 		if strings.HasPrefix(r, p) {
 			return true
@@ -235,9 +235,9 @@ func pendingAccelerator(r string) bool {
 	return strings.Contains(r, "gpu")
 }
 
-// pendingRank orders resources when counts tie: scarce accelerators first.
-func pendingRank(resource string) int {
-	switch pendingCause(resource) {
+// rank orders resources when counts tie: scarce accelerators first.
+func rank(resource string) int {
+	switch cause(resource) {
 	case "insufficient-gpu":
 		return 0
 	case "insufficient-memory":

@@ -8,18 +8,18 @@ import (
 func UntoleratedTaint() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2004", Name: "untolerated-taint", Title: "The only nodes that fit the task carry a taint it does not tolerate",
-		Category: rule.CatResourcePending, Causes: []string{"untolerated-taint"}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatResourcePending, Causes: []string{"untolerated-taint"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The scheduler rejected nodes because of a taint the pod does not tolerate ("1 node(s) had untolerated
 taint {nvidia.com/gpu: present}"), and those are the nodes that have room for the task's request.
 GPU node groups are usually tainted (nvidia.com/gpu=present:NoSchedule) so that only GPU pods land
 there; the pod must carry a matching toleration, from the task's pod template or from Flyte's
 plugins.k8s.resource-tolerations (added to every pod that requests the named resource) or
 default-tolerations. System taints (not-ready, unreachable, control-plane, cordoned) are not
-reported here: adding a toleration for them is not a fix.` + pendingTimeoutDoc,
+reported here: adding a toleration for them is not a fix.` + timeoutDoc,
 		Fixes: []rule.Fix{
 			{Action: "add a toleration for the taint to the task's pod template"},
 			{Action: "see the nodes' taints", Commands: []string{"kubectl describe nodes"}},
 		},
-		Site: pendingCauseSite("untolerated-taint"),
+		Site: causeSite("untolerated-taint"),
 	}
 }

@@ -81,6 +81,45 @@ const CatCollection = "collection"
 var Categories = []string{CatImagePull, CatResourcePending, CatStoragePermission, CatOutOfMemory,
 	CatConfigError, CatUserCode, CatTimeout, CatInterrupted, CatSystem, CatAborted, CatCollection}
 
+// Evidence names a layer of evidence a rule reads, as collected by one collector.
+type Evidence string
+
+// Evidence layers.
+const (
+	Admin   Evidence = "admin"   // Flyte Admin: the execution, nodes, attempts, errors
+	Kube    Evidence = "kube"    // Kubernetes: pods, events, nodes, quotas, limit ranges
+	Storage Evidence = "storage" // S3 probes of the execution's data paths
+)
+
+// EvidenceLayers lists every layer, in the order docs print them.
+var EvidenceLayers = []Evidence{Admin, Kube, Storage}
+
+// Collector is the name of the collector record that says whether e was collected.
+func (e Evidence) Collector() string {
+	switch e {
+	case Admin:
+		return "flyteadmin"
+	case Kube:
+		return "kube"
+	case Storage:
+		return "s3"
+	}
+	return ""
+}
+
+// Title is how reports name the layer: "Kubernetes evidence was not collected".
+func (e Evidence) Title() string {
+	switch e {
+	case Admin:
+		return "Flyte Admin"
+	case Kube:
+		return "Kubernetes"
+	case Storage:
+		return "Storage (S3)"
+	}
+	return string(e)
+}
+
 // Rule is one classification. Exactly one of Site and Global is set.
 type Rule struct {
 	ID       string // "FD1001": FD + category digit + number; never reused
@@ -90,14 +129,21 @@ type Rule struct {
 	// Causes are the cause slugs the rule may report; the first is its usual one.
 	Causes   []string
 	Severity Severity
-	// Requires names the evidence the rule reads: "admin", "kube", "storage".
-	Requires []string
+	// Requires is the evidence without which the rule cannot fire: when a collector did not
+	// collect it (skipped, failed), the engine does not run the rule and reports it as not
+	// evaluated, instead of letting it look quiet.
+	Requires []Evidence
+	// Reads is evidence the rule also uses when it is there, but can do without.
+	Reads []Evidence
 	// Doc says why the rule fires and what it means in Flyte, in prose.
 	Doc string
 	// Fixes are the rule's default fixes; a hit may replace them with concrete ones.
 	Fixes []Fix
 	// Fallback rules fire only where no other rule classified the site.
 	Fallback bool
+	// Supersedes names rules this one explains better: where both match one place, the
+	// engine drops their hits. Precedence lives here, not in a rule testing another's matcher.
+	Supersedes []string
 	// Site classifies one place where something went wrong.
 	Site func(*Site) *Hit
 	// Global looks at the snapshot as a whole.

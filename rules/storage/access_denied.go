@@ -10,7 +10,7 @@ import (
 func AccessDenied() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3008", Name: "storage-access-denied", Title: "The task was denied access to its data in object storage",
-		Category: rule.CatStoragePermission, Causes: []string{storageAccessDenied}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{accessDenied}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The task's identity may not read or write a path the execution uses: botocore "An error occurred
 (AccessDenied) when calling the GetObject operation: Access Denied", a HEAD "(403) ... Forbidden"
 (HEAD responses carry no error code), aws-sdk-go "AccessDenied ... status code: 403", GCS "does not
@@ -27,7 +27,7 @@ arn:aws:s3:::BUCKET, for both the metadata and the raw-output bucket; a bucket p
 SSE-KMS key policy (kms:Decrypt) can also refuse. The storage probes ran as flytedoctor's identity,
 or as the task's role with --as-task-role: they corroborate, but only the task's role decides.`,
 		Fixes: []rule.Fix{{Action: "grant the task's role s3:GetObject*, s3:PutObject*, s3:DeleteObject* and s3:ListBucket on the bucket; verify with aws iam simulate-principal-policy"}},
-		Site: storageSiteRule(storageAccessDenied, func(s *rule.Site, f *storageFailure) string {
+		Site: siteRule(accessDenied, func(s *rule.Site, f *failure) string {
 			who := "the task"
 			switch f.actor {
 			case "flytepropeller":
@@ -35,7 +35,7 @@ or as the task's role with --as-task-role: they corroborate, but only the task's
 			case "flyteadmin":
 				who = "flyteadmin"
 			}
-			return fmt.Sprintf("%s was denied %s access to %s%s", who, storageAccessWord(f), storageTarget(f), storageOnWhat(f))
+			return fmt.Sprintf("%s was denied %s access to %s%s", who, accessWord(f), target(f), onWhat(f))
 		}),
 	}
 }

@@ -11,13 +11,13 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// storageFlytePurpose reports a path Flyte itself reads or writes (not a path a user error quoted).
-func storageFlytePurpose(p string) bool {
+// flytePurpose reports a path Flyte itself reads or writes (not a path a user error quoted).
+func flytePurpose(p string) bool {
 	return p != evidence.PurposeQuotedInError && p != ""
 }
 
-// storagePurposeWords names a path purpose in a sentence.
-func storagePurposeWords(p string) string {
+// purposeWords names a path purpose in a sentence.
+func purposeWords(p string) string {
 	switch p {
 	case evidence.PurposeRawOutputPrefix:
 		return "raw output prefix"
@@ -39,9 +39,9 @@ func storagePurposeWords(p string) string {
 	return p
 }
 
-// storageBlamed lists the buckets that a failed node's storage error names: a site finding
+// blamed lists the buckets that a failed node's storage error names: a site finding
 // already covers them.
-func storageBlamed(ex *evidence.Execution) map[string]bool {
+func blamed(ex *evidence.Execution) map[string]bool {
 	out := map[string]bool{}
 	if ex == nil {
 		return out
@@ -51,7 +51,7 @@ func storageBlamed(ex *evidence.Execution) map[string]bool {
 			return
 		}
 		_, m := rule.Unwrap(e.Code, e.Message)
-		if f := storageClassify(m); f != nil && f.bucket != "" {
+		if f := classify(m); f != nil && f.bucket != "" {
 			out[f.bucket] = true
 		}
 	}
@@ -70,19 +70,19 @@ func storageBlamed(ex *evidence.Execution) map[string]bool {
 	return out
 }
 
-func storageBucketChecks(snap *evidence.Snapshot) []rule.Hit {
+func bucketChecks(snap *evidence.Snapshot) []rule.Hit {
 	st := snap.Storage
 	if st == nil {
 		return nil
 	}
 	uses := map[string][]string{} // bucket → Flyte purposes of the paths in it
 	for _, p := range st.Probes {
-		if p.Path.Purpose != evidence.PurposeBucket && storageFlytePurpose(p.Path.Purpose) && !read.Contains(uses[p.Bucket], p.Path.Purpose) {
+		if p.Path.Purpose != evidence.PurposeBucket && flytePurpose(p.Path.Purpose) && !read.Contains(uses[p.Bucket], p.Path.Purpose) {
 			uses[p.Bucket] = append(uses[p.Bucket], p.Path.Purpose)
 		}
 	}
-	blamed := storageBlamed(snap.Execution)
-	probeWho, asTask := storageProbeIdentity(snap)
+	blamed := blamed(snap.Execution)
+	probeWho, asTask := probeIdentity(snap)
 	exec := snap.Target.String()
 
 	var hits []rule.Hit
@@ -96,7 +96,7 @@ func storageBucketChecks(snap *evidence.Snapshot) []rule.Hit {
 			continue
 		}
 		seen[p.Bucket] = true
-		if storageCredentialCode(p.ErrorCode) {
+		if credentialCode(p.ErrorCode) {
 			rejected = append(rejected, p)
 			continue
 		}
@@ -106,25 +106,25 @@ func storageBucketChecks(snap *evidence.Snapshot) []rule.Hit {
 		sort.Strings(uses[p.Bucket])
 		var words []string
 		for _, u := range uses[p.Bucket] {
-			words = append(words, storagePurposeWords(u))
+			words = append(words, purposeWords(u))
 		}
 		usedFor := strings.Join(words, ", ")
-		h := rule.Hit{Subject: rule.Subject{Execution: exec, Bucket: p.Bucket}, Evidence: []string{storageProbeLine(p)}}
+		h := rule.Hit{Subject: rule.Subject{Execution: exec, Bucket: p.Bucket}, Evidence: []string{probeLine(p)}}
 		switch p.Outcome {
 		case evidence.ProbeNotFound:
-			h.Cause = storageNoSuchBucket
+			h.Cause = noSuchBucket
 			h.Summary = fmt.Sprintf("bucket %s, which holds the execution's %s, does not exist", p.Bucket, usedFor)
 			h.Detail = fmt.Sprintf("HeadBucket answered %s (HTTP %d) to %s", read.OrUnknown(p.ErrorCode), p.HTTPStatus, probeWho)
 			h.Fixes = []rule.Fix{{Action: "check the bucket name in Flyte's storage config and that the bucket exists", Commands: []string{"aws s3api head-bucket --bucket " + p.Bucket}}}
 		case evidence.ProbeRedirect:
 			info := rule.Info
 			h.Severity = &info
-			h.Cause = storageWrongRegion
+			h.Cause = wrongRegion
 			h.Summary = fmt.Sprintf("bucket %s is in region %s, not flytedoctor's region", p.Bucket, read.OrUnknown(p.Region))
 			h.Detail = fmt.Sprintf("HeadBucket answered %s; the probes followed the redirect; tasks configured for the same region as flytedoctor would get PermanentRedirect", read.OrUnknown(p.ErrorCode))
 			h.Fixes = []rule.Fix{{Action: "use the bucket's region (--aws-region, storage.connection.region)", Commands: []string{"aws s3api get-bucket-location --bucket " + p.Bucket}}}
 		default:
-			h.Cause = storageAccessDenied
+			h.Cause = accessDenied
 			who := "flytedoctor"
 			if asTask {
 				who = "the task's role " + snap.Storage.Identity.AssumedRole
@@ -133,7 +133,7 @@ func storageBucketChecks(snap *evidence.Snapshot) []rule.Hit {
 			h.Detail = fmt.Sprintf("HeadBucket (which needs s3:ListBucket) answered %s (HTTP %d) to %s; no failed node blames this bucket, but tasks with the same rights would fail to list, read or write there", read.OrUnknown(p.ErrorCode), p.HTTPStatus, probeWho)
 			h.Fixes = []rule.Fix{
 				{Action: "check what the task's role may do on the bucket",
-					Commands: []string{fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names s3:ListBucket s3:GetObject s3:PutObject --resource-arns arn:aws:s3:::%s arn:aws:s3:::%s/*", storageExecRole(snap), p.Bucket, p.Bucket)}},
+					Commands: []string{fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names s3:ListBucket s3:GetObject s3:PutObject --resource-arns arn:aws:s3:::%s arn:aws:s3:::%s/*", execRole(snap), p.Bucket, p.Bucket)}},
 				{Action: "re-probe as the task's role", Commands: []string{"flytedoctor --as-task-role " + exec}},
 			}
 		}
@@ -144,16 +144,16 @@ func storageBucketChecks(snap *evidence.Snapshot) []rule.Hit {
 		var buckets, lines []string
 		for _, r := range rejected {
 			buckets = append(buckets, r.Bucket)
-			lines = append(lines, storageProbeLine(r))
+			lines = append(lines, probeLine(r))
 		}
 		h := rule.Hit{Subject: rule.Subject{Execution: exec, Bucket: p.Bucket}, Evidence: lines}
 		switch p.ErrorCode {
 		case "ExpiredToken", "TokenRefreshRequired":
-			h.Cause = storageExpiredCreds
+			h.Cause = expiredCreds
 		case "RequestTimeTooSkewed":
-			h.Cause = storageClockSkew
+			h.Cause = clockSkew
 		default:
-			h.Cause = storageInvalidCreds
+			h.Cause = invalidCreds
 		}
 		h.Summary = fmt.Sprintf("the object store rejected flytedoctor's own credentials (%s): the storage probes say nothing about the task", p.ErrorCode)
 		h.Detail = fmt.Sprintf("HeadBucket on %s answered %s to %s", strings.Join(buckets, ", "), p.ErrorCode, cmp.Or(probeWho, "flytedoctor"))
@@ -167,8 +167,8 @@ func storageBucketChecks(snap *evidence.Snapshot) []rule.Hit {
 	return hits
 }
 
-// storageExecRole is the role the execution's tasks run as, for global findings.
-func storageExecRole(snap *evidence.Snapshot) string {
+// execRole is the role the execution's tasks run as, for global findings.
+func execRole(snap *evidence.Snapshot) string {
 	if snap.Storage != nil && snap.Storage.Identity.AssumedRole != "" {
 		return snap.Storage.Identity.AssumedRole
 	}
@@ -178,13 +178,13 @@ func storageExecRole(snap *evidence.Snapshot) string {
 	}
 	if k := snap.Kube; k != nil {
 		for _, a := range k.ServiceAccounts {
-			if (sa == "" || a.Name == sa) && a.Annotations[storageRoleArnAnnot] != "" {
-				return a.Annotations[storageRoleArnAnnot]
+			if (sa == "" || a.Name == sa) && a.Annotations[roleArnAnnot] != "" {
+				return a.Annotations[roleArnAnnot]
 			}
 		}
 	}
 	if ex := snap.Execution; ex != nil && ex.IAMRole != "" {
 		return ex.IAMRole
 	}
-	return storageRolePlacehold
+	return rolePlacehold
 }

@@ -9,8 +9,8 @@ func BucketCheckFailed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3009", Name: "storage-bucket-check-failed", Title: "A bucket the execution uses failed flytedoctor's bucket check",
 		Category: rule.CatStoragePermission,
-		Causes:   []string{storageAccessDenied, storageNoSuchBucket, storageWrongRegion, storageInvalidCreds, storageExpiredCreds, storageClockSkew},
-		Severity: rule.Warning, Requires: []string{"storage"},
+		Causes:   []string{accessDenied, noSuchBucket, wrongRegion, invalidCreds, expiredCreds, clockSkew},
+		Severity: rule.Warning, Requires: []rule.Evidence{rule.Storage},
 		Doc: `flytedoctor's HeadBucket on a bucket that holds the execution's Flyte data (metadata, inputs,
 outputs, the raw output prefix) was refused or found nothing. This belongs to no failed node, so it
 is a warning: it explains failures still to come (tasks writing outputs under the raw output
@@ -21,6 +21,6 @@ RequestTimeTooSkewed) concerns flytedoctor's own credentials: refresh them and r
 say nothing until then. A redirect means flytedoctor's region differs from the bucket's; the
 probes followed it, so it is reported as info.`,
 		Fixes:  []rule.Fix{{Action: "check the bucket name, region and flytedoctor's identity (aws sts get-caller-identity), then rerun"}},
-		Global: storageBucketChecks,
+		Global: bucketChecks,
 	}
 }

@@ -11,79 +11,79 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-const storageAccessDenied = "access-denied"
+const accessDenied = "access-denied"
 
-const storageNoSuchBucket = "no-such-bucket"
+const noSuchBucket = "no-such-bucket"
 
-const storageNoSuchKey = "no-such-key"
+const noSuchKey = "no-such-key"
 
-const storageInvalidCreds = "invalid-credentials"
+const invalidCreds = "invalid-credentials"
 
-const storageExpiredCreds = "expired-credentials"
+const expiredCreds = "expired-credentials"
 
-const storageNoCreds = "no-credentials"
+const noCreds = "no-credentials"
 
-const storageWrongRegion = "wrong-region"
+const wrongRegion = "wrong-region"
 
-const storageClockSkew = "clock-skew"
+const clockSkew = "clock-skew"
 
-const storageRoleArnAnnot = "eks.amazonaws.com/role-arn"
+const roleArnAnnot = "eks.amazonaws.com/role-arn"
 
-const storageGCPSAAnnot = "iam.gke.io/gcp-service-account"
+const gCPSAAnnot = "iam.gke.io/gcp-service-account"
 
-const storageAzureIDAnnot = "azure.workload.identity/client-id"
+const azureIDAnnot = "azure.workload.identity/client-id"
 
-const storageRolePlacehold = "<task-role-arn>"
+const rolePlacehold = "<task-role-arn>"
 
-// storageContext: the text is about Flyte data movement: flytekit's data persistence
+// context: the text is about Flyte data movement: flytekit's data persistence
 // (FK/flytekit/core/data_persistence.py), flytestdlib / propeller / admin storage wrappers and
 // flytecopilot.
-var storageContext = regexp.MustCompile(`DownloadDataError|UploadDataError|FlyteDownloadDataException|FlyteUploadDataException|Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|failed to open file at path|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|Received: (?:s3|gs|abfss?)://\S+\. File not found`)
+var context = regexp.MustCompile(`DownloadDataError|UploadDataError|FlyteDownloadDataException|FlyteUploadDataException|Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|failed to open file at path|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|Received: (?:s3|gs|abfss?)://\S+\. File not found`)
 
-// storageSDK: an object-store client error outside Flyte's wrappers: botocore on an S3
+// sDK: an object-store client error outside Flyte's wrappers: botocore on an S3
 // operation, aws-sdk-go v1/v2, s3fs/gcsfs/adlfs tracebacks, GCS and Azure permission texts,
 // and credential-chain failures.
-var storageSDK = regexp.MustCompile(`when calling the (?:HeadObject|GetObject|PutObject|ListObjects|ListObjectsV2|HeadBucket|CopyObject|DeleteObject|DeleteObjects|CreateMultipartUpload|UploadPart|UploadPartCopy|CompleteMultipartUpload|AbortMultipartUpload|GetBucketLocation|ListBuckets|GetObjectAttributes|AssumeRoleWithWebIdentity) operation|operation error S3: |status code: \d{3}, request id: |site-packages/(?:s3fs|gcsfs|adlfs)/|storage\.(?:objects|buckets)\.[a-zA-Z]+ access|storage\.googleapis\.com|blob\.core\.windows\.net|AuthorizationPermissionMismatch|NoCredentialsError|Unable to locate credentials|NoCredentialProviders|AssumeRoleWithWebIdentity`)
+var sDK = regexp.MustCompile(`when calling the (?:HeadObject|GetObject|PutObject|ListObjects|ListObjectsV2|HeadBucket|CopyObject|DeleteObject|DeleteObjects|CreateMultipartUpload|UploadPart|UploadPartCopy|CompleteMultipartUpload|AbortMultipartUpload|GetBucketLocation|ListBuckets|GetObjectAttributes|AssumeRoleWithWebIdentity) operation|operation error S3: |status code: \d{3}, request id: |site-packages/(?:s3fs|gcsfs|adlfs)/|storage\.(?:objects|buckets)\.[a-zA-Z]+ access|storage\.googleapis\.com|blob\.core\.windows\.net|AuthorizationPermissionMismatch|NoCredentialsError|Unable to locate credentials|NoCredentialProviders|AssumeRoleWithWebIdentity`)
 
-var storageCauseOrder = []struct {
+var causeOrder = []struct {
 	cause string
 	re    *regexp.Regexp
 }{
-	{storageNoCreds, regexp.MustCompile(`NoCredentialsError|Unable to locate credentials|NoCredentialProviders: no valid providers in chain|no EC2 IMDS role found|Not authorized to perform sts:AssumeRoleWithWebIdentity|InvalidIdentityToken|WebIdentityErr`)},
-	{storageClockSkew, regexp.MustCompile(`RequestTimeTooSkewed|The difference between the request time and the current time is too large`)},
-	{storageExpiredCreds, regexp.MustCompile(`ExpiredToken|The provided token has expired|security token included in the request is expired|TokenRefreshRequired`)},
-	{storageInvalidCreds, regexp.MustCompile(`InvalidAccessKeyId|SignatureDoesNotMatch|The AWS Access Key Id you provided does not exist in our records|The request signature we calculated does not match the signature you provided|\(InvalidToken\)|The provided token is malformed`)},
-	{storageWrongRegion, regexp.MustCompile(`PermanentRedirect|must be addressed using the specified endpoint|AuthorizationHeaderMalformed|the region '[\w-]+' is wrong|\(301\) when calling the \w+ operation|IllegalLocationConstraintException`)},
-	{storageNoSuchBucket, regexp.MustCompile(`NoSuchBucket|The specified bucket does not exist`)},
-	{storageNoSuchKey, regexp.MustCompile(`NoSuchKey|The specified key does not exist|\(404\) when calling the \w+ operation|Received: \S+\. File not found`)},
-	{storageAccessDenied, regexp.MustCompile(`AccessDenied|Access Denied|\(403\) when calling the \w+ operation|AllAccessDisabled|does not have storage\.[a-z]+\.[a-zA-Z]+ access|AuthorizationPermissionMismatch|AuthorizationFailure|not authorized to perform this operation using this permission|PermissionError: Forbidden|status code: 403|StatusCode: 403`)},
+	{noCreds, regexp.MustCompile(`NoCredentialsError|Unable to locate credentials|NoCredentialProviders: no valid providers in chain|no EC2 IMDS role found|Not authorized to perform sts:AssumeRoleWithWebIdentity|InvalidIdentityToken|WebIdentityErr`)},
+	{clockSkew, regexp.MustCompile(`RequestTimeTooSkewed|The difference between the request time and the current time is too large`)},
+	{expiredCreds, regexp.MustCompile(`ExpiredToken|The provided token has expired|security token included in the request is expired|TokenRefreshRequired`)},
+	{invalidCreds, regexp.MustCompile(`InvalidAccessKeyId|SignatureDoesNotMatch|The AWS Access Key Id you provided does not exist in our records|The request signature we calculated does not match the signature you provided|\(InvalidToken\)|The provided token is malformed`)},
+	{wrongRegion, regexp.MustCompile(`PermanentRedirect|must be addressed using the specified endpoint|AuthorizationHeaderMalformed|the region '[\w-]+' is wrong|\(301\) when calling the \w+ operation|IllegalLocationConstraintException`)},
+	{noSuchBucket, regexp.MustCompile(`NoSuchBucket|The specified bucket does not exist`)},
+	{noSuchKey, regexp.MustCompile(`NoSuchKey|The specified key does not exist|\(404\) when calling the \w+ operation|Received: \S+\. File not found`)},
+	{accessDenied, regexp.MustCompile(`AccessDenied|Access Denied|\(403\) when calling the \w+ operation|AllAccessDisabled|does not have storage\.[a-z]+\.[a-zA-Z]+ access|AuthorizationPermissionMismatch|AuthorizationFailure|not authorized to perform this operation using this permission|PermissionError: Forbidden|status code: 403|StatusCode: 403`)},
 }
 
-var storageURI = regexp.MustCompile(`\b(s3|gs|abfss?|oss)://([A-Za-z0-9][A-Za-z0-9._@-]*)/?([^\s'"\[\]()<>,]*)`)
+var uRI = regexp.MustCompile(`\b(s3|gs|abfss?|oss)://([A-Za-z0-9][A-Za-z0-9._@-]*)/?([^\s'"\[\]()<>,]*)`)
 
-var storageOp = regexp.MustCompile(`when calling the (\w+) operation|operation error S3: (\w+)`)
+var op = regexp.MustCompile(`when calling the (\w+) operation|operation error S3: (\w+)`)
 
 // The explicit-deny form S3 and KMS return since 2023: who was denied, which action, on what.
-var storageNotAuthorized = regexp.MustCompile(`User: (arn:aws:\S+) is not authorized to perform: ([a-z0-9-]+:\w+) on resource: "?(arn:aws:[^\s"]+)"?(?: because ([^\n]+))?`)
+var notAuthorized = regexp.MustCompile(`User: (arn:aws:\S+) is not authorized to perform: ([a-z0-9-]+:\w+) on resource: "?(arn:aws:[^\s"]+)"?(?: because ([^\n]+))?`)
 
-var storageWhile = regexp.MustCompile(`Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|Received: \S+\. File not found`)
+var while = regexp.MustCompile(`Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|Received: \S+\. File not found`)
 
-var storageRegionHint = regexp.MustCompile(`the region '([\w-]+)' is wrong; expecting '([\w-]+)'`)
+var regionHint = regexp.MustCompile(`the region '([\w-]+)' is wrong; expecting '([\w-]+)'`)
 
-var storageGCPPrincipal = regexp.MustCompile(`(\S+@\S+\.iam\.gserviceaccount\.com) does not have (storage\.[a-z]+\.[a-zA-Z]+) access`)
+var gCPPrincipal = regexp.MustCompile(`(\S+@\S+\.iam\.gserviceaccount\.com) does not have (storage\.[a-z]+\.[a-zA-Z]+) access`)
 
 // Image pulls reach blob stores too (GCR layers on storage.googleapis.com): not task data.
-var storageImagePull = regexp.MustCompile(`(?i)pulling image|pull image|ErrImagePull|ImagePullBackOff|failed to resolve reference`)
+var imagePull = regexp.MustCompile(`(?i)pulling image|pull image|ErrImagePull|ImagePullBackOff|failed to resolve reference`)
 
-var storagePodKilled = regexp.MustCompile(`terminated with exit code \((?:137|247)\)|OOMKilled`)
+var podKilled = regexp.MustCompile(`terminated with exit code \((?:137|247)\)|OOMKilled`)
 
 // Errors raised by Flyte's own services rather than by the task's process.
-var storagePropellerSide = regexp.MustCompile(`failed to read data from dataDir|Failed to write data \[|failed to read error file|failed to create output sandbox|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|MetadataPrefixCreationFailure|OffloadedInputsReadFailure`)
+var propellerSide = regexp.MustCompile(`failed to read data from dataDir|Failed to write data \[|failed to read error file|failed to create output sandbox|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|MetadataPrefixCreationFailure|OffloadedInputsReadFailure`)
 
-var storageTaskSide = regexp.MustCompile(`DownloadDataError|UploadDataError|Traceback|flytekit|botocore|s3fs|gcsfs|Failed to download from ref`)
+var taskSide = regexp.MustCompile(`DownloadDataError|UploadDataError|Traceback|flytekit|botocore|s3fs|gcsfs|Failed to download from ref`)
 
-// storageFailure is what a storage error text says.
-type storageFailure struct {
+// failure is what a storage error text says.
+type failure struct {
 	cause  string
 	text   string // the whole text it was found in
 	line   string // the decisive line
@@ -99,7 +99,7 @@ type storageFailure struct {
 	principal, action, resource, because string
 }
 
-func (f *storageFailure) uri() string {
+func (f *failure) uri() string {
 	if f.bucket == "" {
 		return ""
 	}
@@ -109,25 +109,25 @@ func (f *storageFailure) uri() string {
 	return f.scheme + "://" + f.bucket + "/" + f.key
 }
 
-// storageClassify reads one text. It returns nil unless the text is about Flyte's data or an
+// classify reads one text. It returns nil unless the text is about Flyte's data or an
 // object-store client, and names one of the category's causes.
-func storageClassify(text string) *storageFailure {
-	if (!storageContext.MatchString(text) && !storageSDK.MatchString(text)) || storageImagePull.MatchString(text) {
+func classify(text string) *failure {
+	if (!context.MatchString(text) && !sDK.MatchString(text)) || imagePull.MatchString(text) {
 		return nil
 	}
-	for _, c := range storageCauseOrder {
+	for _, c := range causeOrder {
 		loc := c.re.FindStringIndex(text)
 		if loc == nil {
 			continue
 		}
-		f := &storageFailure{cause: c.cause, text: text, line: storageLineAt(text, loc[0]), code: storageCode(text[loc[0]:loc[1]]), at: loc[0]}
-		if m := storageURI.FindStringSubmatch(text); m != nil {
+		f := &failure{cause: c.cause, text: text, line: lineAt(text, loc[0]), code: code(text[loc[0]:loc[1]]), at: loc[0]}
+		if m := uRI.FindStringSubmatch(text); m != nil {
 			f.scheme, f.bucket, f.key = m[1], m[2], strings.TrimRight(m[3], ".:;")
 		}
-		if m := storageOp.FindStringSubmatch(text); m != nil {
+		if m := op.FindStringSubmatch(text); m != nil {
 			f.op = cmp.Or(m[1], m[2])
 		}
-		if m := storageNotAuthorized.FindStringSubmatch(text); m != nil {
+		if m := notAuthorized.FindStringSubmatch(text); m != nil {
 			f.principal, f.action = m[1], m[2]
 			f.resource, f.because = strings.TrimRight(m[3], ".,;"), strings.TrimRight(strings.TrimSpace(m[4]), ".")
 			if strings.HasPrefix(f.resource, "arn:aws:s3:::") { // S3 named the object: trust it over a quoted URI
@@ -136,7 +136,7 @@ func storageClassify(text string) *storageFailure {
 			}
 		}
 		f.actor = "task"
-		if storagePropellerSide.MatchString(text) && !storageTaskSide.MatchString(text) {
+		if propellerSide.MatchString(text) && !taskSide.MatchString(text) {
 			f.actor = "flytepropeller"
 		} else if strings.Contains(text, "Failed to write protobuf") {
 			f.actor = "flyteadmin"
@@ -146,8 +146,8 @@ func storageClassify(text string) *storageFailure {
 	return nil
 }
 
-// storageMessageCodes maps S3's error messages (s3fs keeps only the message) to their codes.
-var storageMessageCodes = map[string]string{
+// messageCodes maps S3's error messages (s3fs keeps only the message) to their codes.
+var messageCodes = map[string]string{
 	"The AWS Access Key Id you provided does not exist in our records":              "InvalidAccessKeyId",
 	"The request signature we calculated does not match the signature you provided": "SignatureDoesNotMatch",
 	"The provided token has expired":                                                "ExpiredToken",
@@ -160,9 +160,9 @@ var storageMessageCodes = map[string]string{
 	"not authorized to perform this operation using this permission":                "AuthorizationPermissionMismatch",
 }
 
-// storageCode turns the matched text into the short code a summary quotes.
-func storageCode(m string) string {
-	if c, ok := storageMessageCodes[m]; ok {
+// code turns the matched text into the short code a summary quotes.
+func code(m string) string {
+	if c, ok := messageCodes[m]; ok {
 		return c
 	}
 	switch {
@@ -178,7 +178,7 @@ func storageCode(m string) string {
 	return m
 }
 
-func storageLineAt(text string, at int) string {
+func lineAt(text string, at int) string {
 	start := strings.LastIndexByte(text[:at], '\n') + 1
 	end := strings.IndexByte(text[at:], '\n')
 	if end < 0 {
@@ -206,19 +206,20 @@ func storageLineAt(text string, at int) string {
 	return pre + strings.TrimSpace(strings.TrimRight(text[from:to], "\r")) + post
 }
 
-// storageFind classifies the site: Admin's error first (the node's, then each failed attempt's,
-// latest first); then, when the pod died before flytekit could write error.pb (no USER:/SYSTEM:
-// code from error.pb, and not a SIGKILL or OOM), the pods' termination messages and log tails.
-func storageFind(s *rule.Site) *storageFailure {
-	return rule.SiteOnce(s, "storage", func() *storageFailure { return storageRead(s) })
+// failureOf is the site's storage failure, classified once per site by classifySite.
+func failureOf(s *rule.Site) *failure {
+	return rule.SiteOnce(s, "storage", func() *failure { return classifySite(s) })
 }
 
-func storageRead(s *rule.Site) *storageFailure {
+// classifySite classifies the site: Admin's error first (the node's, then each failed attempt's,
+// latest first); then, when the pod died before flytekit could write error.pb (no USER:/SYSTEM:
+// code from error.pb, and not a SIGKILL or OOM), the pods' termination messages and log tails.
+func classifySite(s *rule.Site) *failure {
 	if s.Stuck {
 		return nil
 	}
 	code, msg, _ := s.Error()
-	if f := storageClassify(msg); f != nil {
+	if f := classify(msg); f != nil {
 		f.where = "Admin's error"
 		return f
 	}
@@ -228,12 +229,12 @@ func storageRead(s *rule.Site) *storageFailure {
 			continue
 		}
 		_, m := rule.Unwrap(a.Error.Code, a.Error.Message)
-		if f := storageClassify(m); f != nil {
+		if f := classify(m); f != nil {
 			f.where = fmt.Sprintf("attempt %d's error", a.RetryAttempt)
 			return f
 		}
 	}
-	if strings.HasPrefix(code, "USER:") || strings.HasPrefix(code, "SYSTEM:") || code == "SYSTEM" || storagePodKilled.MatchString(msg) {
+	if strings.HasPrefix(code, "USER:") || strings.HasPrefix(code, "SYSTEM:") || code == "SYSTEM" || podKilled.MatchString(msg) {
 		return nil // flytekit wrote error.pb with another error, or the pod was killed
 	}
 	for _, pc := range s.Containers() {
@@ -241,7 +242,7 @@ func storageRead(s *rule.Site) *storageFailure {
 			if st.State != "terminated" || st.ExitCode == 0 || st.ExitCode == 137 || st.Reason == "OOMKilled" {
 				continue
 			}
-			if f := storageClassify(st.Message); f != nil {
+			if f := classify(st.Message); f != nil {
 				f.where = fmt.Sprintf("the termination message of container %s in pod %s", pc.Container.Name, pc.Pod.Name)
 				return f
 			}
@@ -251,7 +252,7 @@ func storageRead(s *rule.Site) *storageFailure {
 		if s.Pods[l.Pod] == nil && !s.Missing[l.Pod] {
 			continue
 		}
-		if f := storageClassify(l.Text); f != nil {
+		if f := classify(l.Text); f != nil {
 			f.where = fmt.Sprintf("the log of pod %s (container %s)", l.Pod, l.Container)
 			return f
 		}
@@ -259,15 +260,15 @@ func storageRead(s *rule.Site) *storageFailure {
 	return nil
 }
 
-// storageAttempts counts the site's failed attempts whose own error has the same cause.
-func storageAttempts(s *rule.Site, cause string) (n, of int) {
+// attempts counts the site's failed attempts whose own error has the same cause.
+func attempts(s *rule.Site, cause string) (n, of int) {
 	for _, a := range s.Attempts {
 		if a.Error == nil {
 			continue
 		}
 		of++
 		_, m := rule.Unwrap(a.Error.Code, a.Error.Message)
-		if f := storageClassify(m); f != nil && f.cause == cause {
+		if f := classify(m); f != nil && f.cause == cause {
 			n++
 		}
 	}

@@ -19,19 +19,19 @@ func Seeds() []string {
 	}
 }
 
-var storageCauses = []string{storageAccessDenied, storageNoSuchBucket, storageNoSuchKey, storageInvalidCreds,
-	storageExpiredCreds, storageNoCreds, storageWrongRegion, storageClockSkew}
+var causes = []string{accessDenied, noSuchBucket, noSuchKey, invalidCreds,
+	expiredCreds, noCreds, wrongRegion, clockSkew}
 
 func FuzzStorageText(f *testing.F) {
 	for _, s := range Seeds() {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		sf := storageClassify(text)
+		sf := classify(text)
 		if sf == nil {
 			return
 		}
-		if !oneOf(sf.cause, storageCauses...) {
+		if !oneOf(sf.cause, causes...) {
 			t.Errorf("cause %q", sf.cause)
 		}
 		line := strings.TrimSuffix(strings.TrimPrefix(sf.line, "... "), " ...")

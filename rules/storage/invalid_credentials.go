@@ -10,7 +10,7 @@ import (
 func InvalidCredentials() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3004", Name: "storage-invalid-credentials", Title: "The object store rejected the task's access key",
-		Category: rule.CatStoragePermission, Causes: []string{storageInvalidCreds}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatStoragePermission, Causes: []string{invalidCreds}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Storage},
 		Doc: `The task signed its request with keys the object store does not accept: InvalidAccessKeyId ("The
 AWS Access Key Id you provided does not exist in our records") or SignatureDoesNotMatch (a wrong
 secret key, or a proxy that rewrites the request). Static keys come from env
@@ -18,8 +18,8 @@ secret key, or a proxy that rewrites the request). Static keys come from env
 secret; they were rotated or mistyped. flytekit reports the transfer as SYSTEM:DownloadDataError /
 UploadDataError (kind SYSTEM); retries fail the same way.`,
 		Fixes: []rule.Fix{{Action: "replace the static keys the task uses, or switch the task to IRSA"}},
-		Site: storageSiteRule(storageInvalidCreds, func(s *rule.Site, f *storageFailure) string {
-			return fmt.Sprintf("the object store rejected the task's access key %s %s%s", storageVerb(f), storageTarget(f), storageOnWhat(f))
+		Site: siteRule(invalidCreds, func(s *rule.Site, f *failure) string {
+			return fmt.Sprintf("the object store rejected the task's access key %s %s%s", verb(f), target(f), onWhat(f))
 		}),
 	}
 }

@@ -8,6 +8,6 @@ import (
 
 func TestStorageLinear(t *testing.T) {
 	for _, u := range append(Seeds(), "s3://b/", "when calling the GetObject operation", "User: arn:aws:x ") {
-		growth.AssertLinear(t, "storageClassify", u, func(s string) { storageClassify(s) })
+		growth.AssertLinear(t, "classify", u, func(s string) { classify(s) })
 	}
 }

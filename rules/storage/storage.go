@@ -11,8 +11,8 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// storageTaskIdentity is who the task runs as, as far as the evidence knows.
-type storageTaskIdentity struct {
+// taskIdentity is who the task runs as, as far as the evidence knows.
+type taskIdentity struct {
 	namespace, serviceAccount string
 	role                      string // AWS role ARN
 	how                       string // how the role is attached
@@ -20,8 +20,8 @@ type storageTaskIdentity struct {
 	saRead                    bool // the service account object was collected
 }
 
-func storageTaskWho(s *rule.Site) storageTaskIdentity {
-	var id storageTaskIdentity
+func taskWho(s *rule.Site) taskIdentity {
+	var id taskIdentity
 	id.namespace = cmp.Or(s.Kube().Namespace, s.Execution.Namespace)
 	for _, name := range s.PodNames() {
 		if sa := s.Pods[name].Spec.ServiceAccount; sa != "" {
@@ -35,12 +35,12 @@ func storageTaskWho(s *rule.Site) storageTaskIdentity {
 			continue
 		}
 		id.saRead = !sa.NotFound
-		if r := sa.Annotations[storageRoleArnAnnot]; r != "" {
+		if r := sa.Annotations[roleArnAnnot]; r != "" {
 			id.role = r
-			id.how = fmt.Sprintf("service account %s/%s, which IRSA maps to %s (%s)", id.namespace, sa.Name, r, storageRoleArnAnnot)
+			id.how = fmt.Sprintf("service account %s/%s, which IRSA maps to %s (%s)", id.namespace, sa.Name, r, roleArnAnnot)
 		}
-		id.gcpSA = sa.Annotations[storageGCPSAAnnot]
-		id.azureClientID = sa.Annotations[storageAzureIDAnnot]
+		id.gcpSA = sa.Annotations[gCPSAAnnot]
+		id.azureClientID = sa.Annotations[azureIDAnnot]
 	}
 	if id.role == "" && s.Execution.IAMRole != "" {
 		id.role = s.Execution.IAMRole
@@ -49,17 +49,17 @@ func storageTaskWho(s *rule.Site) storageTaskIdentity {
 	return id
 }
 
-// storageCustomEndpoint is the S3 endpoint flytedoctor used when it is not AWS (MinIO, Spaces,
+// customEndpoint is the S3 endpoint flytedoctor used when it is not AWS (MinIO, Spaces,
 // Ceph): there tasks authenticate with injected keys, not IRSA.
-func storageCustomEndpoint(snap *evidence.Snapshot) string {
+func customEndpoint(snap *evidence.Snapshot) string {
 	if st := snap.Storage; st != nil && st.Identity.Endpoint != "" && !strings.Contains(st.Identity.Endpoint, "amazonaws.com") {
 		return st.Identity.Endpoint
 	}
 	return ""
 }
 
-// storageProbeIdentity says who the probes ran as.
-func storageProbeIdentity(snap *evidence.Snapshot) (who string, asTask bool) {
+// probeIdentity says who the probes ran as.
+func probeIdentity(snap *evidence.Snapshot) (who string, asTask bool) {
 	st := snap.Storage
 	if st == nil {
 		return "", false
@@ -77,8 +77,8 @@ func storageProbeIdentity(snap *evidence.Snapshot) (who string, asTask bool) {
 	return "flytedoctor's credentials", false
 }
 
-// storageProbeLine describes one probe.
-func storageProbeLine(p evidence.StorageProbe) string {
+// probeLine describes one probe.
+func probeLine(p evidence.StorageProbe) string {
 	uri := "s3://" + p.Bucket
 	if p.Key != "" {
 		uri += "/" + p.Key
@@ -103,8 +103,8 @@ func storageProbeLine(p evidence.StorageProbe) string {
 	return s
 }
 
-// storageCredentialCode reports an error code about the caller's credentials, not its rights.
-func storageCredentialCode(code string) bool {
+// credentialCode reports an error code about the caller's credentials, not its rights.
+func credentialCode(code string) bool {
 	switch code {
 	case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "RequestTimeTooSkewed":
 		return true
@@ -112,11 +112,11 @@ func storageCredentialCode(code string) bool {
 	return false
 }
 
-// storageCorroborate lists the probes that bear on the failure: the site's probes of the same
+// corroborate lists the probes that bear on the failure: the site's probes of the same
 // object first, then the site's other failing probes, then failing probes of the same bucket
 // that belong to no node (bucket checks, the metadata and raw output prefixes). failed counts
 // the failing ones; selfRejected is a credential error S3 gave flytedoctor itself.
-func storageCorroborate(s *rule.Site, f *storageFailure) (lines []string, failed int, sameKeyOK bool, selfRejected string) {
+func corroborate(s *rule.Site, f *failure) (lines []string, failed int, sameKeyOK bool, selfRejected string) {
 	seen := map[string]bool{}
 	failing := func(p evidence.StorageProbe) bool {
 		switch p.Outcome {
@@ -126,7 +126,7 @@ func storageCorroborate(s *rule.Site, f *storageFailure) (lines []string, failed
 		return false
 	}
 	add := func(p evidence.StorageProbe) {
-		l := storageProbeLine(p)
+		l := probeLine(p)
 		if seen[l] {
 			return
 		}
@@ -154,7 +154,7 @@ func storageCorroborate(s *rule.Site, f *storageFailure) (lines []string, failed
 			if p.Path.Node == nil && failing(p) && f.bucket != "" && p.Bucket == f.bucket {
 				add(p)
 			}
-			if failing(p) && storageCredentialCode(p.ErrorCode) && selfRejected == "" {
+			if failing(p) && credentialCode(p.ErrorCode) && selfRejected == "" {
 				selfRejected = p.ErrorCode
 			}
 		}
@@ -165,15 +165,15 @@ func storageCorroborate(s *rule.Site, f *storageFailure) (lines []string, failed
 	return lines, failed, sameKeyOK, selfRejected
 }
 
-func storageProbeCount(n int) string {
+func probeCount(n int) string {
 	if n == 1 {
 		return "flytedoctor's probe of the path"
 	}
 	return fmt.Sprintf("%d of flytedoctor's probes", n)
 }
 
-// storageIAMAction maps an S3 operation to the IAM action and resource it needs.
-func storageIAMAction(f *storageFailure) (action, resource string) {
+// iAMAction maps an S3 operation to the IAM action and resource it needs.
+func iAMAction(f *failure) (action, resource string) {
 	if strings.HasPrefix(f.action, "s3:") {
 		action = f.action
 	}
@@ -202,13 +202,13 @@ func storageIAMAction(f *storageFailure) (action, resource string) {
 	return action, resource
 }
 
-// storagePolicy is the minimal statement Flyte's data plane needs on a bucket (facts E).
-func storagePolicy(bucket string) string {
+// policy is the minimal statement Flyte's data plane needs on a bucket (facts E).
+func policy(bucket string) string {
 	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject*","s3:PutObject*","s3:DeleteObject*"],"Resource":"arn:aws:s3:::%s/*"},{"Effect":"Allow","Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::%s"}]}`, bucket, bucket)
 }
 
-// storageWhat names what a key is in Flyte's layout.
-func storageWhat(key string) string {
+// what names what a key is in Flyte's layout.
+func what(key string) string {
 	base := key[strings.LastIndexByte(key, '/')+1:]
 	switch {
 	case base == "inputs.pb":
@@ -225,8 +225,8 @@ func storageWhat(key string) string {
 	return ""
 }
 
-func storageAccessWord(f *storageFailure) string {
-	switch storageVerb(f) {
+func accessWord(f *failure) string {
+	switch verb(f) {
 	case "writing":
 		return "write"
 	case "listing":
@@ -237,8 +237,8 @@ func storageAccessWord(f *storageFailure) string {
 	return "read"
 }
 
-func storageVerb(f *storageFailure) string {
-	action, _ := storageIAMAction(f)
+func verb(f *failure) string {
+	action, _ := iAMAction(f)
 	switch action {
 	case "s3:PutObject":
 		return "writing"
@@ -250,16 +250,16 @@ func storageVerb(f *storageFailure) string {
 	return "reading"
 }
 
-// storageHit builds the finding shared by the site rules.
-func storageHit(s *rule.Site, f *storageFailure, summary string) *rule.Hit {
-	who := storageTaskWho(s)
+// hit builds the finding shared by the site rules.
+func hit(s *rule.Site, f *failure, summary string) *rule.Hit {
+	who := taskWho(s)
 	if r := read.RoleFromPrincipal(f.principal); r != "" && f.actor == "task" {
 		who.role = r
 	}
 	sub := s.Subject()
 	sub.Bucket, sub.Key = f.bucket, f.key
 
-	n, of := storageAttempts(s, f.cause)
+	n, of := attempts(s, f.cause)
 	if of == 2 && n == 2 {
 		summary += ", in both attempts"
 	} else if of > 1 && n == of {
@@ -270,14 +270,14 @@ func storageHit(s *rule.Site, f *storageFailure, summary string) *rule.Hit {
 
 	var detail []string
 	quote := fmt.Sprintf("%s says %q", f.where, f.line)
-	if ctx := storageContextLine(f); ctx != "" && ctx != f.line {
+	if ctx := contextLine(f); ctx != "" && ctx != f.line {
 		quote = fmt.Sprintf("%s says %q, then %q", f.where, ctx, f.line)
 	}
 	detail = append(detail, strings.ToUpper(quote[:1])+quote[1:])
-	if w := storageWhat(f.key); w != "" {
+	if w := what(f.key); w != "" {
 		detail = append(detail, fmt.Sprintf("%s is %s", f.uri(), w))
 	}
-	identityMatters := f.cause == storageAccessDenied || f.cause == storageNoCreds || f.cause == storageInvalidCreds || f.cause == storageExpiredCreds
+	identityMatters := f.cause == accessDenied || f.cause == noCreds || f.cause == invalidCreds || f.cause == expiredCreds
 	switch {
 	case !identityMatters:
 	case f.actor == "flytepropeller":
@@ -301,27 +301,27 @@ func storageHit(s *rule.Site, f *storageFailure, summary string) *rule.Hit {
 			detail = append(detail, fmt.Sprintf("the task runs as service account %s/%s, mapped to Google service account %s", who.namespace, who.serviceAccount, who.gcpSA))
 		case who.azureClientID != "":
 			detail = append(detail, fmt.Sprintf("the task runs as service account %s/%s, mapped to Azure workload identity client %s", who.namespace, who.serviceAccount, who.azureClientID))
-		case storageCustomEndpoint(s.Snapshot) != "":
-			detail = append(detail, fmt.Sprintf("the task runs as service account %s/%s; with the custom S3 endpoint %s a task gets no credentials from its service account, they must be injected as env", who.namespace, who.serviceAccount, storageCustomEndpoint(s.Snapshot)))
+		case customEndpoint(s.Snapshot) != "":
+			detail = append(detail, fmt.Sprintf("the task runs as service account %s/%s; with the custom S3 endpoint %s a task gets no credentials from its service account, they must be injected as env", who.namespace, who.serviceAccount, customEndpoint(s.Snapshot)))
 		case who.saRead:
-			detail = append(detail, fmt.Sprintf("the task runs as service account %s/%s, which has no %s annotation, and the execution names no run_as.iam_role", who.namespace, who.serviceAccount, storageRoleArnAnnot))
+			detail = append(detail, fmt.Sprintf("the task runs as service account %s/%s, which has no %s annotation, and the execution names no run_as.iam_role", who.namespace, who.serviceAccount, roleArnAnnot))
 		default:
 			detail = append(detail, fmt.Sprintf("the task runs as service account %s/%s; its IAM role is unknown here (the service account was not read)", who.namespace, who.serviceAccount))
 		}
 	}
-	probes, failed, sameKeyOK, selfRejected := storageCorroborate(s, f)
-	if probeWho, asTask := storageProbeIdentity(s.Snapshot); probeWho != "" {
+	probes, failed, sameKeyOK, selfRejected := corroborate(s, f)
+	if probeWho, asTask := probeIdentity(s.Snapshot); probeWho != "" {
 		switch {
 		case selfRejected != "":
 			detail = append(detail, fmt.Sprintf("the probes say nothing about the task here: S3 rejected flytedoctor's own credentials (%s)", selfRejected))
 		case sameKeyOK && asTask && identityMatters:
 			detail = append(detail, "probing as the task's role now succeeds on the same object: the permission may have been fixed since the run; relaunch")
 		case sameKeyOK:
-			detail = append(detail, storageSameKeyOK(f.cause, probeWho))
+			detail = append(detail, sameKeyOKLine(f.cause, probeWho))
 		case failed > 0 && (asTask || !identityMatters):
-			detail = append(detail, fmt.Sprintf("%s failed the same way, as %s", storageProbeCount(failed), probeWho))
+			detail = append(detail, fmt.Sprintf("%s failed the same way, as %s", probeCount(failed), probeWho))
 		case failed > 0:
-			detail = append(detail, fmt.Sprintf("%s failed too, as %s, which may differ from the task's identity", storageProbeCount(failed), probeWho))
+			detail = append(detail, fmt.Sprintf("%s failed too, as %s, which may differ from the task's identity", probeCount(failed), probeWho))
 		}
 	}
 	evidenceLines := []string{f.where + ": " + f.line}
@@ -334,25 +334,25 @@ func storageHit(s *rule.Site, f *storageFailure, summary string) *rule.Hit {
 		Summary:  summary,
 		Detail:   strings.Join(detail, "; "),
 		Evidence: evidenceLines,
-		Fixes:    storageFixes(s, f, who),
+		Fixes:    fixes(s, f, who),
 		Subject:  sub,
 	}
 }
 
-// storageSameKeyOK says what a successful probe of the failing path means for the cause.
-func storageSameKeyOK(cause, probeWho string) string {
+// sameKeyOKLine says what a successful probe of the failing path means for the cause.
+func sameKeyOKLine(cause, probeWho string) string {
 	switch cause {
-	case storageNoSuchKey, storageNoSuchBucket:
+	case noSuchKey, noSuchBucket:
 		return probeWho + " finds the path now: it was created after the run, or the task looked at another endpoint"
-	case storageWrongRegion, storageClockSkew:
+	case wrongRegion, clockSkew:
 		return probeWho + " reached the same path (the probes sign for the bucket's region with a correct clock)"
 	}
 	return probeWho + " can read the same path: it exists, and the task's own identity is what fails"
 }
 
-// storageContextLine is the flytekit / Flyte line saying what was being moved, if any.
-func storageContextLine(f *storageFailure) string {
-	for _, re := range []*regexp.Regexp{storageWhile, storageContext} {
+// contextLine is the flytekit / Flyte line saying what was being moved, if any.
+func contextLine(f *failure) string {
+	for _, re := range []*regexp.Regexp{while, context} {
 		loc := re.FindStringIndex(f.text)
 		if loc == nil {
 			continue
@@ -361,13 +361,13 @@ func storageContextLine(f *storageFailure) string {
 		if !strings.Contains(f.text[lo:hi], "\n") {
 			return "" // on the decisive line already
 		}
-		return storageLineAt(f.text, loc[0])
+		return lineAt(f.text, loc[0])
 	}
 	return ""
 }
 
-// storagePod names the site's latest pod, even when it no longer exists.
-func storagePod(s *rule.Site) string {
+// pod names the site's latest pod, even when it no longer exists.
+func pod(s *rule.Site) string {
 	if p := s.Subject().Pod; p != "" {
 		return p
 	}
@@ -379,23 +379,23 @@ func storagePod(s *rule.Site) string {
 	return "POD"
 }
 
-// storageNodeName is the node the site's latest pod ran on.
-func storageNodeName(s *rule.Site) string {
+// nodeName is the node the site's latest pod ran on.
+func nodeName(s *rule.Site) string {
 	if p := s.Pods[s.Subject().Pod]; p != nil {
 		return p.NodeName
 	}
 	return ""
 }
 
-func storageRegionFromText(text string) string {
-	if m := storageRegionHint.FindStringSubmatch(text); m != nil {
+func regionFromText(text string) string {
+	if m := regionHint.FindStringSubmatch(text); m != nil {
 		return m[2]
 	}
 	return ""
 }
 
-// storageBucketRegion is the region a probe learned for the bucket.
-func storageBucketRegion(snap *evidence.Snapshot, bucket string) string {
+// bucketRegion is the region a probe learned for the bucket.
+func bucketRegion(snap *evidence.Snapshot, bucket string) string {
 	if st := snap.Storage; st != nil && bucket != "" {
 		for _, p := range st.Probes {
 			if p.Bucket == bucket && p.Region != "" {
@@ -406,8 +406,8 @@ func storageBucketRegion(snap *evidence.Snapshot, bucket string) string {
 	return ""
 }
 
-func storageFixes(s *rule.Site, f *storageFailure, who storageTaskIdentity) []rule.Fix {
-	role := cmp.Or(who.role, storageRolePlacehold)
+func fixes(s *rule.Site, f *failure, who taskIdentity) []rule.Fix {
+	role := cmp.Or(who.role, rolePlacehold)
 	exec := s.Snapshot.Target.String()
 	reprobe := rule.Fix{Action: "re-probe the execution's paths as the task's role (needs sts:AssumeRole on it)",
 		Commands: []string{"flytedoctor --as-task-role " + exec}}
@@ -415,17 +415,17 @@ func storageFixes(s *rule.Site, f *storageFailure, who storageTaskIdentity) []ru
 		role = "<" + f.actor + "-role-arn>"
 	}
 	bucket := cmp.Or(f.bucket, "BUCKET")
-	action, resource := storageIAMAction(f)
+	action, resource := iAMAction(f)
 	simulate := rule.Fix{Action: fmt.Sprintf("check what %s may do on the object", role),
 		Commands: []string{fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names %s --resource-arns %s", role, action, resource)}}
 	grant := rule.Fix{Action: fmt.Sprintf("grant %s Flyte's minimal data access on %s: s3:GetObject*, s3:PutObject*, s3:DeleteObject* on arn:aws:s3:::%s/* and s3:ListBucket on arn:aws:s3:::%s (a task needs this on both the metadata and the raw-output bucket)", role, bucket, bucket, bucket)}
 	if name := read.RoleName(role); name != "" {
-		grant.Commands = []string{fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name flyte-data-%s --policy-document '%s'", name, bucket, storagePolicy(bucket))}
+		grant.Commands = []string{fmt.Sprintf("aws iam put-role-policy --role-name %s --policy-name flyte-data-%s --policy-document '%s'", name, bucket, policy(bucket))}
 	}
 	sa := fmt.Sprintf("kubectl get serviceaccount -n %s %s -o yaml", who.namespace, who.serviceAccount)
 
 	switch f.cause {
-	case storageAccessDenied:
+	case accessDenied:
 		switch {
 		case f.actor == "flytepropeller":
 			return []rule.Fix{
@@ -441,7 +441,7 @@ func storageFixes(s *rule.Site, f *storageFailure, who storageTaskIdentity) []ru
 			}
 		case f.scheme == "gs":
 			gsa := cmp.Or(who.gcpSA, "GSA_EMAIL")
-			if m := storageGCPPrincipal.FindStringSubmatch(f.text); m != nil {
+			if m := gCPPrincipal.FindStringSubmatch(f.text); m != nil {
 				gsa = m[1]
 			}
 			return []rule.Fix{
@@ -457,29 +457,29 @@ func storageFixes(s *rule.Site, f *storageFailure, who storageTaskIdentity) []ru
 			}
 		}
 		return []rule.Fix{simulate, grant, reprobe}
-	case storageNoSuchBucket:
+	case noSuchBucket:
 		return []rule.Fix{
 			{Action: "check that the bucket exists and the name is right", Commands: []string{"aws s3api head-bucket --bucket " + bucket}},
 			{Action: "fix the bucket in Flyte's storage config (storage.container, the raw output prefix) or in the path the task was given, then relaunch"},
 		}
-	case storageNoSuchKey:
+	case noSuchKey:
 		fixes := []rule.Fix{{Action: "check whether the object exists", Commands: []string{fmt.Sprintf("aws s3api head-object --bucket %s --key %s", bucket, cmp.Or(f.key, "KEY"))}}}
-		if strings.HasPrefix(storageWhat(f.key), "the fast-registered") {
+		if strings.HasPrefix(what(f.key), "the fast-registered") {
 			fixes = append(fixes, rule.Fix{Action: "register the code again (pyflyte register, or pyflyte run --remote) and relaunch; check for a lifecycle rule that expires the upload prefix"})
 		} else {
 			fixes = append(fixes, rule.Fix{Action: "relaunch from the console or flytectl if Flyte's own data was deleted (a lifecycle rule on the metadata bucket?), or fix the path given to the task"})
 		}
 		return append(fixes, rule.Fix{Action: fmt.Sprintf("note that S3 answers 403, not 404, for a missing key when the caller lacks s3:ListBucket on arn:aws:s3:::%s", bucket)})
-	case storageInvalidCreds:
+	case invalidCreds:
 		fixes := []rule.Fix{
 			{Action: "find which static keys the task uses (AWS_ACCESS_KEY_ID / FLYTE_AWS_ACCESS_KEY_ID env, a mounted secret, plugins.k8s.default-env-vars) and replace them with valid ones",
-				Commands: []string{fmt.Sprintf("kubectl get pod -n %s %s -o jsonpath='{.spec.containers[0].env[*].name}'", who.namespace, storagePod(s))}},
+				Commands: []string{fmt.Sprintf("kubectl get pod -n %s %s -o jsonpath='{.spec.containers[0].env[*].name}'", who.namespace, pod(s))}},
 		}
-		if storageCustomEndpoint(s.Snapshot) == "" {
+		if customEndpoint(s.Snapshot) == "" {
 			fixes = append(fixes, rule.Fix{Action: "prefer IRSA (eks.amazonaws.com/role-arn on the task's service account) to static keys", Commands: []string{sa}})
 		}
 		return fixes
-	case storageExpiredCreds:
+	case expiredCreds:
 		fixes := []rule.Fix{{Action: fmt.Sprintf("give the task refreshable credentials (IRSA on service account %s/%s: web identity refreshes itself) instead of a fixed session token", who.namespace, who.serviceAccount),
 			Commands: []string{sa}}}
 		if name := read.RoleName(who.role); name != "" {
@@ -487,7 +487,7 @@ func storageFixes(s *rule.Site, f *storageFailure, who storageTaskIdentity) []ru
 				Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s --query Role.MaxSessionDuration", name)}})
 		}
 		return fixes
-	case storageNoCreds:
+	case noCreds:
 		if strings.Contains(f.text, "AssumeRoleWithWebIdentity") || strings.Contains(f.text, "InvalidIdentityToken") || strings.Contains(f.text, "WebIdentityErr") {
 			name := cmp.Or(read.RoleName(role), "ROLE_NAME")
 			return []rule.Fix{
@@ -495,45 +495,45 @@ func storageFixes(s *rule.Site, f *storageFailure, who storageTaskIdentity) []ru
 					Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument", name)}},
 			}
 		}
-		if ep := storageCustomEndpoint(s.Snapshot); ep != "" {
+		if ep := customEndpoint(s.Snapshot); ep != "" {
 			return []rule.Fix{{Action: fmt.Sprintf("inject the object store's keys into task pods: set FLYTE_AWS_ENDPOINT=%s, FLYTE_AWS_ACCESS_KEY_ID and FLYTE_AWS_SECRET_ACCESS_KEY in plugins.k8s.default-env-vars (flyte-binary: configuration.inline.plugins.k8s.default-env-vars), then relaunch", ep)}}
 		}
 		return []rule.Fix{
-			{Action: fmt.Sprintf("give the task credentials: annotate service account %s/%s with %s (IRSA); new pods pick it up", who.namespace, who.serviceAccount, storageRoleArnAnnot),
-				Commands: []string{sa, fmt.Sprintf("kubectl annotate serviceaccount -n %s %s %s=%s", who.namespace, who.serviceAccount, storageRoleArnAnnot, role)}},
+			{Action: fmt.Sprintf("give the task credentials: annotate service account %s/%s with %s (IRSA); new pods pick it up", who.namespace, who.serviceAccount, roleArnAnnot),
+				Commands: []string{sa, fmt.Sprintf("kubectl annotate serviceaccount -n %s %s %s=%s", who.namespace, who.serviceAccount, roleArnAnnot, role)}},
 		}
-	case storageWrongRegion:
+	case wrongRegion:
 		region := "the bucket's region"
-		if r := cmp.Or(storageRegionFromText(f.text), storageBucketRegion(s.Snapshot, f.bucket)); r != "" {
+		if r := cmp.Or(regionFromText(f.text), bucketRegion(s.Snapshot, f.bucket)); r != "" {
 			region = r
 		}
 		return []rule.Fix{{Action: fmt.Sprintf("configure the task's S3 client for %s (AWS_REGION / AWS_DEFAULT_REGION in plugins.k8s.default-env-vars; storage.connection.region for Flyte's own services)", region),
 			Commands: []string{"aws s3api get-bucket-location --bucket " + bucket}}}
-	case storageClockSkew:
-		if node := storageNodeName(s); node != "" {
+	case clockSkew:
+		if node := nodeName(s); node != "" {
 			return []rule.Fix{{Action: fmt.Sprintf("fix the clock of node %s (chrony / NTP), or cordon it", node),
 				Commands: []string{fmt.Sprintf("kubectl debug node/%s -it --image=busybox -- date -u", node)}}}
 		}
 		return []rule.Fix{
 			{Action: "find the node the pod ran on and fix its clock (chrony / NTP)",
-				Commands: []string{fmt.Sprintf("kubectl get pod -n %s %s -o wide", who.namespace, storagePod(s)), "kubectl debug node/NODE -it --image=busybox -- date -u"}},
+				Commands: []string{fmt.Sprintf("kubectl get pod -n %s %s -o wide", who.namespace, pod(s)), "kubectl debug node/NODE -it --image=busybox -- date -u"}},
 		}
 	}
 	return nil
 }
 
-// storageSiteRule is a site rule for one cause.
-func storageSiteRule(cause string, summary func(*rule.Site, *storageFailure) string) func(*rule.Site) *rule.Hit {
+// siteRule is a site rule for one cause.
+func siteRule(cause string, summary func(*rule.Site, *failure) string) func(*rule.Site) *rule.Hit {
 	return func(s *rule.Site) *rule.Hit {
-		f := storageFind(s)
+		f := failureOf(s)
 		if f == nil || f.cause != cause {
 			return nil
 		}
-		return storageHit(s, f, summary(s, f))
+		return hit(s, f, summary(s, f))
 	}
 }
 
-func storageOnWhat(f *storageFailure) string {
+func onWhat(f *failure) string {
 	var parts []string
 	if f.code != "" {
 		parts = append(parts, f.code)
@@ -547,7 +547,7 @@ func storageOnWhat(f *storageFailure) string {
 	return " (" + strings.Join(parts, " ") + ")"
 }
 
-func storageTarget(f *storageFailure) string {
+func target(f *failure) string {
 	if u := f.uri(); u != "" {
 		return u
 	}

@@ -10,7 +10,8 @@ import (
 func ChildExecutionAborted() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD8102", Name: "child-execution-aborted", Title: "A child execution was aborted, failing its parent",
-		Category: rule.CatAborted, Causes: []string{causeChildAborted}, Severity: rule.Warning, Requires: []string{"admin"},
+		Category: rule.CatAborted, Causes: []string{causeChildAborted}, Severity: rule.Warning, Requires: []rule.Evidence{rule.Admin},
+		Supersedes: []string{"FD5901"}, // an aborted child is a warning, not a user error
 		Doc: `A launch-plan node's child execution was aborted; propeller fails the parent node with code
 RemoteChildWorkflowExecutionFailed, kind USER ("launchplan [<child>] aborted, caused by: launchplan
 execution aborted"), and the parent execution fails. Nothing broke: someone aborted the child (its

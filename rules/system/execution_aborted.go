@@ -11,7 +11,7 @@ import (
 func ExecutionAborted() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD8101", Name: "execution-aborted", Title: "The execution was aborted",
-		Category: rule.CatAborted, Causes: []string{causeAborted}, Severity: rule.Info, Requires: []string{"admin"},
+		Category: rule.CatAborted, Causes: []string{causeAborted}, Severity: rule.Info, Requires: []rule.Evidence{rule.Admin},
 		Doc: `Someone (or something: a schedule, a parent execution, flytekit's remote.terminate) aborted the
 execution; Admin keeps the cause and principal (closure.abort_metadata). It is not a failure and is
 reported as information, never as an error. Running nodes are aborted and their pods deleted.

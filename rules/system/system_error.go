@@ -12,7 +12,7 @@ import (
 func SystemError() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD8901", Name: "system-error", Title: "Flyte reported a system error",
-		Category: rule.CatSystem, Causes: []string{"system-error"}, Severity: rule.Error, Requires: []string{"admin"}, Fallback: true,
+		Category: rule.CatSystem, Causes: []string{"system-error"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Fallback: true,
 		Doc: `The failure has kind SYSTEM (or UNKNOWN) and no more specific rule recognised it. SYSTEM errors come
 from Flyte itself or the platform (propeller, the plugin, storage, Kubernetes) rather than the task's
 code; they use the system retry budget (max-node-retries-system-failures, 3 by default) and do not
@@ -25,9 +25,6 @@ UNKNOWN with one "[indices]: message" line per distinct failure; the finding lis
 			code, msg, kind := s.Error()
 			if kind == "USER" || s.Stuck || (code == "" && msg == "") {
 				return nil
-			}
-			if flyteSysRetriesRe.MatchString(msg) || read.Contains([]string{"OffloadedInputsReadFailure", "MetadataPrefixCreationFailure", "BadSpecificationError"}, code) {
-				return nil // FD8002, FD8003 say more
 			}
 			h := &rule.Hit{Evidence: []string{read.Clip(msg, 2000)}}
 			if subs, ok := read.ArraySubs(s); ok {

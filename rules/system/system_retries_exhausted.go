@@ -12,7 +12,8 @@ func SystemRetriesExhausted() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD8003", Name: "system-retries-exhausted", Title: "Propeller gave up after repeated system errors",
 		Category: rule.CatSystem, Causes: []string{causeSystemRetries, causeEventRecording}, Severity: rule.Error,
-		Requires: []string{"admin"}, Fallback: true,
+		Requires: []rule.Evidence{rule.Admin}, Fallback: true,
+		Supersedes: []string{"FD8901"}, // says which system retries ran out, and on what
 		Doc: `Propeller failed to process the workflow more times than propeller's max-workflow-retries (10 by
 default) and failed it: code RuntimeExecutionError or "Workflow abort failed", kind SYSTEM, "max
 number of system retry attempts [11/10] exhausted. Last known status message: ...". The last known
@@ -23,7 +24,7 @@ or a storage error. A fallback: when another rule recognises the last message, t
 			Commands: []string{"kubectl logs -n flyte deploy/flytepropeller | grep EXECUTION"}}},
 		Site: func(s *rule.Site) *rule.Hit {
 			code, msg, _ := s.Error()
-			m := flyteSysRetriesRe.FindStringSubmatch(msg)
+			m := sysRetriesRe.FindStringSubmatch(msg)
 			if m == nil && code != "RuntimeExecutionError" {
 				return nil
 			}
@@ -43,7 +44,7 @@ or a storage error. A fallback: when another rule recognises the last message, t
 				h.Cause = causeEventRecording
 				h.Summary = "propeller could not record the workflow's events in flyteadmin and gave up"
 				h.Fixes = append(h.Fixes, rule.Fix{Action: "check that flyteadmin is up and reachable from propeller", Commands: []string{"kubectl logs -n flyte deploy/flyteadmin --since=1h"}})
-				if mm := flyteGRPCSizeRe.FindStringSubmatch(last); mm != nil {
+				if mm := gRPCSizeRe.FindStringSubmatch(last); mm != nil {
 					h.Fixes = append(h.Fixes, rule.Fix{Action: fmt.Sprintf("an event (%s bytes) is larger than flyteadmin's gRPC limit (%s bytes): raise flyteadmin's server.grpc.maxMessageSizeBytes or shrink the error message / outputs the task produces", mm[1], mm[2])})
 				}
 			}

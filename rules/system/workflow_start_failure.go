@@ -13,7 +13,8 @@ func WorkflowStartFailure() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD8002", Name: "workflow-start-failure", Title: "Propeller could not start the workflow",
 		Category: rule.CatSystem, Causes: []string{causeOffloadedInputs, causeMetadataPrefix, causeBadSpec}, Severity: rule.Error,
-		Requires: []string{"admin"}, Fallback: true,
+		Requires: []rule.Evidence{rule.Admin}, Fallback: true,
+		Supersedes: []string{"FD8901"}, // says why the workflow could not start
 		Doc: `Propeller failed the workflow before its first node ran, with a SYSTEM error:
 OffloadedInputsReadFailure (propeller could not read the inputs flyteadmin offloaded to
 <metadata container>/metadata/<project>/<domain>/<execution>/inputs: propeller's storage identity
@@ -43,7 +44,7 @@ version mismatch). A fallback: storage-permission rules explain an access-denied
 			switch cause {
 			case causeOffloadedInputs:
 				h.Fixes = []rule.Fix{{Action: "give flytepropeller's storage identity s3:GetObject on flyteadmin's metadata prefix, and check both use the same metadata bucket"}}
-				if uri := cmp.Or(flyteS3URI(msg), s.Execution.InputsURI); strings.HasPrefix(uri, "s3://") {
+				if uri := cmp.Or(s3URI(msg), s.Execution.InputsURI); strings.HasPrefix(uri, "s3://") {
 					bucket, key, _ := strings.Cut(strings.TrimPrefix(uri, "s3://"), "/")
 					h.Fixes = append(h.Fixes, rule.Fix{Action: "check the object and the permission", Commands: []string{
 						fmt.Sprintf("aws s3api head-object --bucket %s --key %s", bucket, key),

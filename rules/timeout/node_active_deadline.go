@@ -12,7 +12,7 @@ import (
 func NodeActiveDeadline() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD6002", Name: "node-active-deadline", Title: "The node exceeded its active deadline",
-		Category: rule.CatTimeout, Causes: []string{causeActiveDeadline, causeFailureNodeTmo}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatTimeout, Causes: []string{causeActiveDeadline, causeFailureNodeTmo}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The node ran out of its active deadline, which counts the time spent queued, running and in every
 retry. Propeller moves the node to TIMED_OUT ("task active timeout [<d>] expired") and aborts the
 running attempt; this is not retried. The workflow then fails with code Timeout, message "Timeout in

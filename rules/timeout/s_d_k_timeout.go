@@ -11,7 +11,7 @@ import (
 func SDKTimeout() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD6003", Name: "sdk-timeout", Title: "The task's code gave up waiting (flytekit timeout)",
-		Category: rule.CatTimeout, Causes: []string{causeSDKTimeout}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatTimeout, Causes: []string{causeSDKTimeout}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `flytekit raised FlyteTimeout inside the task (code USER:Timeout, kind USER): a wait in the
 task's own code timed out, such as FlyteRemote.wait(timeout=...) or an eager workflow waiting for a
 sub-execution. It is not propeller's deadline; the task's timeout= does not cover it.`,

@@ -12,7 +12,7 @@ import (
 func TaskExecutionTimeout() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD6001", Name: "task-execution-timeout", Title: "An attempt ran longer than the task's timeout",
-		Category: rule.CatTimeout, Causes: []string{causeExecutionTimeout}, Severity: rule.Error, Requires: []string{"admin"},
+		Category: rule.CatTimeout, Causes: []string{causeExecutionTimeout}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `Propeller aborted an attempt that ran longer than its execution deadline: the task's
 timeout (@task(timeout=...), TaskMetadata.timeout), or else propeller's
 node-config.default-deadlines.node-execution-deadline (unset, i.e. no limit, by default). The error
@@ -62,7 +62,7 @@ timeout=T and retries=10 usually gets only two attempts before the node times ou
 			}
 			if dur, err := time.ParseDuration(d); err == nil && dur > 0 {
 				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("raise the task's timeout above %s (the node's active deadline becomes twice the timeout), or make each attempt faster", d),
-					Commands: []string{fmt.Sprintf("@task(timeout=%s)", flytePyTimedelta(2*dur))}}}
+					Commands: []string{fmt.Sprintf("@task(timeout=%s)", pyTimedelta(2*dur))}}}
 			}
 			return h
 		},

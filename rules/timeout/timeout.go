@@ -14,7 +14,7 @@ const causeFailureNodeTmo = "failure-node-timeout"
 
 const causeSDKTimeout = "sdk-timeout"
 
-func flytePyTimedelta(d time.Duration) string {
+func pyTimedelta(d time.Duration) string {
 	switch {
 	case d%time.Hour == 0:
 		return fmt.Sprintf("timedelta(hours=%d)", int(d/time.Hour))

@@ -13,7 +13,7 @@ func NonzeroExit() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5102", Name: "nonzero-exit", Title: "The task's container exited non-zero without reporting an error",
 		Category: rule.CatUserCode, Causes: []string{causeNonzeroExit, causeMissingModule, causeStartFailed}, Severity: rule.Error,
-		Requires: []string{"admin", "kube"},
+		Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The task's process exited with a non-zero code before flytekit could write error.pb: a crash
 while importing the task's module, a sys.exit(1), a failing shell command, or an entrypoint that is
 not pyflyte-execute. Flyte's message is "Pod failed. No message received from kubernetes.
@@ -51,7 +51,7 @@ Interrupted. Reason [StartError] / exit 128 means the container could not start 
 				h.Summary = fmt.Sprintf("the container of %s could not start (exit code %d, %s)", where, t.Exit, t.Reason)
 				h.Detail = "the runtime said: " + read.Clip(cmp.Or(last, t.Tail), 300)
 				h.Fixes = []rule.Fix{{Action: "make the image runnable by Flyte: flytekit installed and the task's command (pyflyte-fast-execute / pyflyte-execute) on PATH; do not override the image's command in a way that drops it"}}
-				if img := flyteImage(s, t); img != "" {
+				if img := image(s, t); img != "" {
 					h.Fixes = append(h.Fixes, rule.Fix{Action: "check the image's entrypoint and installed tools", Commands: []string{
 						"docker run --rm --entrypoint pyflyte-execute " + img + " --help"}})
 				}
@@ -64,16 +64,16 @@ Interrupted. Reason [StartError] / exit 128 means the container could not start 
 				if last != "" {
 					h.Detail += "; log tail: " + read.Clip(last, 300)
 				}
-				if m := flyteModuleRe.FindStringSubmatch(t.Tail); m != nil {
+				if m := moduleRe.FindStringSubmatch(t.Tail); m != nil {
 					h.Cause = causeMissingModule
-					h.Fixes = flyteModuleFixes(m[1])
-				} else if f := flyteLogFix(s); f != nil {
+					h.Fixes = moduleFixes(m[1])
+				} else if f := logFix(s); f != nil {
 					h.Fixes = []rule.Fix{{Action: "fix the failing command or code shown in the log tail, and relaunch"}, *f}
 				}
 			}
 			h.Detail += read.VersionNote(s, code)
-			if n := flyteAttemptsWithCode(s, code); n > 1 {
-				h.Summary += flyteAttemptsParen(n, len(s.Attempts))
+			if n := attemptsWithCode(s, code); n > 1 {
+				h.Summary += attemptsParen(n, len(s.Attempts))
 			}
 			return h
 		},

@@ -11,7 +11,7 @@ import (
 func UserError() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5901", Name: "user-error", Title: "The task failed with a user error",
-		Category: rule.CatUserCode, Causes: []string{"user-error"}, Severity: rule.Error, Requires: []string{"admin"}, Fallback: true,
+		Category: rule.CatUserCode, Causes: []string{"user-error"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Fallback: true,
 		Doc: `Flyte reports the failure with kind USER and no more specific rule recognised it: an exception in
 the task's code (flytekit writes USER:<ExceptionType> codes to error.pb), a container that exited
 non-zero, or a plugin's permanent failure. USER failures use the task's own retry budget (retries=),
@@ -22,13 +22,13 @@ SYSTEM error inside it is left to the system-error fallback.`,
 		Fixes: []rule.Fix{{Action: "read the error and the task's log for the exception, fix the code or its inputs, and relaunch"}},
 		Site: func(s *rule.Site) *rule.Hit {
 			code, msg, kind := s.Error()
-			if kind != "USER" || s.Stuck || read.ChildAborted(s) {
-				return nil // an aborted child is FD8102's warning, not a user error
+			if kind != "USER" || s.Stuck {
+				return nil
 			}
 			line := read.FallbackLine(msg)
 			h := &rule.Hit{Summary: fmt.Sprintf("%s failed with %s", read.Where(s), read.FallbackCode(code, line)),
 				Detail: line, Evidence: []string{read.Clip(msg, 2000)}}
-			if f := flyteLogFix(s); f != nil {
+			if f := logFix(s); f != nil {
 				h.Fixes = []rule.Fix{{Action: "read the error and the task's log, fix the code or its inputs, and relaunch"}, *f}
 			}
 			return h

@@ -11,7 +11,7 @@ import (
 func UserException() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5101", Name: "user-exception", Title: "The task's code raised an exception",
-		Category: rule.CatUserCode, Causes: []string{causeException, causeMissingModule}, Severity: rule.Error, Requires: []string{"admin", "kube"},
+		Category: rule.CatUserCode, Causes: []string{causeException, causeMissingModule}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `flytekit caught an exception from the task function (or from importing the task's module) and
 wrote it to error.pb as a ContainerError with origin USER and the traceback as the message
 ("Trace: ... Message: ValueError: ..."); the pod itself exits 0. Current flytekit uses code
@@ -36,16 +36,16 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 			if subs, ok := read.ArraySubs(s); ok {
 				h := read.ArrayHit(s, subs, rule.CatUserCode, []string{"user-exception"}, "raised an exception")
 				if h != nil {
-					if m := flyteModuleRe.FindStringSubmatch(h.Detail); m != nil {
+					if m := moduleRe.FindStringSubmatch(h.Detail); m != nil {
 						h.Cause = causeMissingModule
-						h.Fixes = flyteModuleFixes(m[1])
+						h.Fixes = moduleFixes(m[1])
 					}
 				}
 				return h
 			}
 			code, msg, _ := s.Error()
 			m := read.UserCodeRe.FindStringSubmatch(code)
-			if m == nil || flyteUserCodeExcluded(code, msg) {
+			if m == nil || userCodeExcluded(code, msg) {
 				return nil
 			}
 			exc := read.ExceptionLine(msg)
@@ -56,9 +56,9 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 				Summary:  fmt.Sprintf("%s raised %s", read.Where(s), read.Clip(exc, 200)),
 				Evidence: []string{fmt.Sprintf("Admin error %s (kind USER): %s", code, read.Clip(exc, 300))},
 			}
-			n := flyteAttemptsWithCode(s, code)
+			n := attemptsWithCode(s, code)
 			if n > 1 {
-				h.Summary += flyteAttemptsParen(n, len(s.Attempts))
+				h.Summary += attemptsParen(n, len(s.Attempts))
 			}
 			recoverable := m[1] == "Recoverable"
 			detail := "flytekit reported " + code
@@ -72,9 +72,9 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 				h.Evidence = append(h.Evidence, "raised at "+f)
 			}
 			h.Detail = detail + ": " + exc
-			if mm := flyteModuleRe.FindStringSubmatch(msg); mm != nil {
+			if mm := moduleRe.FindStringSubmatch(msg); mm != nil {
 				h.Cause = causeMissingModule
-				h.Fixes = flyteModuleFixes(mm[1])
+				h.Fixes = moduleFixes(mm[1])
 				return h
 			}
 			excType, _, _ := strings.Cut(exc, ":")
@@ -82,7 +82,7 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 				excType = excType[i+1:]
 			}
 			fixes := []rule.Fix{{Action: fmt.Sprintf("fix the code or the input that raised %s, then relaunch", excType)}}
-			if f := flyteLogFix(s); f != nil {
+			if f := logFix(s); f != nil {
 				fixes = append(fixes, *f)
 			}
 			if !recoverable {

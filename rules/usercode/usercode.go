@@ -18,22 +18,22 @@ const causeNonzeroExit = "nonzero-exit"
 
 const causeStartFailed = "container-start-failed"
 
-var flyteModuleRe = regexp.MustCompile(`(?:ModuleNotFoundError|ImportError): No module named '([^']+)'`)
+var moduleRe = regexp.MustCompile(`(?:ModuleNotFoundError|ImportError): No module named '([^']+)'`)
 
-// flyteUserCodeExcluded: USER:* codes other rules own (GPU OOM, MemoryError, flytekit timeouts).
-func flyteUserCodeExcluded(code, msg string) bool {
+// userCodeExcluded: USER:* codes other rules own (GPU OOM, MemoryError, flytekit timeouts).
+func userCodeExcluded(code, msg string) bool {
 	return code == "USER:Timeout" || read.PyMemoryError(code, msg) || read.GPUOOMRe.MatchString(msg)
 }
 
-// flyteAttemptsParen is the same as a parenthesis: " (all 3 attempts)".
-func flyteAttemptsParen(n, total int) string {
+// attemptsParen is the same as a parenthesis: " (all 3 attempts)".
+func attemptsParen(n, total int) string {
 	if on := read.OnAttempts(n, total); on != "" {
 		return " (" + strings.TrimPrefix(on, " on ") + ")"
 	}
 	return ""
 }
 
-func flyteAttemptsWithCode(s *rule.Site, code string) int {
+func attemptsWithCode(s *rule.Site, code string) int {
 	n := 0
 	for _, a := range s.Attempts {
 		if a.Error != nil {
@@ -45,7 +45,7 @@ func flyteAttemptsWithCode(s *rule.Site, code string) int {
 	return n
 }
 
-func flyteModuleFixes(module string) []rule.Fix {
+func moduleFixes(module string) []rule.Fix {
 	top, _, _ := strings.Cut(module, ".")
 	return []rule.Fix{
 		{Action: fmt.Sprintf("add the package that provides module %q to the task's image, then re-register", top),
@@ -54,8 +54,8 @@ func flyteModuleFixes(module string) []rule.Fix {
 	}
 }
 
-// flyteLogFix points at the task's log: kubectl logs when the pod exists, else Flyte's log link.
-func flyteLogFix(s *rule.Site) *rule.Fix {
+// logFix points at the task's log: kubectl logs when the pod exists, else Flyte's log link.
+func logFix(s *rule.Site) *rule.Fix {
 	if p := read.LastPod(s); p != nil {
 		return &rule.Fix{Action: "read the task's log", Commands: []string{fmt.Sprintf("kubectl logs -n %s %s", read.Namespace(s, p), p.Name)}}
 	}
@@ -69,7 +69,7 @@ func flyteLogFix(s *rule.Site) *rule.Fix {
 	return nil
 }
 
-func flyteImage(s *rule.Site, t *read.Term) string {
+func image(s *rule.Site, t *read.Term) string {
 	if t.Pc != nil {
 		return t.Pc.Container.Image
 	}

@@ -90,10 +90,10 @@ func (t PullText) Line() string { return t.Source + ": " + t.Text }
 // pullTexts lists the site's messages like Site.Texts, each with its source: Admin's errors and
 // reasons, pod and container states, then events (warnings first).
 func PullTexts(s *rule.Site) []PullText {
-	return rule.SiteOnce(s, "pull-texts", func() []PullText { return pullRead(s) })
+	return rule.SiteOnce(s, "pull-texts", func() []PullText { return collectPullTexts(s) })
 }
 
-func pullRead(s *rule.Site) []PullText {
+func collectPullTexts(s *rule.Site) []PullText {
 	var out []PullText
 	seen := map[string]bool{}
 	add := func(t PullText) {

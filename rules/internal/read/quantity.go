@@ -2,8 +2,10 @@ package read
 
 import (
 	"math"
-	"strconv"
+	"regexp"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 func OrUnknown(s string) string {
@@ -22,68 +24,29 @@ func FirstLine(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// parseQuantity parses a Kubernetes quantity ("500m", "24Gi", "95551679124", "1e3"); "K" is
-// accepted too, as messages write it.
+// hugeExponent is an exponent of 1000 or more: apimachinery takes minutes over one such as
+// 1E400000000000000, and no Kubernetes message writes one.
+var hugeExponent = regexp.MustCompile(`[eE][+-]?0*[0-9]{4}`)
+
+// ParseQuantity reads a Kubernetes quantity ("500m", "24Gi", "95551679124", "1e3") with
+// apimachinery, as the API server does; "K" is accepted too, as messages write it. Inputs longer
+// than 64 bytes, with an exponent of 4 digits or more, or without a digit (Kubernetes reads a
+// bare suffix or sign as 0) are refused before apimachinery sees them.
 func ParseQuantity(s string) (float64, bool) {
 	s = strings.TrimSpace(s)
-	if v, ok := parseDecimal(s); ok {
-		return v, true
-	}
-	for _, n := range []int{2, 1} {
-		if len(s) > n {
-			if f := quantitySuffix(s[len(s)-n:]); f != 0 {
-				if v, ok := parseDecimal(s[:len(s)-n]); ok && !math.IsInf(v*f, 0) {
-					return v * f, true
-				}
-			}
-		}
-	}
-	return 0, false
-}
-
-// parseDecimal reads a decimal number such as "1.5", "-3" or "1e3". strconv.ParseFloat alone
-// also reads "Inf", "NaN" and hex floats, which no quantity is.
-func parseDecimal(s string) (float64, bool) {
-	if s == "" || strings.Trim(s, "0123456789.+-eE") != "" {
+	if len(s) > 64 || hugeExponent.MatchString(s) || !strings.ContainsAny(s, "0123456789") {
 		return 0, false
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	return v, err == nil
-}
-
-// quantitySuffix is the multiplier of a quantity suffix, 0 for none.
-func quantitySuffix(s string) float64 {
-	switch s {
-	case "Ki":
-		return 1 << 10
-	case "Mi":
-		return 1 << 20
-	case "Gi":
-		return 1 << 30
-	case "Ti":
-		return 1 << 40
-	case "Pi":
-		return 1 << 50
-	case "Ei":
-		return 1 << 60
-	case "n":
-		return 1e-9
-	case "u":
-		return 1e-6
-	case "m":
-		return 1e-3
-	case "k", "K":
-		return 1e3
-	case "M":
-		return 1e6
-	case "G":
-		return 1e9
-	case "T":
-		return 1e12
-	case "P":
-		return 1e15
-	case "E":
-		return 1e18
+	if strings.HasSuffix(s, "K") {
+		s = s[:len(s)-1] + "k"
 	}
-	return 0
+	q, err := resource.ParseQuantity(s)
+	if err != nil {
+		return 0, false
+	}
+	v := q.AsApproximateFloat64()
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
 }

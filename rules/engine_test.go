@@ -1,0 +1,95 @@
+package rules_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules"
+	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
+	"github.com/flytedoctor/flytedoctor/rules/rule"
+)
+
+func panicking(id string, global bool) *rule.Rule {
+	r := &rule.Rule{ID: id, Name: "panics-" + strings.ToLower(id), Title: "Panics", Category: rule.CatSystem,
+		Causes: []string{"bug"}, Severity: rule.Error, Doc: "Panics on purpose.", Fixes: []rule.Fix{{Action: "none"}}}
+	if global {
+		r.Global = func(s *evidence.Snapshot) []rule.Hit { _ = s.Collection[len(s.Collection)]; return nil }
+	} else {
+		r.Site = func(s *rule.Site) *rule.Hit { var a []int; _ = a[len(s.Texts())+3]; return nil }
+	}
+	return r
+}
+
+// A rule that panics is reported by ID, once per place it ran on, and the rest of the table
+// classifies the snapshot exactly as it does without it.
+func TestRulePanicIsRecovered(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json")
+	want := rules.Run(snap, rules.Table(), rules.Config{})
+
+	table := append([]*rule.Rule{panicking("FD8998", false)}, rules.Table()...)
+	table = append(table, panicking("FD8999", true))
+	got := rules.Run(casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json"), table, rules.Config{})
+
+	wantJSON, _ := json.Marshal(want.Findings)
+	gotJSON, _ := json.Marshal(got.Findings)
+	if string(wantJSON) != string(gotJSON) {
+		t.Errorf("findings changed by a panicking rule:\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+	places := len(rules.Sites(snap))
+	if places == 0 || len(got.Failed) != places+1 {
+		t.Fatalf("failures = %+v, want one per place (%d) and one for the global rule", got.Failed, places)
+	}
+	site, global := got.Failed[0], got.Failed[len(got.Failed)-1]
+	if site.RuleID != "FD8998" || site.Subject.Node == "" || !strings.Contains(site.Panic, "index out of range") {
+		t.Errorf("site failure = %+v", site)
+	}
+	if global.RuleID != "FD8999" || global.Subject.Execution != "" || !strings.Contains(global.Panic, "index out of range") {
+		t.Errorf("global failure = %+v", global)
+	}
+	if line := global.String(); !strings.HasPrefix(line, "rule FD8999 failed: ") || !strings.HasSuffix(line, " (please report)") || strings.Contains(line, "\n") {
+		t.Errorf("line = %q", line)
+	}
+	if len(want.Failed) != 0 {
+		t.Errorf("the real table fails: %+v", want.Failed)
+	}
+}
+
+// A panic value is clipped to one short line however large it is.
+func TestRulePanicIsClipped(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json")
+	r := panicking("FD8999", true)
+	r.Global = func(*evidence.Snapshot) []rule.Hit { panic(strings.Repeat("line\n", 10000)) }
+	res := rules.Run(snap, []*rule.Rule{r}, rules.Config{})
+	if len(res.Failed) != 1 || len(res.Failed[0].Panic) > 210 || strings.Contains(res.Failed[0].Panic, "\n") {
+		t.Fatalf("failures = %d, panic %d bytes", len(res.Failed), len(res.Failed[0].Panic))
+	}
+}
+
+// FD8003 declares that it supersedes the system-error fallback: without the declaration both
+// match the place, with it only FD8003 does, and disabling FD8003 does not hand it to FD8901.
+func TestSupersedesIsApplied(t *testing.T) {
+	const fixture = "system/testdata/FD8003/fires-event-too-large/snapshot.json"
+	ids := func(res *rules.Result) []string {
+		var out []string
+		for _, f := range res.Findings {
+			out = append(append(out, f.RuleID), f.Corroborated...)
+		}
+		return out
+	}
+	table := rules.Table()
+	if got := ids(rules.Run(casetest.LoadSnapshot(t, fixture), table, rules.Config{})); !slices.Contains(got, "FD8003") || slices.Contains(got, "FD8901") {
+		t.Fatalf("with Supersedes: %v", got)
+	}
+	res := rules.Run(casetest.LoadSnapshot(t, fixture), table, rules.Config{Disabled: map[string]string{"FD8003": "known"}})
+	if got := ids(res); slices.Contains(got, "FD8901") || len(res.Suppressed) != 1 {
+		t.Fatalf("FD8003 disabled: findings %v, %d suppressed", got, len(res.Suppressed))
+	}
+	r := rules.Lookup(table, "FD8003")
+	r.Supersedes = nil
+	if got := ids(rules.Run(casetest.LoadSnapshot(t, fixture), table, rules.Config{})); !slices.Contains(got, "FD8901") {
+		t.Fatalf("without Supersedes FD8901 must match too: %v", got)
+	}
+}
