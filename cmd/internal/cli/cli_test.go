@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,14 +16,16 @@ import (
 	"k8s.io/client-go/kubernetes"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/event"
+
 	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/event"
+	"github.com/flytedoctor/flytedoctor/internal/faultsrv"
 )
 
 // testFactory returns production wiring (real gRPC dialing) with test streams and an
@@ -247,22 +248,9 @@ func TestDemoRunsEveryScenario(t *testing.T) {
 
 func TestTimeoutIsOneClearLine(t *testing.T) {
 	// A listener that accepts and never answers: the run must stop at --timeout.
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lis.Close()
-	go func() {
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	silent := faultsrv.Silent(t)
 	f, _, errOut := testFactory(t, nil)
-	code := run(f, "--admin-endpoint", lis.Addr().String(), "--insecure", "--timeout", "300ms", "flytesnacks/development/x")
+	code := run(f, "--admin-endpoint", silent, "--insecure", "--timeout", "300ms", "flytesnacks/development/x")
 	if code != ExitFailure {
 		t.Fatalf("exit %d", code)
 	}

@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"strings"
 	"testing"
 
@@ -13,11 +12,13 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
+
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
+	"github.com/flytedoctor/flytedoctor/internal/faultsrv"
 )
 
 // gcsExecution is a failed execution whose data lives on gs:// and, if s3Too, partly on s3://.
@@ -162,24 +163,11 @@ func TestStorageTimeoutCountedOneWay(t *testing.T) {
 		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_ENDPOINT_URL": "", "AWS_ENDPOINT_URL_STS": "", "AWS_PROFILE": ""} {
 		t.Setenv(k, v)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lis.Close()
-	go func() {
-		for {
-			c, err := lis.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	silent := faultsrv.Silent(t)
 	addr, _ := startFixture(t, gcsExecution(true), fakeadmin.Options{})
 	f, out, errOut := testFactory(t, nil)
 	f.StorageClients = s3.NewClients
-	code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube", "--timeout", "1s", "--s3-endpoint", "http://"+lis.Addr().String(),
+	code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube", "--timeout", "1s", "--s3-endpoint", "http://"+silent,
 		"-o", "json", "flytesnacks/development/gcsrun")
 	if code != ExitErrors {
 		t.Fatalf("exit %d: %s", code, errOut)
