@@ -61,6 +61,19 @@ func (o *authOptions) prepare(cmd *cobra.Command, f *Factory) (*flyteconfig.Conf
 	return cfg, nil
 }
 
+// runE is an auth subcommand's RunE: the config read and checked, then body under --timeout.
+func (o *authOptions) runE(f *Factory, body func(ctx context.Context, cfg *flyteconfig.Config) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		cfg, err := o.prepare(cmd, f)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), o.d.Timeout)
+		defer cancel()
+		return body(ctx, cfg)
+	}
+}
+
 func newCmdAuth(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "auth",
@@ -91,19 +104,13 @@ func newCmdAuthStatus(f *Factory) *cobra.Command {
 		Aliases: []string{"whoami"},
 		Short:   "Which identity Admin, Kubernetes and AWS calls would use",
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := o.prepare(cmd, f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), o.d.Timeout)
-			defer cancel()
+		RunE: o.runE(f, func(ctx context.Context, cfg *flyteconfig.Config) error {
 			w := f.IO.Out
 			adminStatus(ctx, f, w, cfg)
 			kubeStatus(ctx, f, w, o)
 			awsStatus(ctx, f, w, o, cfg)
 			return nil
-		},
+		}),
 	}
 	o.addFlags(cmd, true)
 	return cmd
@@ -115,13 +122,7 @@ func newCmdAuthLogin(f *Factory) *cobra.Command {
 		Use:   "login",
 		Short: "Log in to Flyte Admin (Pkce or DeviceFlow) and cache the token",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := o.prepare(cmd, f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), o.d.Timeout)
-			defer cancel()
+		RunE: o.runE(f, func(ctx context.Context, cfg *flyteconfig.Config) error {
 			conn, err := dialConn(ctx, f.AdminOptions(cfg))
 			if err != nil {
 				return err
@@ -140,7 +141,7 @@ func newCmdAuthLogin(f *Factory) *cobra.Command {
 				fmt.Fprintf(f.IO.Out, "Token saved to %s\n", info.CachePath)
 			}
 			return nil
-		},
+		}),
 	}
 	o.addFlags(cmd, false)
 	return cmd
@@ -152,13 +153,7 @@ func newCmdAuthLogout(f *Factory) *cobra.Command {
 		Use:   "logout",
 		Short: "Remove flytedoctor's cached Admin token (flytectl's keyring entry is left alone)",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := o.prepare(cmd, f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), o.d.Timeout)
-			defer cancel()
+		RunE: o.runE(f, func(ctx context.Context, cfg *flyteconfig.Config) error {
 			opts := f.AdminOptions(cfg)
 			opts.NoLogin = true
 			conn, err := dialConn(ctx, opts)
@@ -178,7 +173,7 @@ func newCmdAuthLogout(f *Factory) *cobra.Command {
 				_, err = fmt.Fprintf(f.IO.Out, "Nothing to remove: no cached token at %s\n", path)
 			}
 			return err
-		},
+		}),
 	}
 	o.addFlags(cmd, false)
 	return cmd
