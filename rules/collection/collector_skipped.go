@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// CollectorSkipped is FD9004.
+// CollectorSkipped is FD9004: A collector was skipped for want of access.
 func CollectorSkipped() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD9004", Name: "collector-skipped", Title: "A collector was skipped for want of access",

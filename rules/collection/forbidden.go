@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// Forbidden is FD9001.
+// Forbidden is FD9001: flytedoctor was not allowed to read some evidence.
 func Forbidden() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD9001", Name: "collection-forbidden", Title: "flytedoctor was not allowed to read some evidence",

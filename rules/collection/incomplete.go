@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// Incomplete is FD9003.
+// Incomplete is FD9003: A collector failed or returned partial results.
 func Incomplete() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD9003", Name: "collection-incomplete", Title: "A collector failed or returned partial results",

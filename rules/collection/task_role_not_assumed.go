@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// TaskRoleNotAssumed is FD9005.
+// TaskRoleNotAssumed is FD9005: the storage probes could not run as the task's role.
 func TaskRoleNotAssumed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD9005", Name: "task-role-not-assumed", Title: "The storage probes could not run as the task's role",

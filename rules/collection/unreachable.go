@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// Unreachable is FD9002.
+// Unreachable is FD9002: A service flytedoctor reads did not answer.
 func Unreachable() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD9002", Name: "collection-unreachable", Title: "A service flytedoctor reads did not answer",

@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// FlyteSecretNotFound is FD4005.
+// FlyteSecretNotFound is FD4005: the task could not read a secret it requested from Flyte.
 func FlyteSecretNotFound() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4005", Name: "flyte-secret-not-found", Title: "The task could not read a secret it requested from Flyte",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// MissingConfigMap is FD4002.
+// MissingConfigMap is FD4002: A config map the task's pod references does not exist.
 func MissingConfigMap() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4002", Name: "missing-configmap", Title: "A config map the task's pod references does not exist",

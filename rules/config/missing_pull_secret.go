@@ -8,7 +8,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// MissingPullSecret is FD4004.
+// MissingPullSecret is FD4004: an image pull secret the pod references does not exist.
 func MissingPullSecret() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4004", Name: "missing-pull-secret", Title: "An image pull secret the pod references does not exist",

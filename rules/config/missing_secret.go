@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// MissingSecret is FD4001.
+// MissingSecret is FD4001: A secret the task's pod references does not exist.
 func MissingSecret() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4001", Name: "missing-secret", Title: "A secret the task's pod references does not exist",

@@ -8,7 +8,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// MissingServiceAccount is FD4003.
+// MissingServiceAccount is FD4003: the service account the task runs as does not exist.
 func MissingServiceAccount() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD4003", Name: "missing-service-account", Title: "The service account the task runs as does not exist",

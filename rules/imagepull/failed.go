@@ -8,7 +8,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// Failed is FD1007.
+// Failed is FD1007: image pull failed; the registry's reason was not captured.
 func Failed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1007", Name: "image-pull-failed", Title: "Image pull failed; the registry's reason was not captured",

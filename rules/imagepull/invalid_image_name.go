@@ -9,7 +9,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// InvalidImageName is FD1002.
+// InvalidImageName is FD1002: container image reference cannot be parsed.
 func InvalidImageName() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1002", Name: "invalid-image-name", Title: "Container image reference cannot be parsed",

@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// NotFound is FD1001.
+// NotFound is FD1001: container image or tag does not exist.
 func NotFound() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1001", Name: "image-not-found", Title: "Container image or tag does not exist",

@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// PlatformMismatch is FD1003.
+// PlatformMismatch is FD1003: container image has no variant for the node's CPU architecture.
 func PlatformMismatch() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1003", Name: "image-platform-mismatch", Title: "Container image has no variant for the node's CPU architecture",

@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// RateLimited is FD1004.
+// RateLimited is FD1004: registry rate-limited the image pull.
 func RateLimited() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1004", Name: "image-pull-rate-limited", Title: "Registry rate-limited the image pull",

@@ -9,7 +9,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// RegistryUnreachable is FD1006.
+// RegistryUnreachable is FD1006: node could not reach the image registry.
 func RegistryUnreachable() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1006", Name: "registry-unreachable", Title: "Node could not reach the image registry",

@@ -8,7 +8,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// Unauthorized is FD1005.
+// Unauthorized is FD1005: registry refused the image pull: credentials missing or not allowed.
 func Unauthorized() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1005", Name: "image-pull-unauthorized", Title: "Registry refused the image pull: credentials missing or not allowed",

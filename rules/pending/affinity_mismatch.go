@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// AffinityMismatch is FD2006.
+// AffinityMismatch is FD2006: no node satisfies the task's node or pod affinity.
 func AffinityMismatch() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2006", Name: "affinity-mismatch", Title: "No node satisfies the task's node or pod affinity",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// InsufficientCPU is FD2009.
+// InsufficientCPU is FD2009: no node has the CPU the task requests.
 func InsufficientCPU() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2009", Name: "insufficient-cpu", Title: "No node has the CPU the task requests",

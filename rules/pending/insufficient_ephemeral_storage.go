@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// InsufficientEphemeralStorage is FD2010.
+// InsufficientEphemeralStorage is FD2010: no node has the ephemeral storage the task requests.
 func InsufficientEphemeralStorage() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2010", Name: "insufficient-ephemeral-storage", Title: "No node has the ephemeral storage the task requests",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// InsufficientGPU is FD2007.
+// InsufficientGPU is FD2007: no node has the GPUs the task requests.
 func InsufficientGPU() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2007", Name: "insufficient-gpu", Title: "No node has the GPUs the task requests",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// InsufficientMemory is FD2008.
+// InsufficientMemory is FD2008: no node has the memory the task requests.
 func InsufficientMemory() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2008", Name: "insufficient-memory", Title: "No node has the memory the task requests",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// LimitRangeRejected is FD2002.
+// LimitRangeRejected is FD2002: A LimitRange rejected the task's resource requests or limits.
 func LimitRangeRejected() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2002", Name: "limit-range-rejected", Title: "A LimitRange rejected the task's resource requests or limits",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// NodeSelectorMismatch is FD2005.
+// NodeSelectorMismatch is FD2005: no node carries the labels the task's node selector asks for.
 func NodeSelectorMismatch() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2005", Name: "node-selector-mismatch", Title: "No node carries the labels the task's node selector asks for",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// PodPendingTooLong is FD2011.
+// PodPendingTooLong is FD2011: the task's pod stays Pending without a recognised reason.
 func PodPendingTooLong() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2011", Name: "pod-pending-too-long", Title: "The task's pod stays Pending without a recognised reason",

@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// PVCUnbound is FD2003.
+// PVCUnbound is FD2003: the task's pod waits for a PersistentVolumeClaim that is unbound or missing.
 func PVCUnbound() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2003", Name: "pvc-unbound", Title: "The task's pod waits for a PersistentVolumeClaim that is unbound or missing",

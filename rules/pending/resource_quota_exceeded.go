@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// ResourceQuotaExceeded is FD2001.
+// ResourceQuotaExceeded is FD2001: the namespace's ResourceQuota has no room for the task's pod.
 func ResourceQuotaExceeded() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2001", Name: "resource-quota-exceeded", Title: "The namespace's ResourceQuota has no room for the task's pod",

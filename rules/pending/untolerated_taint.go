@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// UntoleratedTaint is FD2004.
+// UntoleratedTaint is FD2004: the only nodes that fit the task carry a taint it does not tolerate.
 func UntoleratedTaint() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD2004", Name: "untolerated-taint", Title: "The only nodes that fit the task carry a taint it does not tolerate",

@@ -6,7 +6,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// AccessDenied is FD3008.
+// AccessDenied is FD3008: the task was denied access to its data in object storage.
 func AccessDenied() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3008", Name: "storage-access-denied", Title: "The task was denied access to its data in object storage",

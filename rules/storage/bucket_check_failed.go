@@ -4,7 +4,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// BucketCheckFailed is FD3009.
+// BucketCheckFailed is FD3009: A bucket the execution uses failed flytedoctor's bucket check.
 func BucketCheckFailed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3009", Name: "storage-bucket-check-failed", Title: "A bucket the execution uses failed flytedoctor's bucket check",

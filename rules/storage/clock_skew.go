@@ -6,7 +6,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// ClockSkew is FD3002.
+// ClockSkew is FD3002: the object store rejected the task's request time.
 func ClockSkew() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3002", Name: "storage-clock-skew", Title: "The object store rejected the task's request time",

@@ -6,7 +6,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// ExpiredCredentials is FD3003.
+// ExpiredCredentials is FD3003: the task's cloud session token expired.
 func ExpiredCredentials() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3003", Name: "storage-expired-credentials", Title: "The task's cloud session token expired",

@@ -6,7 +6,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// InvalidCredentials is FD3004.
+// InvalidCredentials is FD3004: the object store rejected the task's access key.
 func InvalidCredentials() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3004", Name: "storage-invalid-credentials", Title: "The object store rejected the task's access key",

@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// NoCredentials is FD3001.
+// NoCredentials is FD3001: the task found no usable cloud credentials for its data.
 func NoCredentials() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3001", Name: "storage-no-credentials", Title: "The task found no usable cloud credentials for its data",

@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// NoSuchBucket is FD3006.
+// NoSuchBucket is FD3006: the bucket the task uses does not exist.
 func NoSuchBucket() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3006", Name: "storage-no-such-bucket", Title: "The bucket the task uses does not exist",

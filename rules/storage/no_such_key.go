@@ -6,7 +6,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// NoSuchKey is FD3007.
+// NoSuchKey is FD3007: an object the task needs does not exist.
 func NoSuchKey() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3007", Name: "storage-no-such-key", Title: "An object the task needs does not exist",

@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// WrongRegion is FD3005.
+// WrongRegion is FD3005: the task addressed its bucket in the wrong region.
 func WrongRegion() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD3005", Name: "storage-wrong-region", Title: "The task addressed its bucket in the wrong region",

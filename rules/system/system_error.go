@@ -8,7 +8,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// SystemError is FD8901.
+// SystemError is FD8901: flyte reported a system error.
 func SystemError() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD8901", Name: "system-error", Title: "Flyte reported a system error",

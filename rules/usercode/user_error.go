@@ -7,7 +7,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// UserError is FD5901.
+// UserError is FD5901: the task failed with a user error.
 func UserError() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5901", Name: "user-error", Title: "The task failed with a user error",
