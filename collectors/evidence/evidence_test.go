@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -112,11 +113,12 @@ func TestPhaseGroups(t *testing.T) {
 func TestRecorder(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	r := NewRecorder("kube", t0)
-	endA := r.Begin("list pods", 1)
-	endB := r.Begin("list events", 3)
-	endB()
-	r.Begin("list pods", 2)()
-	endA()
+	_, a := r.Start(context.Background(), "list pods", 1)
+	_, b := r.Start(context.Background(), "list events", 3)
+	b.End()
+	_, c := r.Start(context.Background(), "list pods", 2)
+	c.End()
+	a.End()
 	r.Fail(CollectionError{Method: "list nodes", Target: "b", Code: "Forbidden"})
 	r.Fail(CollectionError{Method: "list events", Target: "a", Code: "Unavailable"})
 	rec := r.Record(StatusPartial, t0.Add(1500*time.Millisecond))

@@ -61,13 +61,6 @@ func (r *Recorder) Start(ctx context.Context, method string, depth int) (context
 	return context.WithValue(ctx, callKey{}, c), c
 }
 
-// Begin is Start for a call whose attempts are not counted. Call the returned func when the
-// call is over.
-func (r *Recorder) Begin(method string, depth int) (end func()) {
-	_, c := r.Start(context.Background(), method, depth)
-	return c.End
-}
-
 // CountAttempt tells the call that ctx carries, if any, that one request went on the wire for
 // it. Transports call it once per attempt; it is cheap and safe for concurrent use.
 func CountAttempt(ctx context.Context) {

@@ -34,7 +34,8 @@ func TestRecorderCountsCallsAndAttempts(t *testing.T) {
 
 	// Without a counting transport the attempts are unknown, not zero.
 	r = NewRecorder("y", t0)
-	r.Begin("List", 1)()
+	_, c = r.Start(context.Background(), "List", 1)
+	c.End()
 	if rec := r.Record(StatusOK, t0); rec.Attempts != nil || rec.TotalCalls() != 1 {
 		t.Errorf("record = %+v", rec)
 	}
