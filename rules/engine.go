@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
@@ -97,13 +97,13 @@ func uncollected(snap *evidence.Snapshot) map[rule.Evidence]string {
 			}
 			switch rec.Status {
 			case evidence.StatusSkipped:
-				out[e] = clip(rec.SkipReason, 120)
+				out[e] = oneline.Clip(rec.SkipReason, 120)
 			case evidence.StatusFailed:
 				why := "failed"
 				if len(rec.Errors) > 0 {
 					why = "failed: " + rec.Errors[0].Code
 				}
-				out[e] = clip(why, 120)
+				out[e] = oneline.Clip(why, 120)
 			}
 		}
 	}
@@ -140,14 +140,6 @@ func notEvaluated(table []*rule.Rule, missing map[rule.Evidence]string) (skip ma
 	return skip, out
 }
 
-func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
-}
-
 // RuleFailure is one rule's panic, once per place (or once for a global rule).
 type RuleFailure struct {
 	RuleID string `json:"rule_id"`
@@ -164,7 +156,7 @@ func (f RuleFailure) String() string {
 // recovered turns a rule's panic into a RuleFailure; the value is clipped so a panic quoting
 // a huge message stays one line.
 func recovered(id string, sub rule.Subject, v any) RuleFailure {
-	return RuleFailure{RuleID: id, Subject: sub, Panic: clip(fmt.Sprint(v), 200)}
+	return RuleFailure{RuleID: id, Subject: sub, Panic: oneline.Clip(fmt.Sprint(v), 200)}
 }
 
 // runSite runs one site rule on one place, recovering a panic into res.Failed.

@@ -13,6 +13,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 )
 
 // InputError is a Kubernetes input the user gave explicitly that cannot work: --kubeconfig,
@@ -181,14 +182,7 @@ func brief(err error) string {
 	if strings.HasPrefix(s, "couldn't get version/kind") {
 		return "not a kubeconfig: no apiVersion and kind"
 	}
-	if len(s) > 120 {
-		i := 120
-		for i > 0 && s[i]&0xC0 == 0x80 {
-			i--
-		}
-		s = s[:i] + "…"
-	}
-	return s
+	return oneline.Clip(s, 120)
 }
 
 func unwrapPath(err error) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 )
 
 // Codes for failures that carry no S3 error code.
@@ -56,10 +57,10 @@ func classify(err error) failure {
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		f.code, f.msg = oneLine(ae.ErrorCode()), oneLine(ae.ErrorMessage()) // both from the server's body
+		f.code, f.msg = oneline.Fold(ae.ErrorCode()), oneline.Fold(ae.ErrorMessage()) // both from the server's body
 	}
 	if f.status == 0 && f.code == "" {
-		f.code, f.msg = networkCode(err), oneLine(rootCause(err).Error())
+		f.code, f.msg = networkCode(err), oneline.Fold(rootCause(err).Error())
 	}
 	// HEAD answers 301 without a body; the SDK then names it after the status text.
 	if f.code == "MovedPermanently" {

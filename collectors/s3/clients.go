@@ -27,6 +27,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 	"github.com/flytedoctor/flytedoctor/internal/subproc"
 )
 
@@ -170,7 +171,7 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("AWS config: %s", oneLine(err.Error()))
+		return nil, fmt.Errorf("AWS config: %s", oneline.Fold(err.Error()))
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
@@ -208,7 +209,7 @@ func NewClients(ctx context.Context, o ClientOptions) (*Clients, error) {
 		if process != "" && rctx.Err() != nil {
 			return nil, fmt.Errorf("AWS credentials: the shared config's credential_process %s was stopped before it printed credentials", userinput.Quote(process))
 		}
-		return nil, fmt.Errorf("AWS credentials: %s", oneLine(err.Error()))
+		return nil, fmt.Errorf("AWS credentials: %s", oneline.Fold(err.Error()))
 	}
 
 	profile := cmp.Or(o.Profile, getenv("AWS_PROFILE"), "default")
@@ -359,5 +360,3 @@ func sourceName(src string, fromConn bool, profile string) string {
 	}
 	return src
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

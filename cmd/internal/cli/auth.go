@@ -18,12 +18,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
+
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 )
 
 // authOptions are the flags of `flytedoctor auth ...`: which config, cluster and AWS identity.
@@ -197,14 +199,14 @@ func adminStatus(ctx context.Context, f *Factory, w io.Writer, cfg *flyteconfig.
 	opts.NoLogin = true
 	conn, err := dialConn(ctx, opts)
 	if err != nil {
-		row(w, "error", "%s", oneLine(err.Error()))
+		row(w, "error", "%s", oneline.Fold(err.Error()))
 		return
 	}
 	defer conn.Close()
 	info, err := conn.Authenticate(ctx)
 	switch {
 	case err != nil && !info.AuthOn:
-		row(w, "error", "%s", oneLine(err.Error()))
+		row(w, "error", "%s", oneline.Fold(err.Error()))
 		return
 	case !info.AuthOn:
 		row(w, "auth", "off on the server (no AuthMetadataService): calls carry no token")
@@ -223,7 +225,7 @@ func adminStatus(ctx context.Context, f *Factory, w io.Writer, cfg *flyteconfig.
 		row(w, "note", "%s", n)
 	}
 	if err != nil {
-		row(w, "token", "none usable: %s", oneLine(err.Error()))
+		row(w, "token", "none usable: %s", oneline.Fold(err.Error()))
 		return
 	}
 	src := info.Source
@@ -237,7 +239,7 @@ func adminStatus(ctx context.Context, f *Factory, w io.Writer, cfg *flyteconfig.
 	row(w, "token", "from %s, %s", src, exp)
 	ui, err := service.NewIdentityServiceClient(conn).UserInfo(ctx, &service.UserInfoRequest{})
 	if err != nil {
-		row(w, "user", "unknown: UserInfo failed: %s", oneLine(err.Error()))
+		row(w, "user", "unknown: UserInfo failed: %s", oneline.Fold(err.Error()))
 		return
 	}
 	who := ui.GetSubject()
@@ -256,7 +258,7 @@ func kubeStatus(ctx context.Context, f *Factory, w io.Writer, o *authOptions) {
 		QPS: kube.DefaultQPS, Burst: kube.DefaultBurst, Timeout: 30 * time.Second, Getenv: f.Getenv,
 	})
 	if err != nil {
-		fmt.Fprintf(w, "Kubernetes   none: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(w, "Kubernetes   none: %s\n", oneline.Fold(err.Error()))
 		return
 	}
 	ctxName := info.Context
@@ -283,7 +285,7 @@ func awsStatus(ctx context.Context, f *Factory, w io.Writer, o *authOptions, cfg
 		Connection: s3.ConnectionFromStorage(cfg.Storage), Getenv: f.Getenv,
 	})
 	if err != nil {
-		fmt.Fprintf(w, "AWS          none: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(w, "AWS          none: %s\n", oneline.Fold(err.Error()))
 		return
 	}
 	id := clients.Identity
@@ -304,9 +306,9 @@ func awsStatus(ctx context.Context, f *Factory, w io.Writer, o *authOptions, cfg
 // selfReviewError says in one line why the API server did not say who the user is.
 func selfReviewError(err error) string {
 	var se apierrors.APIStatus
-	msg := oneLine(err.Error())
+	msg := oneline.Fold(err.Error())
 	if errors.As(err, &se) {
-		msg = oneLine(se.Status().Message)
+		msg = oneline.Fold(se.Status().Message)
 	}
 	switch {
 	case apierrors.IsForbidden(err):
@@ -314,13 +316,13 @@ func selfReviewError(err error) string {
 		if _, after, ok := strings.Cut(msg, "forbidden: "); ok {
 			msg = after
 		}
-		return "this user may not create selfsubjectreviews (authentication.k8s.io/v1), so the API server was not asked who it is: " + clip(msg, 200)
+		return "this user may not create selfsubjectreviews (authentication.k8s.io/v1), so the API server was not asked who it is: " + oneline.Clip(msg, 200)
 	case apierrors.IsNotFound(err):
 		return "the API server does not serve SelfSubjectReview (authentication.k8s.io/v1, Kubernetes 1.28 and later)"
 	case apierrors.IsUnauthorized(err):
-		return "the API server rejected the kubeconfig's credentials (401 Unauthorized): " + clip(msg, 200)
+		return "the API server rejected the kubeconfig's credentials (401 Unauthorized): " + oneline.Clip(msg, 200)
 	}
-	return "SelfSubjectReview failed: " + clip(msg, 300)
+	return "SelfSubjectReview failed: " + oneline.Clip(msg, 300)
 }
 
 // stsError says in one line what the STS endpoint answered, or why it could not be reached.
@@ -345,14 +347,14 @@ func stsError(err error, getenv func(string) string) string {
 	if errors.As(err, &re) && re.HTTPStatusCode() != 0 {
 		code, msg := "", ""
 		if errors.As(err, &ae) {
-			code, msg = oneLine(ae.ErrorCode()), strings.TrimSuffix(oneLine(ae.ErrorMessage()), ".")
+			code, msg = oneline.Fold(ae.ErrorCode()), strings.TrimSuffix(oneline.Fold(ae.ErrorMessage()), ".")
 		}
 		s := fmt.Sprintf("STS GetCallerIdentity%s answered HTTP %d", where, re.HTTPStatusCode())
 		if code != "" {
-			s += " " + clip(code, 60)
+			s += " " + oneline.Clip(code, 60)
 		}
 		if msg != "" && msg != code {
-			s += ": " + clip(msg, 160)
+			s += ": " + oneline.Clip(msg, 160)
 		}
 		switch st := re.HTTPStatusCode(); {
 		case st == 404 || st == 405 || st == 501 || code == "NotImplemented" || code == "InvalidAction":
@@ -366,7 +368,7 @@ func stsError(err error, getenv func(string) string) string {
 	for u := errors.Unwrap(cause); u != nil; u = errors.Unwrap(cause) {
 		cause = u
 	}
-	return fmt.Sprintf("STS GetCallerIdentity%s failed: %s", where, clip(oneLine(cause.Error()), 200))
+	return fmt.Sprintf("STS GetCallerIdentity%s failed: %s", where, oneline.Clip(oneline.Fold(cause.Error()), 200))
 }
 
 func endpointOf(u *url.URL) string { return u.Scheme + "://" + u.Host }
@@ -409,13 +411,6 @@ func maskKeyID(k string) string {
 		return "(" + strings.Repeat("*", len(k)) + ")"
 	}
 	return "****" + k[len(k)-4:]
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "..."
 }
 
 func deref(s *string) string {

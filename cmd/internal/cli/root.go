@@ -19,6 +19,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 )
 
 // version is set at build time with -ldflags.
@@ -85,7 +86,7 @@ func Main(ctx context.Context, f *Factory, args []string) int {
 		var ee *exitError
 		if !errors.As(err, &ee) {
 			// Our messages quote input clipped; flag parsing and other libraries do not.
-			msg := userinput.Scrub(oneLine(err.Error()), typed(args)...)
+			msg := userinput.Scrub(oneline.Fold(err.Error()), typed(args)...)
 			var ue *usageError
 			if errors.As(err, &ue) {
 				msg += " (see 'flytedoctor --help')"
@@ -156,8 +157,6 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // typed lists what the user typed: each argument and, for --flag=value, the value alone.
 func typed(args []string) []string {

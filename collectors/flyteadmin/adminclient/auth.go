@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -18,9 +17,11 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
+
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 )
 
 // DefaultAuthorizationHeader is used when neither admin.authorizationHeader nor the server
@@ -124,7 +125,7 @@ func (a *authenticator) unary(ctx context.Context, method string, req, reply any
 	}
 	err = invoker(withAuth(withProxy(ctx), header, tok), method, req, reply, cc, opts...)
 	if status.Code(err) == codes.Unauthenticated && a.interactive() && ctx.Err() == nil {
-		return &LoginRequiredError{Reason: fmt.Sprintf("Flyte Admin rejected the token even after it was renewed (%s)", oneLine(status.Convert(err).Message()))}
+		return &LoginRequiredError{Reason: fmt.Sprintf("Flyte Admin rejected the token even after it was renewed (%s)", oneline.Clip(status.Convert(err).Message(), 300))}
 	}
 	return err
 }
@@ -279,7 +280,7 @@ func (a *authenticator) clientCredentials(ctx context.Context) (*oauth2.Token, e
 	defer cancel()
 	tok, err := cc.Token(context.WithValue(tctx, oauth2.HTTPClient, a.httpClient))
 	if err != nil {
-		return nil, fmt.Errorf("get a token from %s for client %s: %s: check admin.clientId and the client secret", userinput.ClipPath(tokenURL), userinput.Quote(a.cfg.ClientID), oneLine(err.Error()))
+		return nil, fmt.Errorf("get a token from %s for client %s: %s: check admin.clientId and the client secret", userinput.ClipPath(tokenURL), userinput.Quote(a.cfg.ClientID), oneline.Clip(err.Error(), 300))
 	}
 	return tok, nil
 }
@@ -362,17 +363,4 @@ func (a *authenticator) bounded(ctx context.Context) (context.Context, context.C
 		return context.WithTimeout(ctx, a.cfg.PerRetryTimeout)
 	}
 	return context.WithCancel(ctx)
-}
-
-// oneLine folds an error (oauth2 appends the response body) into one bounded line.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		i := 300
-		for i > 0 && !utf8.RuneStart(s[i]) {
-			i--
-		}
-		s = s[:i] + "…"
-	}
-	return s
 }

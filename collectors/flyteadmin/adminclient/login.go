@@ -19,9 +19,11 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
+
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/service"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 )
 
 // LoginCommand is what the user types to log in again.
@@ -182,13 +184,13 @@ func (a *authenticator) loadCached(pc *publicClient) (*oauth2.Token, string) {
 		case err == nil:
 			return t, SourceCache + " " + path
 		case !errors.Is(err, fs.ErrNotExist):
-			a.notes = append(a.notes, oneLine(err.Error()))
+			a.notes = append(a.notes, oneline.Clip(err.Error(), 300))
 		}
 	}
 	if a.keyring != nil {
 		s, err := a.keyring(FlytectlKeyringService, FlytectlKeyringUser(a.cfg.Endpoint))
 		if err != nil {
-			a.keyringNote = fmt.Sprintf("flytectl's keyring entry (service %q, user %q) could not be read: %s", FlytectlKeyringService, FlytectlKeyringUser(a.cfg.Endpoint), oneLine(err.Error()))
+			a.keyringNote = fmt.Sprintf("flytectl's keyring entry (service %q, user %q) could not be read: %s", FlytectlKeyringService, FlytectlKeyringUser(a.cfg.Endpoint), oneline.Clip(err.Error(), 300))
 			return nil, ""
 		}
 		t, err := parseKeyringToken(s)
@@ -361,7 +363,7 @@ func (a *authenticator) pkce(ctx context.Context, pc *publicClient) (*oauth2.Tok
 	}
 	fmt.Fprintf(a.prompt, "flytedoctor: log in to Flyte Admin (%s, client %s) in a browser:\n  %s\n", a.cfg.AuthType, pc.cfg.ClientID, authURL)
 	if err := a.openBrowser(authURL); err != nil {
-		fmt.Fprintf(a.prompt, "flytedoctor: no browser opened (%s); open the URL above yourself\n", oneLine(err.Error()))
+		fmt.Fprintf(a.prompt, "flytedoctor: no browser opened (%s); open the URL above yourself\n", oneline.Clip(err.Error(), 300))
 	}
 	fmt.Fprintf(a.prompt, "flytedoctor: waiting up to %s for the login to reach %s (over SSH, forward the port: ssh -L %s:localhost:%s HOST)\n", timeout, pc.cfg.RedirectURL, port, port)
 
@@ -434,9 +436,9 @@ func oauthError(err error) string {
 		if re.ErrorDescription != "" {
 			s += ": " + re.ErrorDescription
 		}
-		return oneLine(s)
+		return oneline.Clip(s, 300)
 	}
-	return oneLine(err.Error())
+	return oneline.Clip(err.Error(), 300)
 }
 
 func unwrapNet(err error) error {
