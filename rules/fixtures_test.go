@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -110,4 +111,25 @@ func jsonDiff(at string, want, got any) string {
 		}
 	}
 	return ""
+}
+
+// No two fixtures are the same snapshot: one that serves several rules is a scenario, with
+// one golden, so that a wording change does not rewrite copies.
+func TestFixturesAreNotCopied(t *testing.T) {
+	paths, err := casetest.Snapshots(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[[sha256.Size]byte]string{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		if first, ok := seen[sum]; ok {
+			t.Errorf("%s is a copy of %s: make it a scenario under %s (casetest.Manifest)", p, first, casetest.ScenarioDir)
+		}
+		seen[sum] = p
+	}
 }
