@@ -16,6 +16,7 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/demo"
 	"github.com/flytedoctor/flytedoctor/cmd/internal/demo/s3stub"
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
@@ -23,6 +24,8 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flytedoctor/flytedoctor/internal/loopback"
+	"github.com/flytedoctor/flytedoctor/report"
+	"github.com/flytedoctor/flytedoctor/rules"
 )
 
 func newCmdDemo(f *Factory) *cobra.Command {
@@ -37,8 +40,9 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
   flytedoctor demo image-pull
   flytedoctor demo --list`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(outputFormats, output) {
-				return usagef("unknown output format %s: use one of %v", userinput.Quote(output), outputFormats)
+			renderer, err := lookupFormat(output)
+			if err != nil {
+				return err
 			}
 			scenarios, err := demo.Scenarios()
 			if err != nil {
@@ -61,31 +65,42 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 				}
 				scenarios = picked
 			}
+			// All scenarios make one document where the format has one (JUnit, Markdown).
+			var reports []*report.Report
+			var titles []string
 			for i, s := range scenarios {
-				if output == "text" {
-					if i > 0 {
-						fmt.Fprintln(f.IO.Out)
-					}
-					fmt.Fprintf(f.IO.Out, "━━ demo %d/%d: %s ━━  flytedoctor %s\n\n", i+1, len(scenarios), s.Title, s.Root)
-				}
-				if err := runDemoScenario(cmd.Context(), f, s, output, noColor); err != nil {
+				snap, rcfg, err := demoSnapshot(cmd.Context(), f, s)
+				if err != nil {
 					return fmt.Errorf("demo %s: %w", s.Name, err)
 				}
+				reports = append(reports, report.New(snap, rules.Run(snap, rules.Table(), rcfg)))
+				titles = append(titles, fmt.Sprintf("demo %d/%d: %s", i+1, len(scenarios), s.Title))
 			}
-			return nil
+			return writeReports(f, renderer, noColor, reports, titles)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", outputHelp())
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
 	cmd.ValidArgsFunction = completeScenarios
-	_ = cmd.RegisterFlagCompletionFunc("output", fixedValues(outputFormats))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats)
 	return cmd
 }
 
-// runDemoScenario serves one fixture from a fake Admin on 127.0.0.1 and diagnoses its root
-// execution through the same code path as a real run, with a config that ignores the user's.
-func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output string, noColor bool) error {
+// demoSnapshot serves one fixture from a fake Admin on 127.0.0.1 and collects its root
+// execution through the same code path as a real run, with a config that ignores the
+// user's: the snapshot, and the rules' config.
+func demoSnapshot(ctx context.Context, f *Factory, s demo.Scenario) (snap *evidence.Snapshot, rcfg rules.Config, err error) {
+	err = withDemo(ctx, f, s, func(df *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
+		snap, rcfg, err = diagnose(ctx, df, o, cfg)
+		return err
+	})
+	return snap, rcfg, err
+}
+
+// withDemo starts the scenario's fake Admin (and storage stub) and calls run with the
+// factory, options and config that point at them.
+func withDemo(ctx context.Context, f *Factory, s demo.Scenario, run func(*Factory, *diagnoseOptions, *flyteconfig.Config) error) error {
 	fixture, err := fakeadmin.ParseFixture(s.Fixture)
 	if err != nil {
 		return err
@@ -106,11 +121,11 @@ func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output st
 	cfg.Admin.Endpoint = "dns:///" + addr
 	cfg.Admin.Insecure = true
 	o := &diagnoseOptions{
-		Output: output, FailOn: "never", Timeout: 30 * time.Second, NoColor: noColor,
+		Output: "text", FailOn: "never", Timeout: 30 * time.Second,
 		MaxConcurrency: flyteadmin.DefaultMaxConcurrency, PageSize: flyteadmin.DefaultPageSize,
 		Execution: s.Root.String(),
 	}
-	return runDiagnose(ctx, df, o, cfg)
+	return run(df, o, cfg)
 }
 
 // demoFactory points the Kubernetes collector at a fake clientset holding the scenario's

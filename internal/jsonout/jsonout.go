@@ -1,4 +1,6 @@
-package report
+// Package jsonout writes indented JSON fast: the snapshot, the report, anything that goes
+// through encoding/json.
+package jsonout
 
 import (
 	"bufio"
@@ -7,16 +9,15 @@ import (
 	"io"
 )
 
-// WriteJSON writes the report (the snapshot's fields plus findings) as indented JSON, two
-// spaces a level, then a newline: byte for byte what json.Encoder with SetIndent("", "  ")
+// Write writes v as indented JSON, two spaces a level, then a newline: byte for byte what json.Encoder with SetIndent("", "  ")
 // and SetEscapeHTML(false) writes. The compact encoding is indented as it is written out,
 // not in a second buffer: at 10,000 nodes encoding/json's indent pass (a scanner step per
 // byte) cost more than the encoding itself, and held a second copy of the whole report.
-func WriteJSON(w io.Writer, snap *Report) error {
+func Write(w io.Writer, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(snap); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
