@@ -115,6 +115,8 @@ func TestCompleteFlagValuesAndArguments(t *testing.T) {
 		{[]string{"--config", ""}, nil, ":0"},
 		{[]string{"-c", ""}, nil, ":0"},
 		{[]string{"--kubeconfig", ""}, nil, ":0"},
+		{[]string{"-f", ""}, nil, ":0"},
+		{[]string{"demo", "--output-file", ""}, nil, ":0"},
 		{[]string{"--timeout", ""}, nil, ":4"}, // no file names where none fit
 		{[]string{"-p", ""}, nil, ":4"},
 		{[]string{"flytesnacks/development/x", ""}, nil, ":4"},
