@@ -190,7 +190,9 @@ func (w *wire) verdict(err error) verdict {
 		}
 		return bad(fmt.Sprintf("answered HTTP%s with %s, not gRPC", code, userinput.Quote(ct)), pointAtGRPC)
 	}
-	if c := st.Code(); c != codes.Unavailable && c != codes.DeadlineExceeded {
+	// The deadline can end a call in our own retry wait rather than inside grpc: then the
+	// error is the context's, with no gRPC status, and the silence is the same.
+	if c := st.Code(); c != codes.Unavailable && c != codes.DeadlineExceeded && !errors.Is(err, context.DeadlineExceeded) {
 		return verdict{}
 	}
 
