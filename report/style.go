@@ -6,6 +6,7 @@ import "github.com/fatih/color"
 // (TTY, --no-color, NO_COLOR) and never by reading fatih/color's package globals.
 type Style struct {
 	bad, warn, good, dim, bold *color.Color
+	on                         bool
 }
 
 // NewStyle returns a Style that colours when enabled is true.
@@ -21,7 +22,7 @@ func NewStyle(enabled bool) Style {
 	}
 	return Style{
 		bad: mk(color.FgRed, color.Bold), warn: mk(color.FgYellow), good: mk(color.FgGreen),
-		dim: mk(color.Faint), bold: mk(color.Bold),
+		dim: mk(color.Faint), bold: mk(color.Bold), on: enabled,
 	}
 }
 

@@ -24,7 +24,7 @@ func WriteText(w io.Writer, r *Report, o TextOptions) error {
 	if o.MaxMessageLines == 0 {
 		o.MaxMessageLines = 20
 	}
-	t := &textWriter{w: w, o: o, s: o.Style, k: newKubeIndex(r.Snapshot)}
+	t := &textWriter{w: &termSafe{w: w, color: o.Style.on}, o: o, s: o.Style, k: newKubeIndex(r.Snapshot)}
 	t.writeFindings(r)
 	t.render(r.Snapshot)
 	return t.err
