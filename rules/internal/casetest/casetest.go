@@ -1,6 +1,6 @@
 // Package casetest runs a rule family's golden cases. A case is a snapshot.json, the golden
-// want.json of the findings the whole table produces on it, and a rule that fires there or stays
-// quiet. A family's own cases are testdata/<RuleID>/<fires-*|quiet-*>/; a snapshot that serves
+// want.json of what the whole table finds on it (GoldenResult), and a rule that fires there or
+// stays quiet. A family's own cases are testdata/<RuleID>/<fires-*|quiet-*>/; a snapshot that serves
 // several rules is a scenario, rules/testdata/scenarios/<name>/, whose cases.json says which rules
 // fire on it and which stay quiet, so that a wording change rewrites one golden, not copies.
 package casetest
@@ -163,7 +163,7 @@ func Run(t *testing.T) {
 		t.Run(ruleID+"/"+name, func(t *testing.T) {
 			snap := LoadSnapshot(t, c.Snapshot())
 			res := rules.Run(snap, table, rules.Config{})
-			got, err := json.MarshalIndent(Golden(res, c.Shares), "", "  ")
+			got, err := json.MarshalIndent(GoldenResult(res, c.Shares), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,12 +201,12 @@ func Run(t *testing.T) {
 	}
 }
 
-// Golden is what a case's want.json records: the engine's result, with each not_evaluated
+// GoldenResult is what a case's want.json records: the engine's result, with each not_evaluated
 // entry's rule lists cut to the rules at stake — those whose cases share the golden and those
 // with a finding — so that a new rule that reads or requires Kubernetes or storage evidence
 // does not rewrite every golden where that layer was not collected. The engine's lists in full
 // are tested where they are computed.
-func Golden(res *rules.Result, shares []string) *rules.Result {
+func GoldenResult(res *rules.Result, shares []string) *rules.Result {
 	stake := map[string]bool{}
 	for _, id := range shares {
 		stake[id] = true
