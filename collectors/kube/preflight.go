@@ -1,0 +1,23 @@
+package kube
+
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// The preflight checks read the same objects the collector does and record them the same way.
+
+// QuotaEvidence is a ResourceQuota as the collector records it (status.hard, else spec.hard).
+func QuotaEvidence(q *corev1.ResourceQuota) evidence.ResourceQuota { return convertQuota(q) }
+
+// LimitRangeEvidence is a LimitRange as the collector records it.
+func LimitRangeEvidence(l *corev1.LimitRange) evidence.LimitRange { return convertLimitRange(l) }
+
+// NodeEvidence is a node in short: readiness, taints, scheduling labels, allocatable.
+func NodeEvidence(n *corev1.Node) evidence.NodeInfo { return convertNode(n) }
+
+// ServiceAccountEvidence is a service account in short: identity annotations, pull secrets.
+func ServiceAccountEvidence(sa *corev1.ServiceAccount) evidence.ServiceAccount {
+	return convertServiceAccount(sa)
+}
