@@ -69,13 +69,13 @@ type ProbeRecord struct {
 	Subject string `json:"subject"` // an image, a namespace, a bucket, an endpoint
 	// Skipped says why the probe could not run (no kubeconfig, no credentials); its checks are
 	// then skipped too, never passed.
-	Skipped  string      `json:"skipped,omitempty"`
-	Duration Duration    `json:"duration"`
+	Skipped  string        `json:"skipped,omitempty"`
+	Duration Duration      `json:"duration"`
 	Error    *ProbeFailure `json:"error,omitempty"`
-	Admin    *AdminProbe `json:"admin,omitempty"`
-	Image    *ImageProbe `json:"image,omitempty"`
-	Kube     *KubeProbe  `json:"kube,omitempty"`
-	Storage  *Storage    `json:"storage,omitempty"`
+	Admin    *AdminProbe   `json:"admin,omitempty"`
+	Image    *ImageProbe   `json:"image,omitempty"`
+	Kube     *KubeProbe    `json:"kube,omitempty"`
+	Storage  *Storage      `json:"storage,omitempty"`
 }
 
 // ProbeFailure is a request that did not get the answer it asked for.
