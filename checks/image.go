@@ -320,7 +320,7 @@ Flyte does not retry it.`,
 						r.Status, r.Summary = evidence.CheckFail, "not a valid image reference: "+oneline.Clip(p.err.Error(), 200)
 						r.Fix = "use registry/repository:tag with a lower-case repository"
 					default:
-						r.Status, r.Summary = evidence.CheckPass, "valid ("+p.ref.Name()+")"
+						r.Status, r.Summary = evidence.CheckPass, "valid"
 					}
 					out = append(out, r)
 				}
@@ -413,7 +413,7 @@ manifest for linux/amd64" or the container die with "exec format error".`,
 						case img.Outcome != evidence.ImageOK:
 							r.Status, r.Summary = evidence.CheckSkip, "skipped: the manifest could not be read (FDP203)"
 						case len(img.Platforms) == 0:
-							r.Status, r.Summary = evidence.CheckSkip, "skipped: the registry did not say which platforms the image has"
+							r.Status, r.Summary = evidence.CheckSkip, "skipped: the image's config names no platform"
 						case slices.ContainsFunc(img.Platforms, func(p string) bool { return platformMatches(plat, p) }):
 							r.Status, r.Summary = evidence.CheckPass, "has "+plat
 						default:

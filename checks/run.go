@@ -109,6 +109,9 @@ func Run(ctx context.Context, env *Env, table []*Check, probes []*Probe, spec *e
 		if need[name] || byName[name] == nil {
 			return
 		}
+		if _, skipped := spec.Skipped[string(byName[name].Layer)]; skipped {
+			return // --skip: not even recorded; a probe that runs after it does without
+		}
 		need[name] = true
 		for _, a := range byName[name].After {
 			want(a)
@@ -205,4 +208,62 @@ func uniq(s []string) []string {
 		}
 	}
 	return out
+}
+
+// Records sums up the probes by layer the way collectors record themselves: calls by probe,
+// the time the slowest took, skipped when none could run.
+func Records(c *evidence.Checks) []evidence.CollectorRecord {
+	layer := map[string]Layer{}
+	for _, p := range Probes() {
+		layer[p.Name] = p.Layer
+	}
+	var out []evidence.CollectorRecord
+	for _, l := range Layers {
+		rec := evidence.CollectorRecord{Collector: string(l), Calls: map[string]int{}}
+		ran, skips, errs := 0, []string{}, 0
+		for _, p := range c.Probes {
+			if layer[p.Probe] != l {
+				continue
+			}
+			if p.Skipped != "" {
+				skips = append(skips, p.Skipped)
+				continue
+			}
+			ran++
+			rec.Calls[p.Probe]++
+			rec.Duration = max(rec.Duration, p.Duration)
+			if p.Error != nil {
+				errs++
+			}
+		}
+		switch {
+		case ran == 0 && len(skips) == 0:
+			if why, ok := c.Spec.Skipped[string(l)]; ok {
+				rec.Status, rec.SkipReason = evidence.StatusSkipped, why
+			} else {
+				continue
+			}
+		case ran == 0:
+			rec.Status, rec.SkipReason = evidence.StatusSkipped, skips[0]
+		case errs > 0 || len(skips) > 0:
+			rec.Status = evidence.StatusPartial
+		default:
+			rec.Status = evidence.StatusOK
+		}
+		if len(rec.Calls) == 0 {
+			rec.Calls = nil
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+// AdminVersion is the version Admin reported, "" when it did not answer.
+func AdminVersion(c *evidence.Checks) string {
+	for _, p := range c.Probes {
+		if p.Probe == probeAdminVersion && p.Admin != nil {
+			return p.Admin.Version
+		}
+	}
+	return ""
 }

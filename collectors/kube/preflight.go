@@ -1,7 +1,11 @@
 package kube
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
@@ -20,4 +24,22 @@ func NodeEvidence(n *corev1.Node) evidence.NodeInfo { return convertNode(n) }
 // ServiceAccountEvidence is a service account in short: identity annotations, pull secrets.
 func ServiceAccountEvidence(sa *corev1.ServiceAccount) evidence.ServiceAccount {
 	return convertServiceAccount(sa)
+}
+
+// NewClients is NewClient plus a metadata-only client on the same connection: it reads
+// objects as PartialObjectMetadata, so a secret's data never leaves the API server.
+func NewClients(o ClientOptions) (kubernetes.Interface, metadata.Interface, ClusterInfo, error) {
+	cfg, hc, info, err := restConfig(o)
+	if err != nil {
+		return nil, nil, ClusterInfo{}, err
+	}
+	cs, err := kubernetes.NewForConfigAndClient(cfg, hc)
+	if err != nil {
+		return nil, nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
+	}
+	mc, err := metadata.NewForConfigAndClient(cfg, hc)
+	if err != nil {
+		return nil, nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
+	}
+	return cs, mc, info, nil
 }
