@@ -85,8 +85,9 @@ func probeManifest(ctx context.Context, env *Env, image string, _ *View) evidenc
 			out.Platforms = []string{platformString(v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant})}
 		}
 	}
-	if source == authDockerConfig {
-		// The kubelet does not have the docker config of this machine: does the image need it?
+	if source != authAnonymous {
+		// The kubelet has neither this machine's docker config nor, for another service
+		// account, that one's pull secret: does the image need credentials at all?
 		_, err := remote.Head(ref, env.remoteOptions(ctx, authn.Anonymous)...)
 		ok := err == nil
 		out.AnonymousOK = &ok

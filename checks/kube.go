@@ -735,8 +735,11 @@ func pullable(v *View, r evidence.CheckResult, image, sa string) evidence.CheckR
 		r.Status, r.Summary = evidence.CheckPass, "the image also pulls anonymously; no pull secret needed"+note
 	case i.Outcome == evidence.ImageOK || i.Outcome == evidence.ImageUnauthorized:
 		what := "only this machine's docker config can pull it"
-		if i.Outcome == evidence.ImageUnauthorized {
+		switch {
+		case i.Outcome == evidence.ImageUnauthorized:
 			what = "the registry refused the pull"
+		case strings.HasPrefix(i.Auth, authPullSecret):
+			what = "it pulls with " + strings.TrimPrefix(i.Auth, authPullSecret) + ", a pull secret of another service account"
 		}
 		r.Summary = fmt.Sprintf("%s; service account %s has no pull secret for %s (pull secrets: %s)%s", what, sa, i.Registry, nonEmpty(strings.Join(secrets, ", "), "none"), note)
 		r.Fix = "add an image pull secret for " + i.Registry + " to service account " + sa

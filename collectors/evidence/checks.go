@@ -114,7 +114,7 @@ type ImageProbe struct {
 	MediaType  string `json:"media_type,omitempty"`
 	// Platforms are the index's platforms, or the single image's own (os/arch[/variant]).
 	Platforms []string `json:"platforms,omitempty"`
-	// AnonymousOK says, when Auth is docker-config, whether an anonymous pull also works.
+	// AnonymousOK says, when Auth is not anonymous, whether an anonymous pull also works.
 	AnonymousOK *bool `json:"anonymous_ok,omitempty"`
 }
 
