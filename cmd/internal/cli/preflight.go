@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/flytedoctor/flytedoctor/checks"
+	"github.com/flytedoctor/flytedoctor/cmd/internal/demo"
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
@@ -398,4 +399,19 @@ func listChecks(f *Factory) error {
 		}
 	}
 	return nil
+}
+
+// runDemoPreflight shows the embedded recording of a preflight run, its probes judged again by
+// today's verdicts: passes, warnings, failures and skips without a cluster.
+func runDemoPreflight(f *Factory, output string, noColor bool) error {
+	snap, err := demo.PreflightSnapshot()
+	if err != nil {
+		return err
+	}
+	snap.Checks.Results = checks.Evaluate(checks.Table(), &snap.Checks.Spec, snap.Checks.Probes)
+	if output == "text" {
+		fmt.Fprintf(f.IO.Out, "━━ demo: preflight of %s (recorded %s) ━━  flytedoctor preflight -p %s -d %s --package %s --write-probe\n\n",
+			snap.Checks.Spec.Package, snap.CollectedAt.Format("2006-01-02"), snap.Checks.Spec.Project, snap.Checks.Spec.Domain, snap.Checks.Spec.Package)
+	}
+	return renderPreflight(f, output, noColor, snap)
 }

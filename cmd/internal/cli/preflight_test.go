@@ -252,3 +252,25 @@ func TestPreflightList(t *testing.T) {
 		t.Errorf("--list:\n%s", out)
 	}
 }
+
+// The demo shows a recorded preflight, judged again by today's verdicts, without a cluster.
+func TestDemoPreflight(t *testing.T) {
+	f, out, errOut := preflightFactory(t, nil)
+	if code := run(f, "demo", "--preflight"); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"✓ [FDP101]", "! [FDP303]", "✗ [FDP204] the image has the task's platform: ghcr.io/acme/trainer:v1.2.3",
+		"✗ [FDP308]", "- [FDP403]", "preflight: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo --preflight lacks %q:\n%s", want, out)
+		}
+	}
+	f, out, _ = preflightFactory(t, nil)
+	if code := run(f, "demo", "--preflight", "-o", "json"); code != ExitOK {
+		t.Fatalf("json: exit %d", code)
+	}
+	var snap evidence.Snapshot
+	if err := json.Unmarshal(out.Bytes(), &snap); err != nil || snap.Checks == nil || len(snap.Checks.Results) == 0 {
+		t.Fatalf("demo --preflight -o json: %v", err)
+	}
+}
