@@ -162,9 +162,8 @@ func (p *Package) TaskSpecs(o Overrides) (tasks []evidence.TaskSpec, notes []str
 		if lp := byTask[name]; lp != nil {
 			spec.From = "launch plan " + lp.GetId().GetName()
 			ls := lp.GetSpec()
-			//lint:ignore SA1019 auth_role is deprecated, but older serializations fill only it
 			sa, role := ls.GetSecurityContext().GetRunAs().GetK8SServiceAccount(), ls.GetSecurityContext().GetRunAs().GetIamRole()
-			//lint:ignore SA1019 as above
+			//lint:ignore SA1019 auth_role is deprecated, but older serializations fill only it
 			auth := ls.GetAuthRole()
 			if sa == "" {
 				sa = auth.GetKubernetesServiceAccount()
