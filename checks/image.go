@@ -204,6 +204,9 @@ func (p *pullCreds) add(s pullSecret) {
 // lookup finds the first pull secret with credentials for registry, matched as the kubelet
 // matches docker config keys: by host, with "*." wildcards, Docker Hub under any of its names.
 func (p *pullCreds) lookup(registry string) (string, authn.AuthConfig, bool) {
+	if p == nil {
+		return "", authn.AuthConfig{}, false
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, s := range p.secrets {

@@ -274,6 +274,14 @@ func TestPullSecretsAgainstRealRegistryAndAPIServer(t *testing.T) {
 	if rec == nil || rec.Kube == nil || len(rec.Kube.PullSecrets) != 2 || rec.Kube.PullSecrets[0].Registries[0] != vals[0] || rec.Kube.PullSecrets[1].Found {
 		t.Errorf("pull secrets record: %+v", rec)
 	}
+	// Where no service account has a pull secret, only this machine's docker config pulls the
+	// private image: the kubelet would not have it.
+	t.Setenv("DOCKER_CONFIG", stackEnv(t, "STACK_REGISTRY_DOCKER_CONFIG")[0])
+	c2 := runChecks(t, env, &evidence.PreflightSpec{Project: "flytesnacks", Domain: "development", Namespace: ns, Skipped: onlyLayers(Kube, Registry),
+		Tasks: []evidence.TaskSpec{{Name: "without", Images: []string{ti.private}, ServiceAccount: "plain"}}})
+	wantStatus(t, result(t, c2, "FDP203", ti.private), evidence.CheckPass, "auth: docker-config")
+	wantStatus(t, result(t, c2, "FDP306", ti.private+" as plain"), evidence.CheckFail, "only this machine's docker config can pull it")
+
 	b, _ := json.Marshal(c)
 	if bytes.Contains(b, []byte(vals[2])) || bytes.Contains(b, []byte(base64.StdEncoding.EncodeToString([]byte(vals[1]+":"+vals[2])))) {
 		t.Error("the snapshot holds the pull secret's password")

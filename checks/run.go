@@ -58,7 +58,7 @@ type Env struct {
 	Now            func() time.Time
 	UserAgent      string
 
-	pull pullCreds // pull-secret credentials, for the image probe; never recorded
+	pull *pullCreds // pull-secret credentials of this run, for the image probe; never recorded
 }
 
 func (e *Env) now() time.Time {
@@ -99,6 +99,10 @@ func nonEmpty(s, def string) string {
 // Run probes what the checks of table need for spec, concurrently under env.MaxConcurrency, and
 // judges the result. A probe runs once its After probes are done.
 func Run(ctx context.Context, env *Env, table []*Check, probes []*Probe, spec *evidence.PreflightSpec) *evidence.Checks {
+	// Each run reads its own pull secrets: credentials do not outlive the run that read them.
+	e := *env
+	e.pull = &pullCreds{}
+	env = &e
 	byName := map[string]*Probe{}
 	for _, p := range probes {
 		byName[p.Name] = p
