@@ -180,6 +180,10 @@ func Run(ctx context.Context, env *Env, table []*Check, probes []*Probe, spec *e
 					defer cancel()
 					t0 := env.now()
 					rec := p.Run(pctx, env, subject, view)
+					if ctx.Err() != nil && rec.Skipped == "" {
+						// What the run's stop cut short says nothing about the subject.
+						rec = evidence.ProbeRecord{Skipped: "cut short: " + stopReason(ctx)}
+					}
 					rec.Probe, rec.Subject = p.Name, subject
 					rec.Duration = evidence.Duration(env.now().Sub(t0))
 					out[i] = rec
@@ -193,7 +197,11 @@ func Run(ctx context.Context, env *Env, table []*Check, probes []*Probe, spec *e
 	for _, p := range probes {
 		recs = append(recs, records[p.Name]...)
 	}
-	return &evidence.Checks{Spec: *spec, Probes: recs, Results: Evaluate(table, spec, recs)}
+	out := &evidence.Checks{Spec: *spec, Probes: recs, Results: Evaluate(table, spec, recs)}
+	if ctx.Err() != nil {
+		out.Stopped = stopReason(ctx)
+	}
+	return out
 }
 
 func stopReason(ctx context.Context) string {

@@ -8,6 +8,9 @@ type Checks struct {
 	Spec    PreflightSpec `json:"spec"`
 	Probes  []ProbeRecord `json:"probes,omitempty"`
 	Results []CheckResult `json:"results"`
+	// Stopped says why the run ended before every probe had finished (--timeout, Ctrl-C); the
+	// probes it cut short are skipped.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // PreflightSpec is what is about to run: from flags, or from a `pyflyte package` archive.

@@ -336,7 +336,13 @@ func runPreflight(ctx context.Context, f *Factory, o *preflightOptions, cfg *fly
 	if err := renderPreflight(f, c.Output, c.NoColor, snap); err != nil {
 		return err
 	}
-	if code := preflightCode(res.Results, c.FailOn); code != ExitOK {
+	code := preflightCode(res.Results, c.FailOn)
+	if res.Stopped != "" && code != ExitErrors {
+		// Checks the stop cut short are skipped: a run that did not finish has not passed.
+		fmt.Fprintf(f.IO.ErrOut, "flytedoctor: preflight %s before every check had run; raise --timeout or check what did not answer\n", res.Stopped)
+		code = ExitFailure
+	}
+	if code != ExitOK {
 		return &exitError{code}
 	}
 	return nil

@@ -25,6 +25,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
+	"github.com/flytedoctor/flytedoctor/internal/faultsrv"
 	"github.com/flytedoctor/flytedoctor/internal/testnet"
 )
 
@@ -272,5 +273,24 @@ func TestDemoPreflight(t *testing.T) {
 	var snap evidence.Snapshot
 	if err := json.Unmarshal(out.Bytes(), &snap); err != nil || snap.Checks == nil || len(snap.Checks.Results) == 0 {
 		t.Fatalf("demo --preflight -o json: %v", err)
+	}
+}
+
+// --timeout ends the run whatever does not answer; what it cut short is skipped, and a run that
+// did not finish exits 1, not 0.
+func TestPreflightTimeoutCutsShort(t *testing.T) {
+	silent := faultsrv.Silent(t)
+	f, out, errOut := preflightFactory(t, nil)
+	start := time.Now()
+	code := run(f, "preflight", "-p", "flytesnacks", "-d", "development", "--admin-endpoint", faultsrv.Silent(t), "--insecure",
+		"--image", silent+"/acme/app:v1", "--timeout", "1s")
+	if d := time.Since(start); d > 2500*time.Millisecond {
+		t.Errorf("ended after %s with --timeout 1s", d)
+	}
+	if code != ExitFailure || !strings.Contains(errOut.String(), "preflight timed out after --timeout 1s before every check had run") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if !strings.Contains(out.String(), "- [FDP203] the image exists in its registry: "+silent+"/acme/app:v1 — skipped: cut short: timed out after --timeout 1s") {
+		t.Errorf("output:\n%s", out)
 	}
 }
