@@ -294,3 +294,32 @@ func TestPreflightTimeoutCutsShort(t *testing.T) {
 		t.Errorf("output:\n%s", out)
 	}
 }
+
+// FDP101 says what kind of server answered when it is not Flyte Admin's gRPC, or TLS does not match.
+func TestPreflightAdminWrongServer(t *testing.T) {
+	for _, c := range []struct {
+		name, addr string
+		args       []string
+		want       string
+	}{
+		{"http/1.1 server", faultsrv.HTTP1(t), []string{"--insecure"}, "is a plain HTTP/1 web server, not gRPC"},
+		{"plaintext port, TLS client", startAdmin(t), nil, "speaks plaintext, not TLS: set admin.insecure: true"},
+	} {
+		f, out, errOut := preflightFactory(t, nil)
+		code := run(f, append([]string{"preflight", "-p", "flytesnacks", "-d", "development", "--admin-endpoint", c.addr, "--timeout", "20s"}, c.args...)...)
+		if code != ExitErrors {
+			t.Errorf("%s: exit %d: %s", c.name, code, errOut)
+		}
+		line := ""
+		lines := strings.Split(out.String(), "\n")
+		for i, l := range lines {
+			if strings.Contains(l, "[FDP101]") {
+				line = l + " / " + lines[i+1]
+			}
+		}
+		t.Logf("%s: %s", c.name, line)
+		if !strings.HasPrefix(strings.TrimSpace(line), "✗ [FDP101]") || !strings.Contains(line, c.want) {
+			t.Errorf("%s: FDP101 line %q", c.name, line)
+		}
+	}
+}
