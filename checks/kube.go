@@ -773,6 +773,9 @@ func iamRole(r evidence.CheckResult, want string, k *evidence.KubeProbe) evidenc
 	}
 	got := k.ServiceAccount.Annotations[RoleARNAnnotation]
 	switch {
+	case want != "" && !ValidRoleARN(want):
+		r.Status, r.Summary = evidence.CheckFail, fmt.Sprintf("the task's IAM role %q is not a role ARN", oneline.Clip(want, 200))
+		r.Fix = "set the launch plan's security_context.run_as.iam_role to arn:aws:iam::ACCOUNT:role/NAME"
 	case got != "" && !ValidRoleARN(got):
 		r.Status, r.Summary = evidence.CheckFail, fmt.Sprintf("its %s annotation %q is not a role ARN: pods get no AWS credentials", RoleARNAnnotation, oneline.Clip(got, 200))
 		r.Fix = "set it to arn:aws:iam::ACCOUNT:role/NAME"
