@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,7 +21,7 @@ func WritePreflightText(w io.Writer, snap *evidence.Snapshot, o TextOptions) err
 		return t.err
 	}
 	sp := c.Spec
-	head := t.s.Bold("Preflight "+sp.Project+"/"+sp.Domain) + "  " + t.s.Dim("namespace "+nonEmpty(sp.Namespace, "?"))
+	head := t.s.Bold("Preflight "+sp.Project+"/"+sp.Domain) + "  " + t.s.Dim("namespace "+preflightOr(sp.Namespace, "?"))
 	t.printf("%s\n", head)
 	if sp.Package != "" {
 		var names []string
@@ -51,7 +49,7 @@ func WritePreflightText(w io.Writer, snap *evidence.Snapshot, o TextOptions) err
 	return t.err
 }
 
-func nonEmpty(s, def string) string {
+func preflightOr(s, def string) string {
 	if s == "" {
 		return def
 	}
@@ -116,7 +114,7 @@ func (t *textWriter) checkResult(r evidence.CheckResult) {
 func (t *textWriter) tally(n map[string]int) string {
 	parts := []string{fmt.Sprintf("%d passed", n[evidence.CheckPass])}
 	if k := n[evidence.CheckWarn]; k > 0 {
-		parts = append(parts, t.s.warnText(fmt.Sprintf("%d %s", k, plural(k, "warning"))))
+		parts = append(parts, t.s.warnText(fmt.Sprintf("%d %s", k, preflightPlural(k, "warning"))))
 	}
 	if k := n[evidence.CheckFail]; k > 0 {
 		parts = append(parts, t.s.badText(fmt.Sprintf("%d failed", k)))
@@ -127,22 +125,18 @@ func (t *textWriter) tally(n map[string]int) string {
 	return "preflight: " + strings.Join(parts, ", ")
 }
 
-func plural(n int, word string) string {
+func preflightPlural(n int, word string) string {
 	if n == 1 {
 		return word
 	}
 	return word + "s"
 }
 
-// WritePreflightJSON writes the snapshot, checks included, indented as WriteJSON indents.
+// WritePreflightJSON writes the snapshot, checks included, as indented JSON (two spaces, HTML
+// characters as they are).
 func WritePreflightJSON(w io.Writer, snap *evidence.Snapshot) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(snap); err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	writeIndented(bw, buf.Bytes())
-	return bw.Flush()
+	enc.SetIndent("", "  ")
+	return enc.Encode(snap)
 }

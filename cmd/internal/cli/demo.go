@@ -27,7 +27,7 @@ import (
 
 func newCmdDemo(f *Factory) *cobra.Command {
 	var output string
-	var noColor, list, preflight bool
+	var noColor, list bool
 	cmd := &cobra.Command{
 		Use:   "demo [SCENARIO...]",
 		Short: "Diagnose embedded example executions, no cluster needed",
@@ -35,14 +35,10 @@ func newCmdDemo(f *Factory) *cobra.Command {
 runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 		Example: `  flytedoctor demo
   flytedoctor demo image-pull
-  flytedoctor demo --list
-  flytedoctor demo --preflight`,
+  flytedoctor demo --list`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(outputFormats, output) {
 				return usagef("unknown output format %s: use one of %v", userinput.Quote(output), outputFormats)
-			}
-			if preflight {
-				return runDemoPreflight(f, output, noColor)
 			}
 			scenarios, err := demo.Scenarios()
 			if err != nil {
@@ -82,7 +78,6 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
-	cmd.Flags().BoolVar(&preflight, "preflight", false, "show a recorded preflight of a pyflyte package, judged again by the checks")
 	cmd.ValidArgsFunction = completeScenarios
 	_ = cmd.RegisterFlagCompletionFunc("output", fixedValues(outputFormats))
 	return cmd

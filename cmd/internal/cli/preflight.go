@@ -407,6 +407,30 @@ func listChecks(f *Factory) error {
 	return nil
 }
 
+// withDemoPreflight adds --preflight to the demo command: the recorded preflight instead of
+// the scenarios.
+func withDemoPreflight(f *Factory, cmd *cobra.Command) *cobra.Command {
+	var on bool
+	cmd.Flags().BoolVar(&on, "preflight", false, "show a recorded preflight of a pyflyte package, judged again by the checks")
+	cmd.Example += "\n  flytedoctor demo --preflight"
+	run := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if !on {
+			return run(c, args)
+		}
+		output, _ := c.Flags().GetString("output")
+		noColor, _ := c.Flags().GetBool("no-color")
+		if !slices.Contains(outputFormats, output) {
+			return usagef("demo --preflight renders %v, not %s", outputFormats, userinput.Quote(output))
+		}
+		if len(args) > 0 {
+			return usagef("demo --preflight takes no scenario, got %s", userinput.Quote(strings.Join(args, " ")))
+		}
+		return runDemoPreflight(f, output, noColor)
+	}
+	return cmd
+}
+
 // runDemoPreflight shows the embedded recording of a preflight run, its probes judged again by
 // today's verdicts: passes, warnings, failures and skips without a cluster.
 func runDemoPreflight(f *Factory, output string, noColor bool) error {

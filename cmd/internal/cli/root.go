@@ -126,7 +126,7 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newCmdDiagnose(f, "diagnose EXECUTION"),
-		newCmdDemo(f),
+		withDemoPreflight(f, newCmdDemo(f)),
 		newCmdRules(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
