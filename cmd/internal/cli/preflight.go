@@ -25,6 +25,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/report"
 )
 
+// preflightFormats are the -o values preflight renders (text and json, for now).
+var preflightFormats = []string{"text", "json"}
+
 // preflightLayers are what --skip takes for preflight.
 var preflightLayers = []string{string(checks.Admin), string(checks.Registry), string(checks.Kube), string(checks.Storage)}
 
@@ -118,7 +121,7 @@ never passed. Exit codes: 0 all passed, 2 usage error, 3 a check failed, 4 warni
 	fl.StringVar(&o.Package, "package", "", "the archive pyflyte package writes (flyte-package.tgz): check every task in it")
 
 	reg := func(flag string, fn cobra.CompletionFunc) { _ = cmd.RegisterFlagCompletionFunc(flag, fn) }
-	reg("output", fixedValues(outputFormats))
+	reg("output", fixedValues(preflightFormats))
 	reg("fail-on", fixedValues(failOnLevels))
 	reg("skip", fixedValues(preflightLayers))
 	reg("config", completeFiles)
@@ -132,8 +135,8 @@ never passed. Exit codes: 0 all passed, 2 usage error, 3 a check failed, 4 warni
 func (o *preflightOptions) validate() error {
 	c := &o.conn
 	switch {
-	case !slices.Contains(outputFormats, c.Output):
-		return usagef("unknown output format %s: use one of %v", userinput.Quote(c.Output), outputFormats)
+	case !slices.Contains(preflightFormats, c.Output):
+		return usagef("unknown output format %s: use one of %v", userinput.Quote(c.Output), preflightFormats)
 	case !slices.Contains(failOnLevels, c.FailOn):
 		return usagef("unknown --fail-on level %s: use one of %v", userinput.Quote(c.FailOn), failOnLevels)
 	case c.Timeout <= 0:
@@ -275,7 +278,7 @@ func runPreflight(ctx context.Context, f *Factory, o *preflightOptions, cfg *fly
 	if len(spec.Skipped) == 0 {
 		spec.Skipped = nil
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, c.Timeout, timedOut(c.Timeout))
+	ctx, cancel := context.WithTimeoutCause(ctx, c.Timeout, fmt.Errorf("timed out after --timeout %s", c.Timeout))
 	defer cancel()
 
 	env := &checks.Env{MaxConcurrency: c.MaxConcurrency, Now: f.Now, UserAgent: "flytedoctor/" + f.Version, WriteProbe: c.WriteProbe}
@@ -420,8 +423,8 @@ func withDemoPreflight(f *Factory, cmd *cobra.Command) *cobra.Command {
 		}
 		output, _ := c.Flags().GetString("output")
 		noColor, _ := c.Flags().GetBool("no-color")
-		if !slices.Contains(outputFormats, output) {
-			return usagef("demo --preflight renders %v, not %s", outputFormats, userinput.Quote(output))
+		if !slices.Contains(preflightFormats, output) {
+			return usagef("demo --preflight renders %v, not %s", preflightFormats, userinput.Quote(output))
 		}
 		if len(args) > 0 {
 			return usagef("demo --preflight takes no scenario, got %s", userinput.Quote(strings.Join(args, " ")))
