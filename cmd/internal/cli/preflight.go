@@ -403,7 +403,7 @@ func renderPreflight(f *Factory, output string, noColor bool, snap *evidence.Sna
 // listChecks prints the check table: ID, layer and title.
 func listChecks(f *Factory) error {
 	for _, c := range checks.Table() {
-		if _, err := fmt.Fprintf(f.IO.Out, "%-7s %-11s %s\n", c.ID, c.Layer.Title(), c.Title); err != nil {
+		if _, err := fmt.Fprintf(f.IO.Out, "%-7s %-12s %s\n", c.ID, c.Layer.Title(), c.Title); err != nil {
 			return err
 		}
 	}

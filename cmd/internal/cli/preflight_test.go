@@ -249,7 +249,7 @@ func TestPreflightList(t *testing.T) {
 	if code := run(f, "preflight", "--list"); code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	if n := strings.Count(out.String(), "\n"); n != len(checks.Table()) || !strings.Contains(out.String(), "FDP304  Kubernetes  a node can take the pod") {
+	if n := strings.Count(out.String(), "\n"); n != len(checks.Table()) || !strings.Contains(out.String(), "FDP304  Kubernetes   a node can take the pod") {
 		t.Errorf("--list:\n%s", out)
 	}
 }
