@@ -20,10 +20,11 @@ build:
 STACK_DIR    ?= /tmp/flytedoctor-stack
 export STACK_DIR
 
-## test: everything CI runs: vet, then all tests, with a real
-## kube-apiserver+etcd and a real S3 server (versitygw) started here and stopped after.
+## test: everything CI runs: vet, then all tests, with a real kube-apiserver+etcd, a real
+## S3 server (versitygw) and two real registries (Debian's docker-registry, anonymous and
+## htpasswd) started here and stopped after.
 # with_stack runs a command with the stack's environment and stops the stack afterwards.
-with_stack = scripts/stack/stack-up.sh kube s3 >/dev/null && \
+with_stack = scripts/stack/stack-up.sh kube s3 registry >/dev/null && \
 	set -a && . "$(STACK_DIR)/env.sh" && set +a && \
 	{ $(1); rc=$$?; scripts/stack/stack-down.sh >/dev/null 2>&1 || true; exit $$rc; }
 
@@ -35,7 +36,7 @@ test:
 ## stack-up / stack-down: the test servers alone, for running go test by hand
 ## (then: set -a; . /tmp/flytedoctor-stack/env.sh; set +a; go test ./...).
 stack-up:
-	scripts/stack/stack-up.sh kube s3
+	scripts/stack/stack-up.sh kube s3 registry
 stack-down:
 	scripts/stack/stack-down.sh
 

@@ -22,6 +22,8 @@ type Snapshot struct {
 	Kube *Kube `json:"kube,omitempty"`
 	// Storage is what the execution's data paths allow; nil when not collected.
 	Storage *Storage `json:"storage,omitempty"`
+	// Checks are a preflight run's probes and verdicts; nil for a diagnosis.
+	Checks *Checks `json:"checks,omitempty"`
 	// Collection records what each collector did: calls, durations, errors, skips.
 	Collection []CollectorRecord `json:"collection"`
 }

@@ -59,30 +59,43 @@ type ClusterInfo struct {
 
 // NewClient builds a client from kubeconfig loading rules. It does not contact the server.
 func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
+	cfg, hc, info, err := restConfig(o)
+	if err != nil {
+		return nil, ClusterInfo{}, err
+	}
+	cs, err := kubernetes.NewForConfigAndClient(cfg, hc)
+	if err != nil {
+		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
+	}
+	return cs, info, nil
+}
+
+// restConfig is the client configuration and HTTP client NewClient builds on.
+func restConfig(o ClientOptions) (*rest.Config, *http.Client, ClusterInfo, error) {
 	getenv := o.getenv()
 	rules, source := kubeconfigRules(o, getenv)
 	if err := checkInputs(o, rules, source); err != nil {
-		return nil, ClusterInfo{}, err
+		return nil, nil, ClusterInfo{}, err
 	}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: o.Context})
 	cfg, err := cc.ClientConfig()
 	if err != nil {
 		switch {
 		case clientcmd.IsEmptyConfig(err) && source == sourceFlag && emptyConfig(cc):
-			return nil, ClusterInfo{}, &InputError{sourceFlag, userinput.ClipPath(o.Kubeconfig) + " has no clusters or contexts: pass a kubeconfig that has"}
+			return nil, nil, ClusterInfo{}, &InputError{sourceFlag, userinput.ClipPath(o.Kubeconfig) + " has no clusters or contexts: pass a kubeconfig that has"}
 		case clientcmd.IsEmptyConfig(err) && source == sourceEnv && noneExists(rules.Precedence):
-			return nil, ClusterInfo{}, fmt.Errorf("no Kubernetes config: no file in KUBECONFIG (%s) exists", userinput.ClipPath(getenv(clientcmd.RecommendedConfigPathEnvVar)))
+			return nil, nil, ClusterInfo{}, fmt.Errorf("no Kubernetes config: no file in KUBECONFIG (%s) exists", userinput.ClipPath(getenv(clientcmd.RecommendedConfigPathEnvVar)))
 		case o.Kubeconfig != "" || o.Context != "":
 			// e.g. the context names a cluster or user the file does not have.
 			input, what := "--context", userinput.Quote(o.Context)
 			if o.Context == "" {
 				input, what = sourceFlag, userinput.ClipPath(o.Kubeconfig)
 			}
-			return nil, ClusterInfo{}, &InputError{input, fmt.Sprintf("%s cannot be used (%s): fix the kubeconfig or pick another context", what, brief(err))}
+			return nil, nil, ClusterInfo{}, &InputError{input, fmt.Sprintf("%s cannot be used (%s): fix the kubeconfig or pick another context", what, brief(err))}
 		case clientcmd.IsEmptyConfig(err):
-			return nil, ClusterInfo{}, errors.New("no Kubernetes config: set --kubeconfig or KUBECONFIG, or create ~/.kube/config")
+			return nil, nil, ClusterInfo{}, errors.New("no Kubernetes config: set --kubeconfig or KUBECONFIG, or create ~/.kube/config")
 		}
-		return nil, ClusterInfo{}, fmt.Errorf("cannot load kubeconfig%s (%s)", fileOf(err), brief(err))
+		return nil, nil, ClusterInfo{}, fmt.Errorf("cannot load kubeconfig%s (%s)", fileOf(err), brief(err))
 	}
 	info := ClusterInfo{Server: cfg.Host}
 	if raw, err := cc.RawConfig(); err == nil && len(raw.Contexts) > 0 {
@@ -120,13 +133,9 @@ func NewClient(o ClientOptions) (kubernetes.Interface, ClusterInfo, error) {
 	cfg.Wrap(countAttempts)
 	hc, err := httpClient(cfg, o)
 	if err != nil {
-		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
+		return nil, nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
 	}
-	cs, err := kubernetes.NewForConfigAndClient(cfg, hc)
-	if err != nil {
-		return nil, ClusterInfo{}, fmt.Errorf("cannot build Kubernetes client for %s: %w", cfg.Host, err)
-	}
-	return cs, info, nil
+	return cfg, hc, info, nil
 }
 
 // httpClient is rest.HTTPClientFor(cfg), except that an exec credential plugin runs under

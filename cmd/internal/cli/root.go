@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/iostreams"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
@@ -36,6 +37,8 @@ type Factory struct {
 	ConnectAdmin func(ctx context.Context, cfg *flyteconfig.Config, userAgent string) (*AdminSession, error)
 	// KubeClient builds a Kubernetes client the kubectl way.
 	KubeClient func(o kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error)
+	// KubeClients is KubeClient plus a metadata-only client (preflight reads secrets by name).
+	KubeClients func(o kube.ClientOptions) (kubernetes.Interface, metadata.Interface, kube.ClusterInfo, error)
 	// StorageClients resolves AWS credentials and builds the S3 and STS clients.
 	StorageClients func(ctx context.Context, o s3.ClientOptions) (*s3.Clients, error)
 	// AdminOptions are the adminclient options for cfg: where Pkce and DeviceFlow tokens are
@@ -62,6 +65,7 @@ func NewFactory() *Factory {
 		Now:            time.Now,
 		Version:        version,
 		KubeClient:     kube.NewClient,
+		KubeClients:    kube.NewClients,
 		StorageClients: s3.NewClients,
 	}
 	// Read f's fields at call time, so a test's replacements apply.
@@ -122,11 +126,12 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newCmdDiagnose(f, "diagnose EXECUTION"),
-		newCmdDemo(f),
+		withDemoPreflight(f, newCmdDemo(f)),
 		newCmdRules(f),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 		newCmdAuth(f),
+		newCmdPreflight(f),
 	)
 	var all func(c *cobra.Command)
 	all = func(c *cobra.Command) {
