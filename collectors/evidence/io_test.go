@@ -66,7 +66,7 @@ func TestReadChecksTheSchemaVersion(t *testing.T) {
 	}{
 		{version: "flytedoctor.evidence/v1"},
 		{version: "flytedoctor.evidence/v1.0"},
-		{version: "flytedoctor.evidence/v1.3", extra: `, "checks": [{"id": "PF1001"}]`,
+		{version: "flytedoctor.evidence/v1.3", extra: `, "hints": [{"id": "PF1001"}]`,
 			warn: "schema flytedoctor.evidence/v1.3 is newer than this flytedoctor's flytedoctor.evidence/v1: fields it does not know are ignored"},
 		{version: "flytedoctor.evidence/v2",
 			err: "schema flytedoctor.evidence/v2 is newer than this flytedoctor reads (flytedoctor.evidence/v1): upgrade flytedoctor"},
@@ -75,8 +75,8 @@ func TestReadChecksTheSchemaVersion(t *testing.T) {
 		{version: "flytedoctor.report/v1", err: `schema "flytedoctor.report/v1" is not flytedoctor.evidence/v<N>`},
 		{version: "flytedoctor.evidence/v1.x", err: "is not flytedoctor.evidence/v<N>"},
 		{version: "flytedoctor.evidence/v+1", err: "is not flytedoctor.evidence/v<N>"},
-		{version: "flytedoctor.evidence/v1", extra: `, "checks": []`,
-			warn: `snapshot has unknown field "checks" (written by another flytedoctor?); it is ignored`},
+		{version: "flytedoctor.evidence/v1", extra: `, "hints": []`,
+			warn: `snapshot has unknown field "hints" (written by another flytedoctor?); it is ignored`},
 	} {
 		snap, warnings, err := Decode(withVersion(t, tc.version, tc.extra))
 		switch {
