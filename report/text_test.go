@@ -173,7 +173,7 @@ func TestWriteTextCollectionCallsAndAttempts(t *testing.T) {
 // A rule that panics costs one line in the report, naming it, and the report is still written.
 func TestWriteTextRuleFailure(t *testing.T) {
 	snap := nestedFailure()
-	boom := &rules.Rule{ID: "FD2004", Causes: []string{"x"}, Site: func(*rules.Site) *rules.Hit { panic("boom") }}
+	boom := &rules.Rule{ID: "FD2004", Causes: []string{"x"}, Run: func(*rules.Pass) { panic("boom") }}
 	table := append([]*rules.Rule{boom}, rules.Table()...)
 	res := rules.Run(snap, table, rules.Config{})
 	var b bytes.Buffer

@@ -11,6 +11,14 @@ type (
 	Subject  = rule.Subject
 	Severity = rule.Severity
 	Site     = rule.Site
+	Pass     = rule.Pass
+	Scope    = rule.Scope
+)
+
+// Scopes: where the engine runs a rule.
+const (
+	PerSite       = rule.PerSite
+	WholeSnapshot = rule.WholeSnapshot
 )
 
 // Severities, in increasing order.

@@ -140,10 +140,10 @@ func notEvaluated(table []*rule.Rule, missing map[rule.Evidence]string) (skip ma
 	return skip, out
 }
 
-// RuleFailure is one rule's panic, once per place (or once for a global rule).
+// RuleFailure is one rule's panic, once per place (or once for a whole-snapshot rule).
 type RuleFailure struct {
 	RuleID string `json:"rule_id"`
-	// Subject is the place the rule was classifying; empty for a global rule.
+	// Subject is the place the rule was classifying; empty for a whole-snapshot rule.
 	Subject rule.Subject `json:"subject,omitzero"`
 	Panic   string       `json:"panic"`
 }
@@ -159,26 +159,21 @@ func recovered(id string, sub rule.Subject, v any) RuleFailure {
 	return RuleFailure{RuleID: id, Subject: sub, Panic: oneline.Clip(fmt.Sprint(v), 200)}
 }
 
-// runSite runs one site rule on one place, recovering a panic into res.Failed.
-func runSite(r *rule.Rule, s *rule.Site, res *Result) (h *rule.Hit) {
+// run runs one rule on one pass, recovering a panic into res.Failed: the hits the rule
+// reported before it panicked are dropped with it, since it stopped half-way.
+func run(r *rule.Rule, pass *rule.Pass, res *Result) (hits []rule.Hit) {
 	defer func() {
 		if v := recover(); v != nil {
-			res.Failed = append(res.Failed, recovered(r.ID, s.Subject(), v))
-			h = nil
-		}
-	}()
-	return r.Site(s)
-}
-
-// runGlobal runs one global rule, recovering a panic into res.Failed.
-func runGlobal(r *rule.Rule, snap *evidence.Snapshot, res *Result) (hits []rule.Hit) {
-	defer func() {
-		if v := recover(); v != nil {
-			res.Failed = append(res.Failed, recovered(r.ID, rule.Subject{}, v))
+			var sub rule.Subject
+			if pass.Site != nil {
+				sub = pass.Site.Subject()
+			}
+			res.Failed = append(res.Failed, recovered(r.ID, sub, v))
 			hits = nil
 		}
 	}()
-	return r.Global(snap)
+	r.Run(pass)
+	return pass.Hits()
 }
 
 // Worst returns the highest severity among the findings, and whether there is any.
@@ -209,19 +204,23 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		var hits, disabled []Finding
 		superseded := map[string]bool{}
 		for _, r := range table {
-			if r.Site == nil || skip[r.ID] {
+			if r.Scope != rule.PerSite || skip[r.ID] {
 				continue
 			}
-			if h := runSite(r, site, res); h != nil {
+			found := run(r, rule.NewPass(snap, site), res)
+			if len(found) == 0 {
+				continue
+			}
+			// A disabled rule still supersedes: turning it off hides its finding, it does
+			// not hand the place to the rule it outranks.
+			for _, id := range r.Supersedes {
+				superseded[id] = true
+			}
+			for _, h := range found {
 				if h.Subject.Execution == "" {
 					h.Subject = site.Subject()
 				}
-				// A disabled rule still supersedes: turning it off hides its finding, it does
-				// not hand the place to the rule it outranks.
-				for _, id := range r.Supersedes {
-					superseded[id] = true
-				}
-				f := finding(r, *h, cfg)
+				f := finding(r, h, cfg)
 				if _, off := cfg.Disabled[r.ID]; off {
 					disabled = append(disabled, f)
 					continue
@@ -260,10 +259,10 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		emit(root, &roots)
 	}
 	for _, r := range table {
-		if r.Global == nil || skip[r.ID] {
+		if r.Scope != rule.WholeSnapshot || skip[r.ID] {
 			continue
 		}
-		for _, h := range runGlobal(r, snap, res) {
+		for _, h := range run(r, rule.NewPass(snap, nil), res) {
 			emit(finding(r, h, cfg), &others)
 		}
 	}

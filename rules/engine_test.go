@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules"
 	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -16,9 +15,10 @@ func panicking(id string, global bool) *rule.Rule {
 	r := &rule.Rule{ID: id, Name: "panics-" + strings.ToLower(id), Title: "Panics", Category: rule.CatSystem,
 		Causes: []string{"bug"}, Severity: rule.Error, Doc: "Panics on purpose.", Fixes: []rule.Fix{{Action: "none"}}}
 	if global {
-		r.Global = func(s *evidence.Snapshot) []rule.Hit { _ = s.Collection[len(s.Collection)]; return nil }
+		r.Scope = rule.WholeSnapshot
+		r.Run = func(p *rule.Pass) { _ = p.Snapshot.Collection[len(p.Snapshot.Collection)] }
 	} else {
-		r.Site = func(s *rule.Site) *rule.Hit { var a []int; _ = a[len(s.Texts())+3]; return nil }
+		r.Run = func(p *rule.Pass) { var a []int; _ = a[len(p.Site.Texts())+3] }
 	}
 	return r
 }
@@ -61,7 +61,7 @@ func TestRulePanicIsRecovered(t *testing.T) {
 func TestRulePanicIsClipped(t *testing.T) {
 	snap := casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json")
 	r := panicking("FD8999", true)
-	r.Global = func(*evidence.Snapshot) []rule.Hit { panic(strings.Repeat("line\n", 10000)) }
+	r.Run = func(*rule.Pass) { panic(strings.Repeat("line\n", 10000)) }
 	res := rules.Run(snap, []*rule.Rule{r}, rules.Config{})
 	if len(res.Failed) != 1 || len(res.Failed[0].Panic) > 210 || strings.Contains(res.Failed[0].Panic, "\n") {
 		t.Fatalf("failures = %d, panic %d bytes", len(res.Failed), len(res.Failed[0].Panic))
@@ -91,5 +91,38 @@ func TestSupersedesIsApplied(t *testing.T) {
 	r.Supersedes = nil
 	if got := ids(rules.Run(casetest.LoadSnapshot(t, fixture), table, rules.Config{})); !slices.Contains(got, "FD8901") {
 		t.Fatalf("without Supersedes FD8901 must match too: %v", got)
+	}
+}
+
+// Every hit a pass reports becomes a finding, site and whole-snapshot rules alike; a rule that
+// panics after reporting loses that pass's hits (it stopped half-way) and is named instead.
+func TestPassReports(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "memory/testdata/FD5001/fires-subworkflow-both-attempts/snapshot.json")
+	mk := func(id string, scope rule.Scope, run func(*rule.Pass)) *rule.Rule {
+		r := panicking(id, false)
+		r.Severity, r.Scope, r.Run = rule.Warning, scope, run
+		return r
+	}
+	twice := mk("FD8997", rule.WholeSnapshot, func(p *rule.Pass) {
+		if p.Site != nil || p.Snapshot == nil {
+			panic("whole-snapshot pass must have the snapshot and no site")
+		}
+		p.Report(rule.Hit{Summary: "one"})
+		p.Report(rule.Hit{Summary: "two"})
+	})
+	half := mk("FD8998", rule.PerSite, func(p *rule.Pass) {
+		p.Report(rule.Hit{Summary: "lost"})
+		panic("half-way")
+	})
+	res := rules.Run(snap, []*rule.Rule{half, twice}, rules.Config{})
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.RuleID+" "+f.Summary)
+	}
+	if want := []string{"FD8997 one", "FD8997 two"}; !slices.Equal(got, want) {
+		t.Errorf("findings = %q, want %q", got, want)
+	}
+	if len(res.Failed) != len(rules.Sites(snap)) || res.Failed[0].RuleID != "FD8998" || res.Failed[0].Panic != "half-way" {
+		t.Errorf("failures = %+v", res.Failed)
 	}
 }

@@ -15,7 +15,7 @@ var idPattern = regexp.MustCompile(`^FD\d{4}$`)
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
 // Validate checks a rule table: unique, well-formed IDs and names, known categories, docs,
-// fixes and exactly one match function per rule.
+// fixes, a Run and a known Scope per rule.
 func Validate(table []*rule.Rule) error {
 	ids, names := map[string]bool{}, map[string]bool{}
 	var errs []string
@@ -49,8 +49,11 @@ func Validate(table []*rule.Rule) error {
 		if len(r.Fixes) == 0 {
 			bad(r, "no fixes")
 		}
-		if (r.Site == nil) == (r.Global == nil) {
-			bad(r, "set exactly one of Site and Global")
+		if r.Run == nil {
+			bad(r, "no Run")
+		}
+		if r.Scope != rule.PerSite && r.Scope != rule.WholeSnapshot {
+			bad(r, "unknown scope %v", r.Scope)
 		}
 		for _, q := range append(append([]rule.Evidence{}, r.Requires...), r.Reads...) {
 			if !slices.Contains(rule.EvidenceLayers, q) {
@@ -58,7 +61,7 @@ func Validate(table []*rule.Rule) error {
 			}
 		}
 		for _, id := range r.Supersedes {
-			if id == r.ID || !slices.ContainsFunc(table, func(o *rule.Rule) bool { return o.ID == id && o.Site != nil }) {
+			if id == r.ID || !slices.ContainsFunc(table, func(o *rule.Rule) bool { return o.ID == id && o.Scope == rule.PerSite }) {
 				bad(r, "supersedes %q, which is not another site rule of the table", id)
 			}
 		}

@@ -197,8 +197,8 @@ func detail(g group, loses string) string {
 	return d
 }
 
-func forbiddenHits(snap *evidence.Snapshot) []rule.Hit {
-	var hits []rule.Hit
+func reportForbidden(pass *rule.Pass) {
+	snap := pass.Snapshot
 	for _, g := range groups(snap, forbidden) {
 		calls, codes, loses, ev := describe(g)
 		h := rule.Hit{Cause: forbidden, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
@@ -225,9 +225,8 @@ func forbiddenHits(snap *evidence.Snapshot) []rule.Hit {
 			h.Summary = fmt.Sprintf("%s was refused %s (%s)", g.rec.Collector, calls, codes)
 			h.Fixes = []rule.Fix{{Action: "check flytedoctor's identity for " + g.rec.Collector, Commands: []string{"aws sts get-caller-identity"}}}
 		}
-		hits = append(hits, h)
+		pass.Report(h)
 	}
-	return hits
 }
 
 // kubectl is kubectl pointed at the context flytedoctor used.
@@ -294,8 +293,8 @@ func rbacFixes(snap *evidence.Snapshot, g group) []rule.Fix {
 	return fixes
 }
 
-func unreachableHits(snap *evidence.Snapshot) []rule.Hit {
-	var hits []rule.Hit
+func reportUnreachable(pass *rule.Pass) {
+	snap := pass.Snapshot
 	for _, g := range groups(snap, unreachable) {
 		calls, codes, loses, ev := describe(g)
 		h := rule.Hit{Cause: unreachable, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
@@ -339,9 +338,8 @@ func unreachableHits(snap *evidence.Snapshot) []rule.Hit {
 		if timeout {
 			h.Fixes = append(h.Fixes, rule.Fix{Action: "raise --timeout if the calls were only slow"})
 		}
-		hits = append(hits, h)
+		pass.Report(h)
 	}
-	return hits
 }
 
 func bucket(target string) string {
@@ -352,14 +350,14 @@ func bucket(target string) string {
 	return ""
 }
 
-func otherHits(snap *evidence.Snapshot) []rule.Hit {
-	var hits []rule.Hit
+func reportIncomplete(pass *rule.Pass) {
+	snap := pass.Snapshot
 	for _, kind := range []string{notConfigured, cut, partial} {
 		for _, g := range groups(snap, kind) {
 			calls, codes, loses, ev := describe(g)
 			h := rule.Hit{Cause: kind, Subject: subject(snap), Evidence: ev, Detail: detail(g, loses)}
 			if kind == cut {
-				hits = append(hits, cutHit(snap, h, g, calls))
+				pass.Report(cutHit(snap, h, g, calls))
 				continue
 			}
 			if kind == notConfigured {
@@ -373,10 +371,9 @@ func otherHits(snap *evidence.Snapshot) []rule.Hit {
 				h.Summary = fmt.Sprintf("%s %s: %s failed (%s)", g.rec.Collector, verb, calls, codes)
 				h.Fixes = []rule.Fix{{Action: "rerun; if it persists, read the collector errors in the evidence (flytedoctor -o json, key collection)"}}
 			}
-			hits = append(hits, h)
+			pass.Report(h)
 		}
 	}
-	return hits
 }
 
 // cutHit words a collector that the run's stop cut short. The messages start with
@@ -423,10 +420,10 @@ func configFix(collector string) string {
 	return "fix " + collector + "'s configuration and rerun"
 }
 
-// skipHits reports collectors skipped for want of access or configuration, as info.
+// reportSkipped reports collectors skipped for want of access or configuration, as info.
 // A --skip the user asked for is no finding, nor is a storage collector with nothing to probe.
-func skipHits(snap *evidence.Snapshot) []rule.Hit {
-	var hits []rule.Hit
+func reportSkipped(pass *rule.Pass) {
+	snap := pass.Snapshot
 	for _, rec := range snap.Collection {
 		if rec.Status != evidence.StatusSkipped || strings.HasPrefix(rec.SkipReason, "--skip") {
 			continue
@@ -457,9 +454,8 @@ func skipHits(snap *evidence.Snapshot) []rule.Hit {
 			h.Summary = rec.Collector + " was skipped: " + rec.SkipReason
 			h.Fixes = []rule.Fix{{Action: "provide what " + rec.Collector + " needs and rerun"}}
 		}
-		hits = append(hits, h)
+		pass.Report(h)
 	}
-	return hits
 }
 
 func schemes(paths []evidence.StoragePath) string {
@@ -477,12 +473,13 @@ func schemes(paths []evidence.StoragePath) string {
 	return strings.Join(out, ", ")
 }
 
-// taskRoleHits reports an --as-task-role that could not be honoured: the probes then
+// reportTaskRole reports an --as-task-role that could not be honoured: the probes then
 // ran as flytedoctor's own identity.
-func taskRoleHits(snap *evidence.Snapshot) []rule.Hit {
+func reportTaskRole(pass *rule.Pass) {
+	snap := pass.Snapshot
 	st := snap.Storage
 	if st == nil || st.Identity.AssumeError == "" {
-		return nil
+		return
 	}
 	id := st.Identity
 	who := cmp.Or(id.ARN, "unknown")
@@ -501,12 +498,13 @@ func taskRoleHits(snap *evidence.Snapshot) []rule.Hit {
 		caller := cmp.Or(read.RoleFromPrincipal(id.ARN), who)
 		h.Fixes = []rule.Fix{{Action: fmt.Sprintf("allow %s to assume %s (sts:AssumeRole in the role's trust policy), or rerun without --as-task-role and read the probes with that in mind", caller, cmp.Or(role, "the task's role")),
 			Commands: []string{fmt.Sprintf("aws iam get-role --role-name %s --query Role.AssumeRolePolicyDocument", cmp.Or(read.RoleName(role), "ROLE_NAME"))}}}
-		return []rule.Hit{h}
+		pass.Report(h)
+		return
 	}
 	info := rule.Info
 	h.Severity = &info
 	h.Cause = notConfigured
 	h.Summary = "--as-task-role could not be honoured: the storage probes ran as flytedoctor"
 	h.Fixes = []rule.Fix{{Action: "name the task's role in the execution (security_context.run_as.iam_role) or use credentials with STS access, then rerun with --as-task-role"}}
-	return []rule.Hit{h}
+	pass.Report(h)
 }

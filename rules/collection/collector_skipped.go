@@ -13,7 +13,8 @@ func CollectorSkipped() *rule.Rule {
 access, no AWS credentials, no namespace, or execution data only on schemes it does not probe
 (gs://, abfs://). This is information, not a warning: the findings rely on Admin's error for that
 layer. Collectors the user turned off with --skip produce no finding. Cause "not-configured".`,
-		Fixes:  []rule.Fix{{Action: "give flytedoctor the missing access (--kubeconfig / --context, --aws-profile) to see that layer"}},
-		Global: skipHits,
+		Fixes: []rule.Fix{{Action: "give flytedoctor the missing access (--kubeconfig / --context, --aws-profile) to see that layer"}},
+		Scope: rule.WholeSnapshot,
+		Run:   reportSkipped,
 	}
 }

@@ -16,7 +16,8 @@ missing from the report (nodes explain unschedulable pods, events explain image 
 scheduling, service accounts carry the task's IAM role), so findings that need it cannot fire.
 Cause "forbidden". docs/rbac.yaml grants exactly the read-only verbs the Kubernetes collector
 uses; without its flytedoctor-nodes role the report still has pods, events and quotas.`,
-		Fixes:  []rule.Fix{{Action: "grant flytedoctor the read-only roles in docs/rbac.yaml, or read access to the project in Flyte Admin"}},
-		Global: forbiddenHits,
+		Fixes: []rule.Fix{{Action: "grant flytedoctor the read-only roles in docs/rbac.yaml, or read access to the project in Flyte Admin"}},
+		Scope: rule.WholeSnapshot,
+		Run:   reportForbidden,
 	}
 }

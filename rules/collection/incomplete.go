@@ -14,7 +14,8 @@ unreachability: an unexpected server error, a child execution beyond the nesting
 that the run's own --timeout or a Ctrl-C / SIGTERM cut short (cause "partial"), or a collector that could not start because its configuration
 is broken, such as an unreadable AWS profile (cause "not-configured"). The report is built from
 what was read.`,
-		Fixes:  []rule.Fix{{Action: "rerun; if it persists, read the collector errors in the evidence (flytedoctor -o json, key collection)"}},
-		Global: otherHits,
+		Fixes: []rule.Fix{{Action: "rerun; if it persists, read the collector errors in the evidence (flytedoctor -o json, key collection)"}},
+		Scope: rule.WholeSnapshot,
+		Run:   reportIncomplete,
 	}
 }

@@ -14,7 +14,8 @@ func TaskRoleNotAssumed() *rule.Rule {
 When STS refused (cause "forbidden", a warning: the caller is not in the role's trust policy) or
 there was no role or no STS to ask (cause "not-configured", info), the probes ran as flytedoctor's
 own identity, which may have more or fewer rights than the task.`,
-		Fixes:  []rule.Fix{{Action: "allow flytedoctor's identity to assume the task's role, or read the probe results as flytedoctor's own"}},
-		Global: taskRoleHits,
+		Fixes: []rule.Fix{{Action: "allow flytedoctor's identity to assume the task's role, or read the probe results as flytedoctor's own"}},
+		Scope: rule.WholeSnapshot,
+		Run:   reportTaskRole,
 	}
 }

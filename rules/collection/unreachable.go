@@ -16,7 +16,8 @@ not one of these: it is evidence, reported by the storage-permission rules. Call
 the collection record counts them: one per request the collector made, however often the client
 retried it, with the attempts that went on the wire where they differ ("1 call, 5 attempts");
 calls the run ended before sending are counted apart.`,
-		Fixes:  []rule.Fix{{Action: "check the network path to the service (VPN, port-forward, proxy) and rerun; raise --timeout for slow calls"}},
-		Global: unreachableHits,
+		Fixes: []rule.Fix{{Action: "check the network path to the service (VPN, port-forward, proxy) and rerun; raise --timeout for slow calls"}},
+		Scope: rule.WholeSnapshot,
+		Run:   reportUnreachable,
 	}
 }

@@ -96,7 +96,7 @@ func flyteInjected(p *evidence.Pod) bool {
 }
 
 // missingHit builds the finding for a missing secret or config map.
-func missingHit(s *rule.Site, miss *missing, kind string) *rule.Hit {
+func missingHit(s *rule.Site, miss *missing, kind string) rule.Hit {
 	p := read.PullPod(s, miss.Hits...)
 	ns := cmp.Or(miss.Namespace, read.PullNamespace(s, p))
 	pod := "the task's pod"
@@ -112,7 +112,7 @@ func missingHit(s *rule.Site, miss *missing, kind string) *rule.Hit {
 	if miss.Key != "" {
 		what = fmt.Sprintf("%s %s/%s has no key %q", kind, ns, miss.Name, miss.Key)
 	}
-	h := &rule.Hit{Evidence: read.PullEvidence(miss.Hits), Subject: read.PullSubject(s, miss.Hits...)}
+	h := rule.Hit{Evidence: read.PullEvidence(miss.Hits), Subject: read.PullSubject(s, miss.Hits...)}
 	if miss.Volume != "" {
 		h.Summary = fmt.Sprintf("%s, so %s cannot mount volume %q (FailedMount)", what, pod, miss.Volume)
 		h.Detail = quote(miss.Hits[0]) +

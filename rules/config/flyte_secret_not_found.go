@@ -23,7 +23,8 @@ pod (it is not running, or the pod lacks the inject-flyte-secrets label).
 The error is a user exception (code USER:ValueError, kind USER), non-recoverable, so Flyte does not
 retry it.`,
 		Fixes: []rule.Fix{{Action: "create the Kubernetes secret named by the group, with the key, in the execution's namespace; declare it in @task(secret_requests=[Secret(group=..., key=...)])"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			var hits []read.PullText
 			var key, group, env, file string
 			for _, t := range read.PullTexts(s) {
@@ -35,11 +36,11 @@ retry it.`,
 				}
 			}
 			if group == "" {
-				return nil
+				return
 			}
 			p := read.PullPod(s, hits...)
 			ns := read.PullNamespace(s, p)
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary: fmt.Sprintf("the task asked for Flyte secret %s/%s but it was not in the container (neither %s nor %s)", group, key, env, file),
 				Detail: "flytekit raised: " + secretLine(hits[0].Text) +
 					"; the error is a non-recoverable USER error, so Flyte did not retry",
@@ -71,7 +72,7 @@ retry it.`,
 			default:
 				h.Fixes = []rule.Fix{create, declare, webhook}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -18,12 +18,13 @@ Flyte fails a CreateContainerConfigError at once (grace period 0 by default) as 
 error with code ContainersNotReady|CreateContainerConfigError; a FailedMount pod stays in
 ContainerCreating and the task INITIALIZING, with no pending timeout by default.`,
 		Fixes: []rule.Fix{{Action: "create the config map in the execution's namespace (kubectl create configmap <name> -n <namespace> --from-literal=<key>=<value>), or fix the reference, then relaunch"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			miss := findMissing(s, configMapRe)
 			if miss == nil {
-				return nil
+				return
 			}
-			return missingHit(s, miss, "configmap")
+			pass.Report(missingHit(s, miss, "configmap"))
 		},
 	}
 }

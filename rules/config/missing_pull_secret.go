@@ -25,15 +25,16 @@ found, unreachable) or is still waiting, it is a warning next to that finding. F
 failing pull as INITIALIZING during the image-pull grace period (3m by default), then as
 ContainersNotReady|ImagePullBackOff, kind USER, retryable.`,
 		Fixes: []rule.Fix{{Action: "create the pull secret (kubectl create secret docker-registry <name> -n <namespace> ...), or remove it from the service account's imagePullSecrets"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			names, ev := read.PullMissingSecrets(s)
 			if ev == nil {
-				return nil
+				return
 			}
 			failing, unexplained := read.PullFailing(s), read.PullUnexplained(s)
 			if code, msg, _ := s.Error(); !failing && (code != "" || msg != "") {
 				// The pull worked and the site failed for another reason: that reason is the finding.
-				return nil
+				return
 			}
 			p := s.Pods[ev.Name]
 			ns, sa := read.PullNamespace(s, p), read.PullServiceAccount(s, p)
@@ -55,7 +56,7 @@ ContainersNotReady|ImagePullBackOff, kind USER, retryable.`,
 			}
 			sub := s.Subject()
 			sub.Pod = ev.Name
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("image pull secret %s (from %s) does not exist in namespace %s", strings.Join(names, ", "), from, ns),
 				Detail:   "the kubelet warned: " + strings.TrimSuffix(ev.Message, "."),
 				Evidence: []string{read.PullEventSource(ev) + ": " + ev.Message},
@@ -92,7 +93,7 @@ ContainersNotReady|ImagePullBackOff, kind USER, retryable.`,
 			} else {
 				h.Detail += "; the image was pulled without it, but a private image will fail"
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -25,12 +25,13 @@ INITIALIZING until the secret appears or a node timeout fires. Secrets come from
 task's environment, or Flyte's secret webhook for secret_requests (older webhooks inject
 non-optional references).`,
 		Fixes: []rule.Fix{{Action: "create the secret in the execution's namespace (kubectl create secret generic <name> -n <namespace> --from-literal=<key>=<value>), or fix the task's reference, then relaunch"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			miss := findMissing(s, secretRe)
 			if miss == nil {
-				return nil
+				return
 			}
-			return missingHit(s, miss, "secret")
+			pass.Report(missingHit(s, miss, "secret"))
 		},
 	}
 }

@@ -24,7 +24,8 @@ uses up its retries with the same refusal and fails with RetriesExhausted|Runtim
 ever created, so there are no pod events; flytedoctor also reads the service account and reports
 it missing.`,
 		Fixes: []rule.Fix{{Action: "create the service account in the execution's namespace, or launch with one that exists (pyflyte run --remote --service-account <sa> ...)"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			var hits []read.PullText
 			var ns, sa string
 			for _, t := range read.PullTexts(s) {
@@ -40,7 +41,7 @@ it missing.`,
 				code, _, _ := s.Error()
 				want := cmp.Or(s.Execution.ServiceAccount, "default")
 				if len(s.Pods) > 0 || !(code == "RuntimeFailure" || (s.Stuck && code == "")) {
-					return nil
+					return
 				}
 				for _, a := range s.Kube().ServiceAccounts {
 					if a.NotFound && a.Name == want {
@@ -48,7 +49,7 @@ it missing.`,
 					}
 				}
 				if sa == "" {
-					return nil
+					return
 				}
 				if code != "" {
 					_, msg, _ := s.Error()
@@ -61,7 +62,7 @@ it missing.`,
 					ev = append(ev, fmt.Sprintf("kube: serviceaccount %s/%s not found", ns, sa))
 				}
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("service account %q does not exist in namespace %s, so Kubernetes refused to create the task's pod%s", sa, ns, read.PullAttempts(s)),
 				Evidence: ev,
 			}
@@ -86,7 +87,7 @@ it missing.`,
 				h.Fixes = append(h.Fixes, rule.Fix{Action: fmt.Sprintf("check that namespace %s is fully provisioned (flyteadmin's cluster resource manager creates per-project namespaces)", ns),
 					Commands: []string{fmt.Sprintf("kubectl get namespace %s -o yaml", ns)}})
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

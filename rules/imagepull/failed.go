@@ -29,12 +29,13 @@ Flyte reports the pull as INITIALIZING until the image-pull grace period (3m by 
 then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retryable.`,
 		Fixes: []rule.Fix{{Action: "check that the image exists and that your credentials can read it (crane manifest <image>)"},
 			{Action: "relaunch and read the kubelet's reason while the pod exists (kubectl describe pod -n <namespace> <pod>)"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if !read.PullUnexplained(s) {
-				return nil
+				return
 			}
 			if _, ev := read.PullMissingSecrets(s); ev != nil {
-				return nil // FD4004 names the missing pull secret
+				return // FD4004 names the missing pull secret
 			}
 			var hits []read.PullText
 			for _, t := range read.PullTexts(s) {
@@ -48,7 +49,7 @@ then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retr
 				hits = append(hits, read.PullText{Source: "Admin error " + code, Text: msg})
 			}
 			img := read.PullImage(s, hits...)
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary: fmt.Sprintf("image %s could not be pulled (ImagePullBackOff); the registry's reason was not captured%s",
 					read.OrUnknown(img), read.PullAttempts(s)),
 				Detail: "the pull failure left only: " + read.FirstLine(hits[0].Text) + " — the kubelet's message with the registry's answer is gone (" +
@@ -74,7 +75,7 @@ then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retr
 					break
 				}
 			}
-			authAdvice(s, h, img, hits)
+			authAdvice(s, &h, img, hits)
 			p := read.PullPod(s, hits...)
 			ns := read.PullNamespace(s, p)
 			cmd := fmt.Sprintf("kubectl describe pods -n %s -l execution-id=<new-execution>", ns)
@@ -83,7 +84,7 @@ then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retr
 			}
 			h.Fixes = append([]rule.Fix{{Action: "find the registry's answer: relaunch and read the kubelet's Failed events while the pod waits in ImagePullBackOff (its first 3 minutes)",
 				Commands: []string{cmd}}}, h.Fixes...)
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -24,7 +24,8 @@ Flyte does not wait for this one: there is no grace period, the attempt fails at
 ContainersNotReady|InvalidImageName, kind USER, and it is permanent (no retries), because the same
 registered task always produces the same reference.`,
 		Fixes: []rule.Fix{{Action: "register the task with a valid image reference (lower-case repository, no scheme, one tag), e.g. pyflyte register --image ghcr.io/org/image:tag"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			var hits []read.PullText
 			var bad string
 			for _, t := range read.PullTexts(s) {
@@ -45,7 +46,7 @@ registered task always produces the same reference.`,
 				}
 			}
 			if len(hits) == 0 && !strings.HasSuffix(code, "|InvalidImageName") {
-				return nil
+				return
 			}
 			if len(hits) == 0 {
 				_, msg, _ := s.Error()
@@ -58,7 +59,7 @@ registered task always produces the same reference.`,
 					break
 				}
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("image reference %q is not a valid image name (InvalidImageName)", read.OrUnknown(bad)),
 				Detail:   "the kubelet rejected the reference before pulling: " + read.FirstLine(quote.Text) + "; Flyte fails this at once (no grace period) and does not retry",
 				Evidence: read.PullEvidence(hits),
@@ -73,7 +74,7 @@ registered task always produces the same reference.`,
 				h.Fixes = []rule.Fix{fix,
 					{Action: "register the task again with the corrected image (pyflyte register --image ..., or container_image= / ImageSpec in @task) and relaunch"}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -19,13 +19,14 @@ default) runs out, then fails the attempt with code ContainersNotReady|ImagePull
 retryable. Retrying does not help: the image was never pushed, or the task was registered with a tag
 that was not.`,
 		Fixes: []rule.Fix{{Action: "push the image, or register the task with an image tag that exists"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			hits := read.PullFind(s, read.PullNotFound)
 			if len(hits) == 0 {
-				return nil
+				return
 			}
 			img := read.PullImage(s, hits...)
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("image %s does not exist in its registry%s", read.OrUnknown(img), read.PullAttempts(s)),
 				Detail:   "the kubelet's pull failed with: " + read.FirstLine(hits[0].Text) + read.PullStuckNote(s),
 				Evidence: read.PullEvidence(hits),
@@ -35,7 +36,7 @@ that was not.`,
 				h.Fixes = []rule.Fix{{Action: "check that the image exists", Commands: []string{"crane manifest " + img}},
 					{Action: "push it, or register the task with an existing tag (pyflyte register --image ...)"}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

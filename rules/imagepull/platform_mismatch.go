@@ -24,7 +24,8 @@ failed pod: code UnknownError (kind USER) up to Flyte v1.14, Interrupted (kind S
 both retryable, and every retry fails the same way.`,
 		Fixes: []rule.Fix{{Action: "build and push the image for the nodes' platform (docker buildx build --platform linux/amd64,linux/arm64 --push, or ImageSpec(platform=\"linux/amd64\"))"},
 			{Action: "or pin the task to nodes of the image's architecture with a node selector on kubernetes.io/arch"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			hits := read.PullFind(s, read.PullPlatform)
 			crashed := false
 			if len(hits) == 0 {
@@ -36,7 +37,7 @@ both retryable, and every retry fails the same way.`,
 				crashed = len(hits) > 0
 			}
 			if len(hits) == 0 {
-				return nil
+				return
 			}
 			img := read.PullImage(s, hits...)
 			p := read.PullPod(s, hits...)
@@ -55,7 +56,7 @@ both retryable, and every retry fails the same way.`,
 			if arch != "" {
 				on = " on " + arch + " node " + p.NodeName
 			}
-			h := &rule.Hit{Evidence: read.PullEvidence(hits), Subject: read.PullSubject(s, hits...)}
+			h := rule.Hit{Evidence: read.PullEvidence(hits), Subject: read.PullSubject(s, hits...)}
 			if crashed {
 				m := read.ExecFormatRe.FindStringSubmatch(hits[0].Text)
 				h.Summary = fmt.Sprintf("image %s was built for another CPU architecture: its entrypoint fails with exec format error%s%s",
@@ -75,7 +76,7 @@ both retryable, and every retry fails the same way.`,
 					{Action: fmt.Sprintf("build and push %s for %s (docker buildx build --platform %s --push, or ImageSpec(platform=%q)) and register the task again", img, forWhat, plat, plat)},
 					{Action: "or pin the task to nodes of the image's architecture with a node selector on kubernetes.io/arch"}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -21,16 +21,17 @@ default), then ContainersNotReady|ImagePullBackOff, kind USER, retryable against
 retry budget (Flyte 2 reports 429 pulls as SYSTEM instead). Retries may succeed once the window
 resets, but the fix is to pull with credentials or from a mirror.`,
 		Fixes: []rule.Fix{{Action: "pull with registry credentials (an imagePullSecret on the service account), or mirror the image into a registry you control (e.g. an ECR pull-through cache)"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			hits := read.PullFind(s, read.PullRateLimited)
 			if len(hits) == 0 {
-				return nil
+				return
 			}
 			img := read.PullImage(s, hits...)
 			reg := read.PullRegistry(img)
 			p := read.PullPod(s, hits...)
 			ns, sa := read.PullNamespace(s, p), read.PullServiceAccount(s, p)
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("the registry rate-limited the pull of %s%s with 429 Too Many Requests%s", read.OrUnknown(img), from(img), read.PullAttempts(s)),
 				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text) + read.PullStuckNote(s),
 				Evidence: read.PullEvidence(hits),
@@ -42,7 +43,7 @@ resets, but the fix is to pull with credentials or from a mirror.`,
 					patchSA(s, p, sa, ns, secretName(reg)+"-pull")}},
 				{Action: "or mirror the image into a registry you control (ECR pull-through cache, Artifact Registry remote repository, Harbor proxy) and register the task with the mirrored image"},
 				{Action: "relaunch once the rate-limit window has reset"}}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -25,10 +25,11 @@ Flyte reports it as INITIALIZING during the image-pull grace period (3m by defau
 ContainersNotReady|ImagePullBackOff, kind USER, retryable; a short outage can heal on retry, a
 missing route cannot.`,
 		Fixes: []rule.Fix{{Action: "check DNS, routing and TLS from the node to the registry (kubectl debug node/<node> -it --image=busybox), and fix the network path or the registry's CA on the nodes"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			hits := read.PullFind(s, read.PullUnreachable)
 			if len(hits) == 0 {
-				return nil
+				return
 			}
 			img := read.PullImage(s, hits...)
 			reg := read.PullRegistry(img)
@@ -49,7 +50,7 @@ missing route cannot.`,
 			if p != nil && p.NodeName != "" {
 				node = p.NodeName
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("the node %s registry %s while pulling %s%s", what, reg, read.OrUnknown(img), read.PullAttempts(s)),
 				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text) + read.PullStuckNote(s),
 				Evidence: read.PullEvidence(hits),
@@ -66,7 +67,7 @@ missing route cannot.`,
 				h.Fixes[1] = rule.Fix{Action: "inspect the certificate chain the registry presents", Commands: []string{
 					fmt.Sprintf("openssl s_client -connect %s -showcerts </dev/null", hostPort(reg))}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

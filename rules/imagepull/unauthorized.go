@@ -28,13 +28,14 @@ retryable; retries fail the same way until the credentials are fixed.`,
 		Fixes: []rule.Fix{{Action: "create a docker-registry secret for the registry and add it to the imagePullSecrets of the service account the task runs as",
 			Commands: []string{"kubectl create secret docker-registry <name> -n <namespace> --docker-server=<registry> --docker-username=<user> --docker-password=<token>",
 				`kubectl patch serviceaccount <sa> -n <namespace> -p '{"imagePullSecrets":[{"name":"<name>"}]}'`}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			hits := read.PullFind(s, read.PullAuth)
 			if len(hits) == 0 {
-				return nil
+				return
 			}
 			img := read.PullImage(s, hits...)
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("the registry refused to let the node pull %s%s (unauthorized)%s", read.OrUnknown(img), from(img), read.PullAttempts(s)),
 				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text),
 				Evidence: read.PullEvidence(hits),
@@ -43,9 +44,9 @@ retryable; retries fail the same way until the credentials are fixed.`,
 			if strings.Contains(hits[0].Text, "does not exist or may require") {
 				h.Detail += "; this registry gives the same answer for a repository that does not exist, so check the name too"
 			}
-			authAdvice(s, h, img, hits)
+			authAdvice(s, &h, img, hits)
 			h.Detail += read.PullStuckNote(s)
-			return h
+			pass.Report(h)
 		},
 	}
 }

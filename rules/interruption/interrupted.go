@@ -20,34 +20,38 @@ Admin version to say which semantics apply; a plain non-zero exit with an applic
 classified as user code instead (FD5102). A SIGKILL without OOMKilled usually means the node went
 away or the container was killed from outside (kubectl delete --grace-period=0, a node problem).`,
 		Fixes: []rule.Fix{{Action: "relaunch; if it repeats, look at the node the pod ran on and the pod's events"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatInterrupted, []string{"interrupted"}, "were interrupted")
+				if h := read.ArrayHit(s, subs, rule.CatInterrupted, []string{"interrupted"}, "were interrupted"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			code, msg, _ := s.Error()
 			if code != "Interrupted" {
-				return nil
+				return
 			}
 			if c, _, _ := read.ShutdownEvidence(s); c != "" {
-				return nil // FD7001
+				return // FD7001
 			}
 			if t, _ := s.Find(read.EvictRe); t != "" {
-				return nil // FD7004, FD5002
+				return // FD7004, FD5002
 			}
 			if read.OOMContainer(s) != nil {
-				return nil // FD5001
+				return // FD5001
 			}
 			if read.AppExit(s) != nil {
-				return nil // FD5102
+				return // FD5102
 			}
 			terms := read.Terms(s)
 			if read.SystemTail(terms) {
-				return nil // flytekit's own error before error.pb: storage rules or the system fallback
+				return // flytekit's own error before error.pb: storage rules or the system fallback
 			}
-			h := &rule.Hit{Cause: causeInterrupted, Summary: fmt.Sprintf("%s was interrupted", read.Where(s))}
+			h := rule.Hit{Cause: causeInterrupted, Summary: fmt.Sprintf("%s was interrupted", read.Where(s))}
 			var t *read.Term
 			if len(terms) > 0 {
 				t = &terms[len(terms)-1]
@@ -71,7 +75,7 @@ away or the container was killed from outside (kubectl delete --grace-period=0, 
 					h.Fixes = append(h.Fixes, rule.Fix{Action: "check the node it ran on", Commands: []string{"kubectl describe node " + p.NodeName}})
 				}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -26,16 +26,20 @@ every attempt is interrupted, run the task on on-demand nodes (interruptible=Fal
 			{Action: "relaunch; if this node is a spot/preemptible node, run the task non-interruptible", Commands: []string{"@task(interruptible=False)"}},
 			{Action: "or raise the system retry budget (propeller node-config max-node-retries-system-failures) or make the task resume from a checkpoint"},
 		},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatInterrupted, []string{"shutdown"}, "were stopped by a node shutdown or preemption")
+				if h := read.ArrayHit(s, subs, rule.CatInterrupted, []string{"shutdown"}, "were stopped by a node shutdown or preemption"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			cause, ev, node := read.ShutdownEvidence(s)
 			if cause == "" {
-				return nil
+				return
 			}
 			n := 0
 			for _, a := range s.Attempts {
@@ -50,7 +54,7 @@ every attempt is interrupted, run the task on on-demand nodes (interruptible=Fal
 			if node != "" {
 				what += " (" + node + ")"
 			}
-			h := &rule.Hit{Cause: cause, Summary: fmt.Sprintf("%s was interrupted: %s", read.Where(s), what), Evidence: ev}
+			h := rule.Hit{Cause: cause, Summary: fmt.Sprintf("%s was interrupted: %s", read.Where(s), what), Evidence: ev}
 			if n > 1 {
 				h.Summary = fmt.Sprintf("%s was interrupted%s; on the last one %s", read.Where(s), read.OnAttempts(n, len(s.Attempts)), what)
 			}
@@ -64,7 +68,7 @@ every attempt is interrupted, run the task on on-demand nodes (interruptible=Fal
 			}
 			fixes = append(fixes, rule.Fix{Action: "if every attempt is interrupted, raise the system retry budget (propeller node-config max-node-retries-system-failures, 3 by default) or checkpoint so that a retry resumes"})
 			h.Fixes = fixes
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -18,23 +18,27 @@ retryable, "resource not found, name [<namespace>/<pod>]. reason: pods "<pod>" n
 something deleted it (kubectl delete, a cleanup job, a node that was removed with its pods, or the
 garbage collector removing a finished pod before propeller read its final status).`,
 		Fixes: []rule.Fix{{Action: "find what deletes pods in the namespace (cleanup jobs, kubectl delete, node removal) and stop it, then relaunch"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatInterrupted, []string{"deleted"}, "had their pods deleted externally")
+				if h := read.ArrayHit(s, subs, rule.CatInterrupted, []string{"deleted"}, "had their pods deleted externally"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			code, msg, _ := s.Error()
 			text, m := s.Find(read.NotFoundRe)
 			if code != "ResourceDeletedExternally" && m == nil {
-				return nil
+				return
 			}
 			pod := ""
 			if m != nil {
 				pod = m[1]
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("the pod of %s was deleted while it ran", read.Where(s)),
 				Detail:   "propeller: " + read.FirstLine(cmp.Or(text, msg)) + " (code ResourceDeletedExternally, kind SYSTEM, retryable)",
 				Evidence: []string{cmp.Or(text, msg)},
@@ -48,7 +52,7 @@ garbage collector removing a finished pod before propeller read its final status
 					{Action: "stop the process that deletes running pods, then relaunch"},
 				}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

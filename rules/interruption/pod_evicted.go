@@ -19,12 +19,16 @@ containers 1Gi."). Flyte reports the pod's reason (code Evicted, USER, retryable
 container was SIGKILLed, Interrupted (SYSTEM). Memory-pressure evictions are FD5002.`,
 		Fixes: []rule.Fix{{Action: "give the task enough local disk, or write large files to the raw output prefix instead of local disk",
 			Commands: []string{`@task(requests=Resources(ephemeral_storage="20Gi"), limits=Resources(ephemeral_storage="20Gi"))`}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatInterrupted, []string{"evicted"}, "were evicted")
+				if h := read.ArrayHit(s, subs, rule.CatInterrupted, []string{"evicted"}, "were evicted"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			text, m := s.Find(read.EvictRe)
 			code, _, _ := s.Error()
@@ -35,12 +39,12 @@ container was SIGKILLed, Interrupted (SYSTEM). Memory-pressure evictions are FD5
 				}
 			}
 			if m == nil && code != "Evicted" && evictedPod == "" {
-				return nil
+				return
 			}
 			if s2, _ := s.Find(read.MemEvictRe); s2 != "" {
-				return nil // FD5002
+				return // FD5002
 			}
-			h := &rule.Hit{Cause: causeEvicted, Summary: fmt.Sprintf("%s was evicted by the kubelet", read.Where(s))}
+			h := rule.Hit{Cause: causeEvicted, Summary: fmt.Sprintf("%s was evicted by the kubelet", read.Where(s))}
 			if text != "" {
 				h.Detail = "kubelet: " + read.FirstLine(text)
 				h.Evidence = append(h.Evidence, read.FirstLine(text))
@@ -57,7 +61,7 @@ container was SIGKILLed, Interrupted (SYSTEM). Memory-pressure evictions are FD5
 			} else if m != nil && m[1] != "" {
 				h.Summary = fmt.Sprintf("%s was evicted because its node ran low on %s", read.Where(s), m[1])
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -17,16 +17,17 @@ UnexpectedObjectDeletion, kind SYSTEM, retryable, "object [<namespace>/<pod>] te
 background, manually". The pod was deleted (by hand, by a controller, or because its node went away
 and the pod garbage collector removed it).`,
 		Fixes: []rule.Fix{{Action: "find what deleted the pod (kubectl delete, node removal, a cleanup controller) and relaunch"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			code, msg, _ := s.Error()
 			text, m := s.Find(read.BackgroundRe)
 			if code != "UnexpectedObjectDeletion" && m == nil {
-				return nil
+				return
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("the pod of %s was deleted before it finished", read.Where(s)),
 				Detail:   "propeller: " + read.FirstLine(cmp.Or(text, msg)) + " (code UnexpectedObjectDeletion, kind SYSTEM, retryable)",
 				Evidence: []string{cmp.Or(text, msg)},
@@ -34,7 +35,7 @@ and the pod garbage collector removed it).`,
 			if m != nil {
 				h.Summary = fmt.Sprintf("pod %s of %s was deleted before it finished", m[1], read.Where(s))
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -20,23 +20,27 @@ fit the GPU, or the task needs a GPU with more memory.`,
 			{Action: "lower the batch size or sequence length, or use mixed precision / gradient checkpointing"},
 			{Action: "or request a GPU with more memory", Commands: []string{`@task(requests=Resources(gpu="1"), accelerator=A100_80GB)`}},
 		},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatOutOfMemory, []string{"gpu-oom"}, "ran out of GPU memory")
+				if h := read.ArrayHit(s, subs, rule.CatOutOfMemory, []string{"gpu-oom"}, "ran out of GPU memory"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			code, msg, _ := s.Error()
 			if !read.GPUOOMRe.MatchString(msg) {
-				return nil
+				return
 			}
 			line := lineMatching(msg, read.GPUOOMRe)
-			return &rule.Hit{
+			pass.Report(rule.Hit{
 				Summary:  fmt.Sprintf("%s ran out of GPU memory", read.Where(s)),
 				Detail:   fmt.Sprintf("%s: %s", read.OrUnknown(code), line),
 				Evidence: []string{line},
-			}
+			})
 		},
 	}
 }

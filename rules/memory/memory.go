@@ -22,21 +22,23 @@ const causeMemoryEviction = "memory-pressure-eviction"
 
 const causeGPUOOM = "gpu-oom"
 
-func oOM(s *rule.Site) *rule.Hit {
+func oomKilled(pass *rule.Pass) {
+	s := pass.Site
 	if s.Stuck {
-		return nil
+		return
 	}
 	if subs, ok := read.ArraySubs(s); ok {
 		h := read.ArrayHit(s, subs, rule.CatOutOfMemory, []string{"oom"}, "were OOMKilled")
 		if h == nil {
-			return nil
+			return
 		}
 		if pc := read.OOMContainer(s); pc != nil {
 			h.Summary = strings.Replace(h.Summary, "OOMKilled (", "OOMKilled ("+short(pc)+"; ", 1)
 			h.Detail += "; " + line(pc)
 			h.Fixes = fixes(s, pc)
 		}
-		return h
+		pass.Report(*h)
+		return
 	}
 	var (
 		n, total      = 0, len(s.Attempts)
@@ -73,14 +75,14 @@ func oOM(s *rule.Site) *rule.Hit {
 		case pc != nil:
 			n = 1
 		default:
-			return nil
+			return
 		}
 	}
 	if pc != nil {
 		evidenceLines = append(evidenceLines, read.ContainerLine(pc))
 	}
 	where := read.Where(s)
-	h := &rule.Hit{Evidence: evidenceLines, Subject: s.Subject()}
+	h := rule.Hit{Evidence: evidenceLines, Subject: s.Subject()}
 	switch {
 	case error:
 		h.Cause = causeMemoryError
@@ -103,7 +105,8 @@ func oOM(s *rule.Site) *rule.Hit {
 					Commands: []string{fmt.Sprintf(`@task(requests=Resources(mem=%q), limits=Resources(mem=%q))`, next, next)}}
 			}
 		}
-		return h
+		pass.Report(h)
+		return
 	case pc != nil && !read.IsPrimary(s, pc):
 		h.Cause = causeSidecarOOM
 		h.Summary = fmt.Sprintf("container %s of %s was OOMKilled%s", pc.Container.Name, where, read.OnAttempts(n, total))
@@ -114,7 +117,8 @@ func oOM(s *rule.Site) *rule.Hit {
 			{Action: fmt.Sprintf("raise the memory limit of container %s in the task's pod template (or the platform's copilot/sidecar resources)", pc.Container.Name)},
 			{Action: "look at the container's last state", Commands: []string{read.Describe(s, pc.Pod)}},
 		}
-		return h
+		pass.Report(h)
+		return
 	default:
 		h.Summary = fmt.Sprintf("%s was OOMKilled%s", where, read.OnAttempts(n, total))
 		h.Detail = read.TermSummary(msg)
@@ -128,7 +132,7 @@ func oOM(s *rule.Site) *rule.Hit {
 		h.Subject.Pod, h.Subject.Container = pc.Pod.Name, pc.Container.Name
 	}
 	h.Fixes = fixes(s, pc)
-	return h
+	pass.Report(h)
 }
 
 var evictUsageRe = regexp.MustCompile(`Container (\S+) was using (\d+\w*), (?:request is|which exceeds its request of) (\w+)`)

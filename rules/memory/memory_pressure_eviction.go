@@ -20,18 +20,22 @@ SIGKILLed, Interrupted (SYSTEM). Setting the request equal to the limit (Guarant
 what the task really uses prevents it.`,
 		Fixes: []rule.Fix{{Action: "request the memory the task really uses, equal to its limit (Guaranteed QoS)",
 			Commands: []string{`@task(requests=Resources(mem="4Gi"), limits=Resources(mem="4Gi"))`}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatOutOfMemory, []string{"memory-eviction"}, "were evicted for node memory pressure")
+				if h := read.ArrayHit(s, subs, rule.CatOutOfMemory, []string{"memory-eviction"}, "were evicted for node memory pressure"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			text, _ := s.Find(read.MemEvictRe)
 			if text == "" {
-				return nil
+				return
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("%s was evicted because its node ran low on memory", read.Where(s)),
 				Detail:   "kubelet: " + read.FirstLine(text),
 				Evidence: []string{read.FirstLine(text)},
@@ -42,7 +46,7 @@ what the task really uses prevents it.`,
 					Commands: []string{fmt.Sprintf(`@task(requests=Resources(mem=%q), limits=Resources(mem=%q))`,
 						read.SuggestMem(m[2]), read.SuggestMem(m[2]))}}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

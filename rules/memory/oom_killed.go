@@ -26,6 +26,6 @@ In an array node (map task) the subtasks that were OOMKilled are listed by index
 				Commands: []string{`@task(requests=Resources(mem="4Gi"), limits=Resources(mem="4Gi"))`}},
 			{Action: "or lower the task's peak memory: process the data in chunks, or override one call with .with_overrides(limits=Resources(mem=...))"},
 		},
-		Site: oOM,
+		Run: oomKilled,
 	}
 }

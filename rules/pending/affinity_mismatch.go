@@ -19,6 +19,6 @@ carry that label never match.` + timeoutDoc,
 			{Action: "compare the pod's affinity with the nodes' labels", Commands: []string{"kubectl get nodes --show-labels"}},
 			{Action: "relax the affinity in the task's pod template, or label the intended nodes"},
 		},
-		Site: causeSite("affinity-mismatch"),
+		Run: causeSite("affinity-mismatch"),
 	}
 }

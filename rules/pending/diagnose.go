@@ -177,15 +177,16 @@ func (d *diag) others(ps *sched) string {
 	return "The scheduler's other reasons: " + strings.Join(out, ", ") + "."
 }
 
-func causeSite(cause string) func(*rule.Site) *rule.Hit {
-	return func(s *rule.Site) *rule.Hit {
+func causeSite(cause string) func(*rule.Pass) {
+	return func(pass *rule.Pass) {
+		s := pass.Site
 		p := stateOf(s)
 		if p == nil || p.sched == nil || !p.waitingForNode() {
-			return nil
+			return
 		}
 		d := diagnosis(p)
 		if d.Cause != cause {
-			return nil
+			return
 		}
 		var h *rule.Hit
 		switch cause {
@@ -219,7 +220,7 @@ func causeSite(cause string) func(*rule.Site) *rule.Hit {
 			h.Evidence = append(h.Evidence, l)
 		}
 		h.Fixes = append(h.Fixes, p.eventsFix())
-		return h
+		pass.Report(*h)
 	}
 }
 

@@ -15,6 +15,6 @@ node summary the detail tells a request larger than any node's allocatable CPU f
 			{Action: "see the nodes' allocatable and allocated CPU", Commands: []string{"kubectl describe nodes"}},
 			{Action: "lower the task's CPU request, or add larger nodes", Commands: []string{`@task(requests=Resources(cpu="2"))`}},
 		},
-		Site: causeSite("insufficient-cpu"),
+		Run: causeSite("insufficient-cpu"),
 	}
 }

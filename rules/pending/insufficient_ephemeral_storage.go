@@ -17,6 +17,6 @@ Resources(ephemeral_storage=...); node groups with small root volumes cannot hol
 			{Action: "lower the request, write large data to the blob store instead of local disk, or use nodes with larger root volumes",
 				Commands: []string{`@task(requests=Resources(ephemeral_storage="20Gi"))`}},
 		},
-		Site: causeSite("insufficient-ephemeral-storage"),
+		Run: causeSite("insufficient-ephemeral-storage"),
 	}
 }

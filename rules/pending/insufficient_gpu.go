@@ -18,6 +18,6 @@ Flyte requests them as plugins.k8s.gpu-resource-name (default nvidia.com/gpu).` 
 			{Action: "see which nodes offer GPUs and how many are allocated", Commands: []string{"kubectl describe nodes"}},
 			{Action: "request no more GPUs than one node has, or add (or scale up) a GPU node group", Commands: []string{`@task(requests=Resources(gpu="1"))`}},
 		},
-		Site: causeSite("insufficient-gpu"),
+		Run: causeSite("insufficient-gpu"),
 	}
 }

@@ -16,6 +16,6 @@ will never schedule) from a busy cluster (it fits, but running pods hold the mem
 			{Action: "see the nodes' allocatable and allocated memory", Commands: []string{"kubectl describe nodes"}},
 			{Action: "lower the task's memory request, or add larger nodes", Commands: []string{`@task(requests=Resources(mem="4Gi"))`}},
 		},
-		Site: causeSite("insufficient-memory"),
+		Run: causeSite("insufficient-memory"),
 	}
 }

@@ -20,6 +20,6 @@ way. Flyte sets a container's limit to its request when the task gives only requ
 			{Action: "read the namespace's LimitRange bounds", Commands: []string{"kubectl get limitrange -n NAMESPACE -o yaml"}},
 			{Action: "keep the task's requests and limits inside the bounds, or ask the platform team to widen the LimitRange"},
 		},
-		Site: limitRangeSite,
+		Run: limitRangeSite,
 	}
 }

@@ -17,6 +17,6 @@ typo'd or retired node-group label leaves the task QUEUED.` + timeoutDoc,
 			{Action: "list the nodes with the selector's labels", Commands: []string{"kubectl get nodes --show-labels"}},
 			{Action: "change the selector in the task's pod template to a label the nodes carry, or label the intended nodes"},
 		},
-		Site: causeSite("node-selector-mismatch"),
+		Run: causeSite("node-selector-mismatch"),
 	}
 }

@@ -19,6 +19,6 @@ while the task is still waiting (QUEUED for at least 5 minutes).` + timeoutDoc,
 			{Action: "read the pod's events and conditions", Commands: []string{"kubectl describe pod -n NAMESPACE POD"}},
 			{Action: "set plugins.k8s.pod-pending-timeout in the propeller config so stuck tasks fail instead of waiting forever"},
 		},
-		Site: genericSite,
+		Run: genericSite,
 	}
 }

@@ -18,6 +18,6 @@ StorageClass must be able to provision or bind a volume.` + timeoutDoc,
 			{Action: "check the claim's status and events", Commands: []string{"kubectl get pvc -n NAMESPACE", "kubectl describe pvc -n NAMESPACE CLAIM"}},
 			{Action: "create the claim in the execution's namespace, or fix its StorageClass so a volume is provisioned"},
 		},
-		Site: causeSite("pvc-unbound"),
+		Run: causeSite("pvc-unbound"),
 	}
 }

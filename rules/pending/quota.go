@@ -69,14 +69,15 @@ func findQuota(s *rule.Site, p *state) *quota {
 	return nil
 }
 
-func quotaSite(s *rule.Site) *rule.Hit {
+func quotaSite(pass *rule.Pass) {
+	s := pass.Site
 	p := stateOf(s)
 	if p == nil {
-		return nil
+		return
 	}
 	q := findQuota(s, p)
 	if q == nil {
-		return nil
+		return
 	}
 	ns := p.namespace()
 	var cur *evidence.ResourceQuota
@@ -85,7 +86,7 @@ func quotaSite(s *rule.Site) *rule.Hit {
 			cur = &s.Kube().Quotas[i]
 		}
 	}
-	h := &rule.Hit{Evidence: []string{q.text}}
+	h := rule.Hit{Evidence: []string{q.text}}
 	getCmd := fmt.Sprintf("kubectl get resourcequota -n %s %s -o yaml", ns, q.name)
 	if q.mustSpecify != "" {
 		h.Summary = fmt.Sprintf("quota %s in %s requires every pod to set %s, and %s does not", q.name, ns, q.mustSpecify, p.podLabel())
@@ -109,7 +110,8 @@ func quotaSite(s *rule.Site) *rule.Hit {
 				Commands: []string{taskResources("limits", args)}},
 			{Action: "or give the namespace a LimitRange with defaults, so pods that set nothing still get limits", Commands: []string{getCmd, "kubectl get limitrange -n " + ns}},
 		}
-		return h
+		pass.Report(h)
+		return
 	}
 	// The resources that do not fit: at or above the hard limit when permanent, else used+requested above it.
 	var over, phrases []string
@@ -198,7 +200,7 @@ func quotaSite(s *rule.Site) *rule.Hit {
 	}
 	h.Fixes = append(h.Fixes, rule.Fix{Action: "or raise the quota; flyte-core's project-quota comes from flyteadmin's cluster resource templates and can be set per project and domain",
 		Commands: []string{"flytectl update cluster-resource-attribute --attrFile cra.yaml"}})
-	return h
+	pass.Report(h)
 }
 
 // taskResources is the @task change: a limit is lowered together with the request, since
@@ -229,9 +231,10 @@ func quotaQuote(t string) string {
 	return read.FirstLine(t)
 }
 
-func limitRangeSite(s *rule.Site) *rule.Hit {
+func limitRangeSite(pass *rule.Pass) {
+	s := pass.Site
 	if s.Node == nil || len(s.Attempts) == 0 || s.Stuck {
-		return nil
+		return
 	}
 	var text string
 	rejected := 0
@@ -251,7 +254,7 @@ func limitRangeSite(s *rule.Site) *rule.Hit {
 		}
 	}
 	if text == "" {
-		return nil
+		return
 	}
 	ns := namespace(s)
 	type violation struct{ bound, resource, scope, allowed, what, asked string }
@@ -289,7 +292,7 @@ func limitRangeSite(s *rule.Site) *rule.Hit {
 	if lrName != "" {
 		who = "LimitRange " + lrName
 	}
-	h := &rule.Hit{Summary: fmt.Sprintf("%s in %s requires %s", who, ns, strings.Join(phrases, "; "))}
+	h := rule.Hit{Summary: fmt.Sprintf("%s in %s requires %s", who, ns, strings.Join(phrases, "; "))}
 	if n := len(s.Attempts); rejected > 1 && rejected == n {
 		h.Summary += fmt.Sprintf("; all %d attempts were refused", n)
 	}
@@ -314,19 +317,20 @@ func limitRangeSite(s *rule.Site) *rule.Hit {
 		fix.Commands = []string{taskResources(kind, args)}
 	}
 	h.Fixes = append(h.Fixes, fix)
-	return h
+	pass.Report(h)
 }
 
-func genericSite(s *rule.Site) *rule.Hit {
+func genericSite(pass *rule.Pass) {
+	s := pass.Site
 	p := stateOf(s)
 	if p == nil || findQuota(s, p) != nil {
-		return nil
+		return
 	}
 	unsched := p.waitingForNode()
 	if p.sched != nil && unsched && diagnosis(p).Cause != "" {
-		return nil // a specific FD2 rule explains it
+		return // a specific FD2 rule explains it
 	}
-	h := &rule.Hit{}
+	h := rule.Hit{}
 	var fixes []rule.Fix
 	stillWaiting := p.s.Stuck && p.timedOut == 0
 	switch {
@@ -375,7 +379,7 @@ func genericSite(s *rule.Site) *rule.Hit {
 		}
 		h.Evidence = []string{fmt.Sprintf("attempt %d phase %s, reason %q", p.last.RetryAttempt, p.last.Phase, latestReason(p.last))}
 	default:
-		return nil
+		return
 	}
 	if p.timedOut == 0 {
 		h.Summary = join(h.Summary, p.waitSummary())
@@ -391,7 +395,7 @@ func genericSite(s *rule.Site) *rule.Hit {
 	} else {
 		h.Fixes = append(h.Fixes, rule.Fix{Action: "fix what keeps the pod Pending, then relaunch; raise plugins.k8s.pod-pending-timeout if pods legitimately wait for new nodes"})
 	}
-	return h
+	pass.Report(h)
 }
 
 func err(a *evidence.TaskAttempt) (string, string) {

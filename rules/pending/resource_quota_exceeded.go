@@ -27,6 +27,6 @@ values.`,
 			{Action: "wait for other tasks in the namespace to finish, lower the task's requests, or raise the quota (per project and domain with flyteadmin's cluster resource attributes)",
 				Commands: []string{"flytectl update cluster-resource-attribute --attrFile cra.yaml"}},
 		},
-		Site: quotaSite,
+		Run: quotaSite,
 	}
 }

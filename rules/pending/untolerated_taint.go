@@ -20,6 +20,6 @@ reported here: adding a toleration for them is not a fix.` + timeoutDoc,
 			{Action: "add a toleration for the taint to the task's pod template"},
 			{Action: "see the nodes' taints", Commands: []string{"kubectl describe nodes"}},
 		},
-		Site: causeSite("untolerated-taint"),
+		Run: causeSite("untolerated-taint"),
 	}
 }

@@ -120,7 +120,28 @@ func (e Evidence) Title() string {
 	return string(e)
 }
 
-// Rule is one classification. Exactly one of Site and Global is set.
+// Scope says where the engine runs a rule.
+type Scope int
+
+const (
+	// PerSite rules run once for each place where something went wrong (the default):
+	// Pass.Site is that place.
+	PerSite Scope = iota
+	// WholeSnapshot rules run once and look at the snapshot as a whole: Pass.Site is nil.
+	WholeSnapshot
+)
+
+func (s Scope) String() string {
+	switch s {
+	case PerSite:
+		return "per-site"
+	case WholeSnapshot:
+		return "whole-snapshot"
+	}
+	return fmt.Sprintf("Scope(%d)", int(s))
+}
+
+// Rule is one classification.
 type Rule struct {
 	ID       string // "FD1001": FD + category digit + number; never reused
 	Name     string // short kebab-case name
@@ -144,11 +165,29 @@ type Rule struct {
 	// Supersedes names rules this one explains better: where both match one place, the
 	// engine drops their hits. Precedence lives here, not in a rule testing another's matcher.
 	Supersedes []string
-	// Site classifies one place where something went wrong.
-	Site func(*Site) *Hit
-	// Global looks at the snapshot as a whole.
-	Global func(*evidence.Snapshot) []Hit
+	// Scope says whether Run sees one place at a time or the whole snapshot.
+	Scope Scope
+	// Run classifies what the pass shows and reports what it finds with pass.Report.
+	Run func(*Pass)
 }
+
+// Pass is one run of a rule: on one site (Scope PerSite) or on the whole snapshot.
+type Pass struct {
+	Snapshot *evidence.Snapshot
+	// Site is the place being classified; nil for a WholeSnapshot rule.
+	Site *Site
+
+	hits []Hit
+}
+
+// NewPass starts a pass over snap, at site s (nil for the whole snapshot).
+func NewPass(snap *evidence.Snapshot, s *Site) *Pass { return &Pass{Snapshot: snap, Site: s} }
+
+// Report records a hit. A per-site rule usually reports at most one.
+func (p *Pass) Report(h Hit) { p.hits = append(p.hits, h) }
+
+// Hits are what the pass reported, in order.
+func (p *Pass) Hits() []Hit { return p.hits }
 
 // DocsURL is where a rule's documentation lives.
 func (r *Rule) DocsURL() string {

@@ -27,7 +27,7 @@ arn:aws:s3:::BUCKET, for both the metadata and the raw-output bucket; a bucket p
 SSE-KMS key policy (kms:Decrypt) can also refuse. The storage probes ran as flytedoctor's identity,
 or as the task's role with --as-task-role: they corroborate, but only the task's role decides.`,
 		Fixes: []rule.Fix{{Action: "grant the task's role s3:GetObject*, s3:PutObject*, s3:DeleteObject* and s3:ListBucket on the bucket; verify with aws iam simulate-principal-policy"}},
-		Site: siteRule(accessDenied, func(s *rule.Site, f *failure) string {
+		Run: siteRule(accessDenied, func(s *rule.Site, f *failure) string {
 			who := "the task"
 			switch f.actor {
 			case "flytepropeller":

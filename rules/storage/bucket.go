@@ -70,10 +70,11 @@ func blamed(ex *evidence.Execution) map[string]bool {
 	return out
 }
 
-func bucketChecks(snap *evidence.Snapshot) []rule.Hit {
+func reportBucketChecks(pass *rule.Pass) {
+	snap := pass.Snapshot
 	st := snap.Storage
 	if st == nil {
-		return nil
+		return
 	}
 	uses := map[string][]string{} // bucket → Flyte purposes of the paths in it
 	for _, p := range st.Probes {
@@ -85,7 +86,6 @@ func bucketChecks(snap *evidence.Snapshot) []rule.Hit {
 	probeWho, asTask := probeIdentity(snap)
 	exec := snap.Target.String()
 
-	var hits []rule.Hit
 	var rejected []evidence.StorageProbe
 	seen := map[string]bool{}
 	for _, p := range st.Probes {
@@ -137,7 +137,7 @@ func bucketChecks(snap *evidence.Snapshot) []rule.Hit {
 				{Action: "re-probe as the task's role", Commands: []string{"flytedoctor --as-task-role " + exec}},
 			}
 		}
-		hits = append(hits, h)
+		pass.Report(h)
 	}
 	if len(rejected) > 0 {
 		p := rejected[0]
@@ -162,9 +162,8 @@ func bucketChecks(snap *evidence.Snapshot) []rule.Hit {
 		if p.ErrorCode == "RequestTimeTooSkewed" {
 			h.Fixes = []rule.Fix{{Action: "fix the clock of the machine running flytedoctor and rerun", Commands: []string{"date -u"}}}
 		}
-		hits = append(hits, h)
+		pass.Report(h)
 	}
-	return hits
 }
 
 // execRole is the role the execution's tasks run as, for global findings.

@@ -20,7 +20,8 @@ not Flyte's data. A credential error (InvalidAccessKeyId, SignatureDoesNotMatch,
 RequestTimeTooSkewed) concerns flytedoctor's own credentials: refresh them and rerun, the probes
 say nothing until then. A redirect means flytedoctor's region differs from the bucket's; the
 probes followed it, so it is reported as info.`,
-		Fixes:  []rule.Fix{{Action: "check the bucket name, region and flytedoctor's identity (aws sts get-caller-identity), then rerun"}},
-		Global: bucketChecks,
+		Fixes: []rule.Fix{{Action: "check the bucket name, region and flytedoctor's identity (aws sts get-caller-identity), then rerun"}},
+		Scope: rule.WholeSnapshot,
+		Run:   reportBucketChecks,
 	}
 }

@@ -17,7 +17,7 @@ large"). The node the task pod ran on has a wrong clock. flytekit reports the fa
 SYSTEM:DownloadDataError / UploadDataError (kind SYSTEM, recoverable): a retry on another node
 may pass, a retry on the same node will not.`,
 		Fixes: []rule.Fix{{Action: "fix the clock of the node the pod ran on (chrony / NTP)"}},
-		Site: siteRule(clockSkew, func(s *rule.Site, f *failure) string {
+		Run: siteRule(clockSkew, func(s *rule.Site, f *failure) string {
 			return fmt.Sprintf("the object store rejected the task's request time %s %s%s: the node's clock is off", verb(f), target(f), onWhat(f))
 		}),
 	}

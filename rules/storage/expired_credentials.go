@@ -17,7 +17,7 @@ role whose maximum session is shorter than the task; IRSA web-identity credentia
 themselves. flytekit reports the failed transfer as SYSTEM:DownloadDataError / UploadDataError
 (kind SYSTEM, recoverable); an upload at the end of a long task is the typical victim.`,
 		Fixes: []rule.Fix{{Action: "use refreshable credentials (IRSA) instead of a fixed session token, or raise the role's maximum session duration"}},
-		Site: siteRule(expiredCreds, func(s *rule.Site, f *failure) string {
+		Run: siteRule(expiredCreds, func(s *rule.Site, f *failure) string {
 			return fmt.Sprintf("the task's cloud session token expired %s %s%s", verb(f), target(f), onWhat(f))
 		}),
 	}

@@ -18,7 +18,7 @@ secret key, or a proxy that rewrites the request). Static keys come from env
 secret; they were rotated or mistyped. flytekit reports the transfer as SYSTEM:DownloadDataError /
 UploadDataError (kind SYSTEM); retries fail the same way.`,
 		Fixes: []rule.Fix{{Action: "replace the static keys the task uses, or switch the task to IRSA"}},
-		Site: siteRule(invalidCreds, func(s *rule.Site, f *failure) string {
+		Run: siteRule(invalidCreds, func(s *rule.Site, f *failure) string {
 			return fmt.Sprintf("the object store rejected the task's access key %s %s%s", verb(f), target(f), onWhat(f))
 		}),
 	}

@@ -25,7 +25,7 @@ download happens before error.pb handling, so Flyte sees a plain pod failure (In
 kind SYSTEM since v1.15.1; UnknownError, kind USER before) with the traceback in the log
 tail. Retrying does not help until the identity is fixed.`,
 		Fixes: []rule.Fix{{Action: "annotate the task's service account with eks.amazonaws.com/role-arn (IRSA), or inject credentials through plugins.k8s.default-env-vars"}},
-		Site: siteRule(noCreds, func(s *rule.Site, f *failure) string {
+		Run: siteRule(noCreds, func(s *rule.Site, f *failure) string {
 			if strings.Contains(f.text, "AssumeRoleWithWebIdentity") || strings.Contains(f.text, "InvalidIdentityToken") || strings.Contains(f.text, "WebIdentityErr") {
 				return "the task could not assume its IAM role through its service account token (AssumeRoleWithWebIdentity denied)"
 			}

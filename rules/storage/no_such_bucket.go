@@ -18,7 +18,7 @@ the launch plan or project), a bucket deleted or not yet created, or, with MinIO
 task pointed at another endpoint than Flyte's services. flytekit reports the transfer as
 SYSTEM:DownloadDataError / UploadDataError (kind SYSTEM); retries fail the same way.`,
 		Fixes: []rule.Fix{{Action: "create the bucket or fix its name in Flyte's storage config or in the task's input path"}},
-		Site: siteRule(noSuchBucket, func(s *rule.Site, f *failure) string {
+		Run: siteRule(noSuchBucket, func(s *rule.Site, f *failure) string {
 			return fmt.Sprintf("bucket %s does not exist%s", read.OrUnknown(f.bucket), onWhat(f))
 		}),
 	}

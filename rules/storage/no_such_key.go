@@ -18,7 +18,7 @@ fastDIGEST.tar.gz) a lifecycle rule or a cleanup removed it; re-register or rela
 S3 answers 403 AccessDenied instead of 404 for a missing key when the caller lacks s3:ListBucket,
 so a missing object can also show up as an access-denied finding (flyteorg/flyte#4470).`,
 		Fixes: []rule.Fix{{Action: "check the object exists (aws s3api head-object); re-register the code or relaunch when Flyte's own data is gone"}},
-		Site: siteRule(noSuchKey, func(s *rule.Site, f *failure) string {
+		Run: siteRule(noSuchKey, func(s *rule.Site, f *failure) string {
 			what := what(f.key)
 			if what != "" {
 				what = ", " + what + ","

@@ -251,7 +251,7 @@ func verb(f *failure) string {
 }
 
 // hit builds the finding shared by the site rules.
-func hit(s *rule.Site, f *failure, summary string) *rule.Hit {
+func hit(s *rule.Site, f *failure, summary string) rule.Hit {
 	who := taskWho(s)
 	if r := read.RoleFromPrincipal(f.principal); r != "" && f.actor == "task" {
 		who.role = r
@@ -329,7 +329,7 @@ func hit(s *rule.Site, f *failure, summary string) *rule.Hit {
 		evidenceLines = append(evidenceLines, "task identity: "+who.how)
 	}
 	evidenceLines = append(evidenceLines, probes...)
-	return &rule.Hit{
+	return rule.Hit{
 		Cause:    f.cause,
 		Summary:  summary,
 		Detail:   strings.Join(detail, "; "),
@@ -523,13 +523,14 @@ func fixes(s *rule.Site, f *failure, who taskIdentity) []rule.Fix {
 }
 
 // siteRule is a site rule for one cause.
-func siteRule(cause string, summary func(*rule.Site, *failure) string) func(*rule.Site) *rule.Hit {
-	return func(s *rule.Site) *rule.Hit {
+func siteRule(cause string, summary func(*rule.Site, *failure) string) func(*rule.Pass) {
+	return func(pass *rule.Pass) {
+		s := pass.Site
 		f := failureOf(s)
 		if f == nil || f.cause != cause {
-			return nil
+			return
 		}
-		return hit(s, f, summary(s, f))
+		pass.Report(hit(s, f, summary(s, f)))
 	}
 }
 

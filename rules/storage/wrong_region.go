@@ -19,7 +19,7 @@ task's client (or Flyte's storage.connection.region) is set to another region th
 flytekit reports the transfer as SYSTEM:DownloadDataError / UploadDataError; retries fail the same
 way.`,
 		Fixes: []rule.Fix{{Action: "configure the task's S3 client for the bucket's region (aws s3api get-bucket-location)"}},
-		Site: siteRule(wrongRegion, func(s *rule.Site, f *failure) string {
+		Run: siteRule(wrongRegion, func(s *rule.Site, f *failure) string {
 			if m := regionHint.FindStringSubmatch(f.text); m != nil {
 				return fmt.Sprintf("the task signed for region %s but bucket %s is in %s", m[1], read.OrUnknown(f.bucket), m[2])
 			}

@@ -17,12 +17,13 @@ RemoteChildWorkflowExecutionFailed, kind USER ("launchplan [<child>] aborted, ca
 execution aborted"), and the parent execution fails. Nothing broke: someone aborted the child (its
 abort cause and principal are shown), so this is a warning, not an error.`,
 		Fixes: []rule.Fix{{Action: "relaunch the parent if the child was aborted by mistake"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Node == nil {
-				return nil
+				return
 			}
 			if !read.ChildAborted(s) {
-				return nil
+				return
 			}
 			code, msg, _ := s.Error()
 			child := s.Node.ChildExecution
@@ -30,7 +31,7 @@ abort cause and principal are shown), so this is a warning, not an error.`,
 			if m := read.LPAbortedRe.FindStringSubmatch(msg); m != nil {
 				name = m[1]
 			}
-			h := &rule.Hit{Evidence: []string{code + ": " + msg}}
+			h := rule.Hit{Evidence: []string{code + ": " + msg}}
 			if child != nil {
 				name = child.ID.Name
 				h.Evidence = append(h.Evidence, fmt.Sprintf("child execution %s: phase %s, abort_principal %q, abort_cause %q",
@@ -47,7 +48,7 @@ abort cause and principal are shown), so this is a warning, not an error.`,
 			id := s.Execution.ID
 			h.Fixes = []rule.Fix{{Action: "relaunch the parent (recover reuses the nodes that finished) if the child was aborted by mistake",
 				Commands: []string{fmt.Sprintf("flytectl create execution -p %s -d %s --recover %s", id.Project, id.Domain, id.Name)}}}
-			return h
+			pass.Report(h)
 		},
 	}
 }

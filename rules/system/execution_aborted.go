@@ -17,12 +17,13 @@ execution; Admin keeps the cause and principal (closure.abort_metadata). It is n
 reported as information, never as an error. Running nodes are aborted and their pods deleted.
 A healthy SUCCEEDED execution produces no finding at all.`,
 		Fixes: []rule.Fix{{Action: "nothing to fix; relaunch or recover the execution if the abort was a mistake"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Node != nil || s.Execution.Phase != "ABORTED" {
-				return nil
+				return
 			}
 			who := read.OrUnknown(s.Execution.AbortPrincipal)
-			h := &rule.Hit{Summary: "the execution was aborted by " + who}
+			h := rule.Hit{Summary: "the execution was aborted by " + who}
 			if c := strings.TrimSpace(s.Execution.AbortCause); c != "" {
 				h.Summary += ": " + read.Clip(c, 200)
 				h.Detail = "abort cause: " + c
@@ -31,7 +32,7 @@ A healthy SUCCEEDED execution produces no finding at all.`,
 			id := s.Execution.ID
 			h.Fixes = []rule.Fix{{Action: "nothing to fix; to run it again, relaunch it, or recover it to reuse the outputs of the nodes that finished",
 				Commands: []string{fmt.Sprintf("flytectl create execution -p %s -d %s --recover %s", id.Project, id.Domain, id.Name)}}}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -22,16 +22,17 @@ wrote outputs somewhere else (a different raw output or metadata bucket than pro
 			{Action: "check that the task's container runs pyflyte-execute (or, for a raw ContainerTask, writes its outputs to output_data_dir)"},
 			{Action: "check that the image's ENTRYPOINT does not swallow the arguments Flyte passes"},
 		},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			code, msg, _ := s.Error()
 			text, m := s.Find(outputsRe)
 			if m == nil && code != "OutputsNotFound" && code != "ErrorFileNotFound" && code != "No outputs produced" {
-				return nil
+				return
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("%s ended without writing its outputs (%s)", read.Where(s), read.OrUnknown(code)),
 				Detail:   fmt.Sprintf("propeller: %s", read.FirstLine(cmp.Or(text, msg))),
 				Evidence: []string{cmp.Or(text, msg)},
@@ -43,7 +44,7 @@ wrote outputs somewhere else (a different raw output or metadata bucket than pro
 					h.Evidence = append(h.Evidence, read.ContainerLine(&pc))
 				}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -21,12 +21,13 @@ SYSTEM:Unknown, SYSTEM:DownloadDataError, ...). An array node whose subtasks fai
 UNKNOWN with one "[indices]: message" line per distinct failure; the finding lists them.`,
 		Fixes: []rule.Fix{{Action: "read the error; if it names a Flyte component, check that component's logs (flytepropeller, flyteadmin)",
 			Commands: []string{"kubectl logs -n flyte deploy/flytepropeller | grep EXECUTION"}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			code, msg, kind := s.Error()
 			if kind == "USER" || s.Stuck || (code == "" && msg == "") {
-				return nil
+				return
 			}
-			h := &rule.Hit{Evidence: []string{read.Clip(msg, 2000)}}
+			h := rule.Hit{Evidence: []string{read.Clip(msg, 2000)}}
 			if subs, ok := read.ArraySubs(s); ok {
 				n := 0
 				var lines []string
@@ -43,7 +44,7 @@ UNKNOWN with one "[indices]: message" line per distinct failure; the finding lis
 			}
 			h.Fixes = []rule.Fix{{Action: "read the error; if it names a Flyte component, check that component's logs",
 				Commands: []string{"kubectl logs -n flyte deploy/flytepropeller | grep " + s.Execution.ID.Name}}}
-			return h
+			pass.Report(h)
 		},
 	}
 }

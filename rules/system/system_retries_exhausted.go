@@ -22,17 +22,18 @@ or task event in flyteadmin: admin down or overloaded, or a gRPC message larger 
 or a storage error. A fallback: when another rule recognises the last message, that rule reports it.`,
 		Fixes: []rule.Fix{{Action: "read flytepropeller's log for the execution; fix what the last known status message names",
 			Commands: []string{"kubectl logs -n flyte deploy/flytepropeller | grep EXECUTION"}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			code, msg, _ := s.Error()
 			m := sysRetriesRe.FindStringSubmatch(msg)
 			if m == nil && code != "RuntimeExecutionError" {
-				return nil
+				return
 			}
 			last := ""
 			if m != nil {
 				last = strings.TrimSpace(m[3])
 			}
-			h := &rule.Hit{Cause: causeSystemRetries, Evidence: []string{code + ": " + msg}}
+			h := rule.Hit{Cause: causeSystemRetries, Evidence: []string{code + ": " + msg}}
 			h.Summary = "propeller gave up on the workflow after repeated system errors"
 			if m != nil {
 				h.Summary += fmt.Sprintf(" (%s/%s attempts)", m[1], m[2])
@@ -51,7 +52,7 @@ or a storage error. A fallback: when another rule recognises the last message, t
 			if last != "" {
 				h.Detail = "last known status message: " + read.Clip(last, 400)
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

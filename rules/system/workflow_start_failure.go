@@ -25,7 +25,8 @@ invalid: "StartNode not found.", inline and offloaded inputs at once; usually a 
 version mismatch). A fallback: storage-permission rules explain an access-denied read first.`,
 		Fixes: []rule.Fix{{Action: "read flytepropeller's log for the execution and compare propeller's and flyteadmin's storage configuration",
 			Commands: []string{"kubectl logs -n flyte deploy/flytepropeller | grep EXECUTION"}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			code, msg, _ := s.Error()
 			var cause, what string
 			switch code {
@@ -36,9 +37,9 @@ version mismatch). A fallback: storage-permission rules explain an access-denied
 			case "BadSpecificationError":
 				cause, what = causeBadSpec, "the compiled workflow is invalid"
 			default:
-				return nil
+				return
 			}
-			h := &rule.Hit{Cause: cause, Summary: "the workflow failed to start: " + what,
+			h := rule.Hit{Cause: cause, Summary: "the workflow failed to start: " + what,
 				Detail: fmt.Sprintf("%s (kind SYSTEM): %s", code, read.FirstLine(msg)), Evidence: []string{code + ": " + msg}}
 			grep := "kubectl logs -n flyte deploy/flytepropeller | grep " + s.Execution.ID.Name
 			switch cause {
@@ -55,7 +56,7 @@ version mismatch). A fallback: storage-permission rules explain an access-denied
 			default:
 				h.Fixes = []rule.Fix{{Action: "re-register the workflow with a flytekit version that matches flyteadmin, and check propeller's log", Commands: []string{grep}}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

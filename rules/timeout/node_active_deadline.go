@@ -25,19 +25,20 @@ is the workflow's failure node (on_failure=, node fn0), the workflow fails with 
 before it.`,
 		Fixes: []rule.Fix{{Action: "raise the task's timeout (the active deadline is twice the timeout), lower retries so they fit, or remove what kept the node queued",
 			Commands: []string{"@task(timeout=timedelta(hours=2), retries=1)"}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			code, msg, _ := s.Error()
 			text, m := s.Find(read.ActiveTimeoutRe)
 			timedOut := s.Node != nil && s.Node.Phase == "TIMED_OUT"
 			failureNode := code == "TimedOut" || strings.Contains(msg, "FailureNode Timed-out")
 			if !timedOut && m == nil && !failureNode && !(code == "Timeout" && strings.Contains(msg, "Timeout in node")) {
-				return nil
+				return
 			}
 			where := read.Where(s)
-			h := &rule.Hit{Cause: causeActiveDeadline, Summary: where + " exceeded its active deadline (queueing, running and retries together)"}
+			h := rule.Hit{Cause: causeActiveDeadline, Summary: where + " exceeded its active deadline (queueing, running and retries together)"}
 			if m != nil {
 				h.Summary = fmt.Sprintf("%s exceeded its active deadline of %s (queueing, running and retries together)", where, m[1])
 				h.Evidence = append(h.Evidence, "propeller: "+text)
@@ -66,7 +67,7 @@ before it.`,
 				}
 				h.Fixes = []rule.Fix{{Action: "raise the failure handler's timeout or make it faster; the workflow's first failure is the node that failed before it"}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -16,20 +16,21 @@ func SDKTimeout() *rule.Rule {
 task's own code timed out, such as FlyteRemote.wait(timeout=...) or an eager workflow waiting for a
 sub-execution. It is not propeller's deadline; the task's timeout= does not cover it.`,
 		Fixes: []rule.Fix{{Action: "raise the timeout passed to the wait in the task's code, or check why the awaited execution is slow"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			code, msg, _ := s.Error()
 			if code != "USER:Timeout" {
-				return nil
+				return
 			}
 			line := cmp.Or(read.ExceptionLine(msg), read.FirstLine(msg))
-			return &rule.Hit{
+			pass.Report(rule.Hit{
 				Summary:  fmt.Sprintf("%s timed out waiting inside its own code: %s", read.Where(s), read.Clip(line, 160)),
 				Detail:   "flytekit reported USER:Timeout: " + line,
 				Evidence: []string{code + ": " + line},
-			}
+			})
 		},
 	}
 }

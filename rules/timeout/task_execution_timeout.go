@@ -22,23 +22,27 @@ a timeout T, the node's active deadline is 2T and counts queueing and all retrie
 timeout=T and retries=10 usually gets only two attempts before the node times out (see FD6002).`,
 		Fixes: []rule.Fix{{Action: "raise the task's timeout, or make each attempt faster (smaller inputs, checkpoints)",
 			Commands: []string{"@task(timeout=timedelta(hours=2))"}}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatTimeout, []string{"timeout"}, "timed out")
+				if h := read.ArrayHit(s, subs, rule.CatTimeout, []string{"timeout"}, "timed out"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			code, msg, _ := s.Error()
 			text, m := s.Find(read.ExecTimeoutRe)
 			if code != "TimeoutExpired" && m == nil {
-				return nil
+				return
 			}
 			d := ""
 			if m != nil {
 				d = m[1]
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("%s ran longer than its timeout", read.Where(s)),
 				Detail:   fmt.Sprintf("propeller: %s (code TimeoutExpired, kind USER, retryable)", cmp.Or(text, msg)),
 				Evidence: []string{cmp.Or(text, msg)},
@@ -64,7 +68,7 @@ timeout=T and retries=10 usually gets only two attempts before the node times ou
 				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("raise the task's timeout above %s (the node's active deadline becomes twice the timeout), or make each attempt faster", d),
 					Commands: []string{fmt.Sprintf("@task(timeout=%s)", pyTimedelta(2*dur))}}}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

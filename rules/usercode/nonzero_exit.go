@@ -27,23 +27,27 @@ shutdown, eviction or deletion in the pod's evidence as user code, even when Fly
 Interrupted. Reason [StartError] / exit 128 means the container could not start at all (for example
 "exec: \"pyflyte-fast-execute\": executable file not found in $PATH": the image lacks flytekit).`,
 		Fixes: []rule.Fix{{Action: "read the container's log for the error, fix the code or the image, and relaunch"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
-				return read.ArrayHit(s, subs, rule.CatUserCode, []string{"nonzero-exit"}, "exited non-zero")
+				if h := read.ArrayHit(s, subs, rule.CatUserCode, []string{"nonzero-exit"}, "exited non-zero"); h != nil {
+					pass.Report(*h)
+				}
+				return
 			}
 			code, _, _ := s.Error()
 			if read.UserCodeRe.MatchString(code) || strings.HasPrefix(code, "SYSTEM") {
-				return nil // flytekit wrote error.pb: the process did not crash
+				return // flytekit wrote error.pb: the process did not crash
 			}
 			t := read.AppExit(s)
 			if t == nil {
-				return nil
+				return
 			}
 			where := read.Where(s)
-			h := &rule.Hit{Cause: causeNonzeroExit, Evidence: []string{t.Line()}}
+			h := rule.Hit{Cause: causeNonzeroExit, Evidence: []string{t.Line()}}
 			last := read.TailLine(t.Tail)
 			switch {
 			case t.Reason == "StartError" || t.Reason == "ContainerCannotRun":
@@ -75,7 +79,7 @@ Interrupted. Reason [StartError] / exit 128 means the container could not start 
 			if n := attemptsWithCode(s, code); n > 1 {
 				h.Summary += attemptsParen(n, len(s.Attempts))
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

@@ -20,18 +20,19 @@ raises FlyteRecoverableException. The kind is the failing attempt's: Flyte's "Re
 wrapper is always kind USER, but its message keeps the real kind ("Last Error: SYSTEM::..."), and a
 SYSTEM error inside it is left to the system-error fallback.`,
 		Fixes: []rule.Fix{{Action: "read the error and the task's log for the exception, fix the code or its inputs, and relaunch"}},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			code, msg, kind := s.Error()
 			if kind != "USER" || s.Stuck {
-				return nil
+				return
 			}
 			line := read.FallbackLine(msg)
-			h := &rule.Hit{Summary: fmt.Sprintf("%s failed with %s", read.Where(s), read.FallbackCode(code, line)),
+			h := rule.Hit{Summary: fmt.Sprintf("%s failed with %s", read.Where(s), read.FallbackCode(code, line)),
 				Detail: line, Evidence: []string{read.Clip(msg, 2000)}}
 			if f := logFix(s); f != nil {
 				h.Fixes = []rule.Fix{{Action: "read the error and the task's log, fix the code or its inputs, and relaunch"}, *f}
 			}
-			return h
+			pass.Report(h)
 		},
 	}
 }

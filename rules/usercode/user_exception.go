@@ -29,9 +29,10 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 			{Action: "fix the code or the input that raised the exception, then relaunch"},
 			{Action: "if the failure is transient, raise FlyteRecoverableException so that retries= applies"},
 		},
-		Site: func(s *rule.Site) *rule.Hit {
+		Run: func(pass *rule.Pass) {
+			s := pass.Site
 			if s.Stuck {
-				return nil
+				return
 			}
 			if subs, ok := read.ArraySubs(s); ok {
 				h := read.ArrayHit(s, subs, rule.CatUserCode, []string{"user-exception"}, "raised an exception")
@@ -40,19 +41,20 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 						h.Cause = causeMissingModule
 						h.Fixes = moduleFixes(m[1])
 					}
+					pass.Report(*h)
 				}
-				return h
+				return
 			}
 			code, msg, _ := s.Error()
 			m := read.UserCodeRe.FindStringSubmatch(code)
 			if m == nil || userCodeExcluded(code, msg) {
-				return nil
+				return
 			}
 			exc := read.ExceptionLine(msg)
 			if exc == "" {
 				exc = m[1]
 			}
-			h := &rule.Hit{
+			h := rule.Hit{
 				Summary:  fmt.Sprintf("%s raised %s", read.Where(s), read.Clip(exc, 200)),
 				Evidence: []string{fmt.Sprintf("Admin error %s (kind USER): %s", code, read.Clip(exc, 300))},
 			}
@@ -75,7 +77,8 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 			if mm := moduleRe.FindStringSubmatch(msg); mm != nil {
 				h.Cause = causeMissingModule
 				h.Fixes = moduleFixes(mm[1])
-				return h
+				pass.Report(h)
+				return
 			}
 			excType, _, _ := strings.Cut(exc, ":")
 			if i := strings.LastIndex(excType, "."); i >= 0 {
@@ -89,7 +92,7 @@ with one "[3-4]: <message>" line per distinct message, empty code, kind UNKNOWN.
 				fixes = append(fixes, rule.Fix{Action: "if the failure is transient, raise FlyteRecoverableException so that retries= applies"})
 			}
 			h.Fixes = fixes
-			return h
+			pass.Report(h)
 		},
 	}
 }

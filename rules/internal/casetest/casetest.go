@@ -19,7 +19,7 @@ import (
 var Update = flag.Bool("update", false, "rewrite the want.json goldens")
 
 // Run runs every case under testdata/ of the calling package. A fires case must have its rule as
-// a root cause (of its category), or for a global rule produce it at all; a quiet case must not
+// a root cause (of its category), or for a whole-snapshot rule produce it at all; a quiet case must not
 // produce it. Every root cause of a fires case must be of the rule's category: no case is
 // classified into a wrong category by some other rule.
 func Run(t *testing.T) {
@@ -53,13 +53,13 @@ func Run(t *testing.T) {
 					fired = true
 					rooted = rooted || f.RootCause
 				}
-				if f.RootCause && strings.HasPrefix(name, "fires") && rule.Global == nil && f.Category != rule.Category {
+				if f.RootCause && strings.HasPrefix(name, "fires") && rule.Scope == rules.PerSite && f.Category != rule.Category {
 					t.Errorf("root cause %s (%s/%s), want category %s", f.RuleID, f.Category, f.Cause, rule.Category)
 				}
 			}
 			switch {
-			case strings.HasPrefix(name, "fires") && rule.Global != nil:
-				// Global rules speak about the snapshot as a whole, never as a place's root cause.
+			case strings.HasPrefix(name, "fires") && rule.Scope == rules.WholeSnapshot:
+				// Whole-snapshot rules speak about the snapshot as a whole, never as a place's root cause.
 				if !fired {
 					t.Errorf("%s did not fire; findings: %s", ruleID, summaries(res))
 				}
