@@ -270,6 +270,13 @@ func (x *Index) attemptTimeline(a *TaskAttempt) AttemptTimeline {
 			add(a.StartedAt, StateRunning, "Admin: RUNNING", "admin", false)
 		}
 	}
+	// Kubernetes times have whole seconds: an event in the second Flyte created the attempt
+	// looks older than the attempt. Nothing happens to an attempt before it exists.
+	for i := range marks {
+		if !a.CreatedAt.IsZero() && marks[i].at.Before(a.CreatedAt) {
+			marks[i].at = a.CreatedAt
+		}
+	}
 	sort.SliceStable(marks, func(i, j int) bool { return marks[i].at.Before(marks[j].at) })
 
 	switch {
@@ -286,8 +293,8 @@ func (x *Index) attemptTimeline(a *TaskAttempt) AttemptTimeline {
 		return t
 	}
 	t.Start = marks[0].at
-	if t.End.Before(t.Start) {
-		t.End = t.Start
+	if !t.Open && !t.End.After(t.Start) {
+		return t // one moment, no stretch of time to show
 	}
 	// States only move forward: a late note of an earlier state (a reason sent out of order)
 	// does not reopen it.
