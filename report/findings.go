@@ -21,12 +21,14 @@ type Report struct {
 	Failed []rules.RuleFailure `json:"rules_failed,omitempty"`
 	// NotEvaluated lists the rules that did not run because their evidence was not collected.
 	NotEvaluated []rules.NotEvaluated `json:"not_evaluated,omitempty"`
+	// Timelines are the failing places' attempts over time.
+	Timelines []rules.PlaceTimeline `json:"timelines,omitempty"`
 }
 
 // New pairs a snapshot with the engine's result.
 func New(snap *evidence.Snapshot, res *rules.Result) *Report {
 	return &Report{Snapshot: snap, ReportVersion: SchemaVersion, Findings: res.Findings, Suppressed: res.Suppressed,
-		Failed: res.Failed, NotEvaluated: res.NotEvaluated}
+		Failed: res.Failed, NotEvaluated: res.NotEvaluated, Timelines: res.Timelines}
 }
 
 // writeFindings prints the root causes first, then what else was found, then suppressions.
@@ -90,6 +92,9 @@ func (t *textWriter) finding(f rules.Finding) {
 		where = append([]string{loc}, where...)
 	}
 	t.printf("%s%s\n", ind, t.s.Dim(strings.Join(where, " · ")))
+	if f.PlacesSummary != "" {
+		t.printf("%s%s\n", ind, "at "+f.PlacesSummary)
+	}
 	if f.Detail != "" {
 		for _, l := range strings.Split(t.clip(f.Detail), "\n") {
 			t.printf("%s%s\n", ind, l)
