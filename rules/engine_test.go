@@ -71,7 +71,7 @@ func TestRulePanicIsClipped(t *testing.T) {
 // FD8003 declares that it supersedes the system-error fallback: without the declaration both
 // match the place, with it only FD8003 does, and disabling FD8003 does not hand it to FD8901.
 func TestSupersedesIsApplied(t *testing.T) {
-	const fixture = "system/testdata/FD8003/fires-event-too-large/snapshot.json"
+	const fixture = "testdata/scenarios/event-too-large/snapshot.json"
 	ids := func(res *rules.Result) []string {
 		var out []string
 		for _, f := range res.Findings {
