@@ -28,10 +28,12 @@ with_stack = scripts/stack/stack-up.sh kube s3 registry >/dev/null && \
 	set -a && . "$(STACK_DIR)/env.sh" && set +a && \
 	{ $(1); rc=$$?; scripts/stack/stack-down.sh >/dev/null 2>&1 || true; exit $$rc; }
 
+# chromium renders the HTML report in a real browser (report's TestHTMLInBrowser); with
+# FLYTEDOCTOR_REQUIRE_BROWSER set, that test fails rather than skips when it is missing.
 test:
-	@scripts/apt-install.sh libxml2-utils
+	@scripts/apt-install.sh libxml2-utils chromium fonts-dejavu-core
 	$(GO) vet ./...
-	$(call with_stack,$(GO) test -count=1 ./...)
+	$(call with_stack,FLYTEDOCTOR_REQUIRE_BROWSER=1 $(GO) test -count=1 ./...)
 
 ## stack-up / stack-down: the test servers alone, for running go test by hand
 ## (then: set -a; . /tmp/flytedoctor-stack/env.sh; set +a; go test ./...).

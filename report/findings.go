@@ -68,6 +68,9 @@ func (t *textWriter) finding(f rules.Finding) {
 		where = append([]string{loc}, where...)
 	}
 	t.printf("%s%s\n", ind, t.s.Dim(strings.Join(where, " · ")))
+	if f.PlacesSummary != "" {
+		t.printf("%s%s\n", ind, "at "+f.PlacesSummary)
+	}
 	if f.Detail != "" {
 		for _, l := range strings.Split(t.clip(f.Detail), "\n") {
 			t.printf("%s%s\n", ind, l)

@@ -14,7 +14,7 @@ import (
 )
 
 // ext is each format's golden file extension; a format without one fails TestFormatGoldens.
-var ext = map[string]string{"text": "txt", "json": "json", "yaml": "yaml", "markdown": "md", "junit": "xml"}
+var ext = map[string]string{"text": "txt", "json": "json", "yaml": "yaml", "markdown": "md", "junit": "xml", "html": "html"}
 
 // inputNames are the shared inputs: demo snapshots saved by cmd/internal/cli's
 // TestReportInputsAreDemoSnapshots.

@@ -229,6 +229,10 @@ func (t *textWriter) node(ex *evidence.Execution, n *evidence.Node, first, rest 
 	if hidden := len(n.Children) - len(children); n.ChildExecution == nil && hidden > 0 && len(children) > 0 {
 		t.printf("%s%s\n", rest+"│  ", t.s.Dim(fmt.Sprintf("%d of %d children not shown: %s", hidden, len(n.Children), countPhases(n.Children, show))))
 	}
+	timeline := map[uint32]evidence.AttemptTimeline{}
+	for _, tl := range t.k.x.Timeline(n) {
+		timeline[tl.RetryAttempt] = tl
+	}
 	for i, k := range kids {
 		last := i == len(kids)-1
 		branch, next := "├─ ", "│  "
@@ -236,7 +240,7 @@ func (t *textWriter) node(ex *evidence.Execution, n *evidence.Node, first, rest 
 			branch, next = "└─ ", "   "
 		}
 		if k.attempt != nil {
-			t.attempt(k.attempt, previousAttempt(kids[:i]), rest+branch, rest+next)
+			t.attempt(k.attempt, previousAttempt(kids[:i]), timeline[k.attempt.RetryAttempt], rest+branch, rest+next)
 		} else {
 			t.node(k.ex, k.node, rest+branch, rest+next, show)
 		}
@@ -295,7 +299,7 @@ func sameAttemptError(a, prev *evidence.TaskAttempt) bool {
 	return mask(a) == mask(prev)
 }
 
-func (t *textWriter) attempt(a, prev *evidence.TaskAttempt, first, rest string) {
+func (t *textWriter) attempt(a, prev *evidence.TaskAttempt, tl evidence.AttemptTimeline, first, rest string) {
 	line := fmt.Sprintf("attempt %d  %s", a.RetryAttempt, t.s.Phase(a.Phase))
 	if a.PodName != "" {
 		line += "  " + t.s.Dim("pod ") + a.PodName
@@ -305,6 +309,9 @@ func (t *textWriter) attempt(a, prev *evidence.TaskAttempt, first, rest string) 
 	}
 	t.printf("%s%s\n", first, line)
 	ind := rest + "  "
+	if len(tl.Spans) > 0 {
+		t.fieldAt(ind, "timeline", tl.Line())
+	}
 	switch {
 	case sameAttemptError(a, prev):
 		t.fieldAt(ind, "error", errorHead(a.Error)+

@@ -27,6 +27,10 @@ type Finding struct {
 	DocsURL   string       `json:"docs_url"`
 	// Corroborated lists other rules of the same category that matched the same place.
 	Corroborated []string `json:"corroborated_by,omitempty"`
+	// Places lists every place when one cause with one fix hit several (Subject is the
+	// first); PlacesSummary names them for a person: "3 of 1,000 children of n0: dn17, ...".
+	Places        []Place `json:"places,omitempty"`
+	PlacesSummary string  `json:"places_summary,omitempty"`
 }
 
 // Suppressed is a finding a user turned off, with their reason.
@@ -51,6 +55,8 @@ type Result struct {
 	// NotEvaluated lists, per layer of evidence that was not collected, the rules that need it
 	// and so did not run: quiet because they could not look, not because all is well.
 	NotEvaluated []NotEvaluated `json:"not_evaluated,omitempty"`
+	// Timelines are the attempts over time of every place with a root cause, in order.
+	Timelines []PlaceTimeline `json:"timelines,omitempty"`
 }
 
 // NotEvaluated is one layer of evidence that was not collected and the rules it silenced.
@@ -192,7 +198,8 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 	res := &Result{Findings: []Finding{}}
 	skip, notRun := notEvaluated(table, uncollected(snap))
 	res.NotEvaluated = notRun
-	var roots, others []Finding
+	var roots []rooted
+	var others []Finding
 	emit := func(f Finding, into *[]Finding) {
 		if why, off := cfg.Disabled[f.RuleID]; off {
 			res.Suppressed = append(res.Suppressed, Suppressed{Finding: f, Reason: why})
@@ -200,7 +207,8 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		}
 		*into = append(*into, f)
 	}
-	for _, site := range sites(snap) {
+	x := evidence.NewIndex(snap)
+	for _, site := range sitesIn(snap, x) {
 		var hits, disabled []Finding
 		superseded := map[string]bool{}
 		for _, r := range table {
@@ -256,7 +264,11 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 				emit(f, &others)
 			}
 		}
-		emit(root, &roots)
+		if why, off := cfg.Disabled[root.RuleID]; off {
+			res.Suppressed = append(res.Suppressed, Suppressed{Finding: root, Reason: why})
+			continue
+		}
+		roots = append(roots, rooted{f: root, site: site})
 	}
 	for _, r := range table {
 		if r.Scope != rule.WholeSnapshot || skip[r.ID] {
@@ -267,7 +279,8 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		}
 	}
 	sort.SliceStable(others, func(i, j int) bool { return others[i].Severity > others[j].Severity })
-	res.Findings = append(append(res.Findings, roots...), others...)
+	res.Timelines = timelines(roots, x)
+	res.Findings = append(append(res.Findings, group(roots, snap)...), others...)
 	return res
 }
 

@@ -10,12 +10,14 @@ import (
 // sites finds the places worth classifying: the deepest failed node of each failing path, nodes
 // stuck waiting in an unfinished execution, and the execution itself when it failed or was
 // aborted without a failed node to blame.
-func sites(snap *evidence.Snapshot) []*rule.Site {
+func sites(snap *evidence.Snapshot) []*rule.Site { return sitesIn(snap, evidence.NewIndex(snap)) }
+
+// sitesIn is sites with the snapshot's index already built.
+func sitesIn(snap *evidence.Snapshot, x *evidence.Index) []*rule.Site {
 	ex := snap.Execution
 	if ex == nil {
 		return nil
 	}
-	x := evidence.NewIndex(snap)
 	var out []*rule.Site
 	for _, p := range ex.FailurePaths() {
 		out = append(out, newSite(snap, x, p, false))

@@ -1,6 +1,9 @@
 package evidence
 
-import "sort"
+import (
+	"sort"
+	"time"
+)
 
 // Index ties the layers of a snapshot together: the pods of a task attempt, the events of a
 // pod, the storage probes of a node of an execution. Rules and reports read the associations
@@ -13,11 +16,13 @@ type Index struct {
 	probes  map[NodeRef][]int
 	kube    *Kube
 	storage *Storage
+	// collected is when the snapshot was taken: the end of what had not finished by then.
+	collected time.Time
 }
 
 // NewIndex indexes snap's Kubernetes and storage evidence.
 func NewIndex(snap *Snapshot) *Index {
-	x := &Index{kube: snap.Kube, storage: snap.Storage}
+	x := &Index{kube: snap.Kube, storage: snap.Storage, collected: snap.CollectedAt}
 	if k := snap.Kube; k != nil {
 		x.pods = make(map[string]*Pod, len(k.Pods))
 		for i := range k.Pods {

@@ -1,5 +1,7 @@
 package evidence
 
+import "time"
+
 // Storage is what the storage collector learned about the execution's data paths.
 type Storage struct {
 	Identity StorageIdentity `json:"identity"`
@@ -31,7 +33,7 @@ type StorageIdentity struct {
 type StoragePath struct {
 	URI string `json:"uri"`
 	// Purpose: "execution-inputs", "execution-outputs", "node-inputs", "node-outputs", "error",
-	// "raw-output-prefix", "metadata-prefix", "offloaded-literal", "quoted-in-error".
+	// "raw-output-prefix", "metadata-prefix", "offloaded-literal", "quoted-in-error", "sibling-inputs".
 	Purpose string `json:"purpose"`
 	// Node is the node execution the path belongs to, if any.
 	Node   *NodeRef `json:"node,omitempty"`
@@ -39,6 +41,9 @@ type StoragePath struct {
 	// Kind is "object" (probed with HeadObject) or "prefix" (ListObjectsV2); "" means guess
 	// from the URI. Bucket probes use Purpose "bucket".
 	Kind string `json:"kind,omitempty"`
+	// Compare asks for the object's owner too (a one-key listing), to set the inputs of failed
+	// children beside those of siblings that read theirs.
+	Compare bool `json:"compare,omitempty"`
 }
 
 // StorageProbe is one request and what came back.
@@ -63,6 +68,31 @@ type StorageProbe struct {
 	ConfirmedBy string `json:"confirmed_by,omitempty"`
 	// Empty is true when a prefix listing succeeded but found no key.
 	Empty bool `json:"empty,omitempty"`
+	// Object is what the server said about the object: HeadObject's headers, and for a path to
+	// compare, the owner from a one-key listing (which also answers when the HEAD is refused).
+	Object *ObjectMeta `json:"object,omitempty"`
+}
+
+// ObjectMeta is an object's metadata as the probing identity could read it: what sets one
+// object apart from its siblings (another KMS key, another owner, another size).
+type ObjectMeta struct {
+	Size         int64     `json:"size"`
+	ETag         string    `json:"etag,omitempty"`
+	LastModified time.Time `json:"last_modified,omitzero"`
+	StorageClass string    `json:"storage_class,omitempty"`
+	// SSE is x-amz-server-side-encryption: "AES256" (SSE-S3), "aws:kms" (SSE-KMS),
+	// "aws:kms:dsse"; "" when the server did not say (S3-compatible stores often do not).
+	SSE string `json:"sse,omitempty"`
+	// KMSKeyID is x-amz-server-side-encryption-aws-kms-key-id, the key an SSE-KMS object
+	// needs kms:Decrypt on.
+	KMSKeyID         string `json:"kms_key_id,omitempty"`
+	BucketKeyEnabled bool   `json:"bucket_key_enabled,omitempty"`
+	// SSECustomerAlgorithm is set for SSE-C objects, readable only with the writer's own key.
+	SSECustomerAlgorithm string `json:"sse_customer_algorithm,omitempty"`
+	// Owner is the owner's canonical ID (with its display name, when given), from the listing.
+	Owner string `json:"owner,omitempty"`
+	// From names the requests that answered: HeadObject, ListObjectsV2 or both.
+	From []string `json:"from"`
 }
 
 // StoragePath purposes.
@@ -77,6 +107,9 @@ const (
 	PurposeOffloadedLiteral = "offloaded-literal"
 	PurposeQuotedInError    = "quoted-in-error"
 	PurposeBucket           = "bucket"
+	// PurposeSiblingInputs is the inputs.pb of a succeeded sibling of failed children (Siblings),
+	// probed to compare theirs with.
+	PurposeSiblingInputs = "sibling-inputs"
 )
 
 // StoragePath kinds.

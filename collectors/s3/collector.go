@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -476,18 +477,97 @@ func (r *run) probePath(ctx context.Context, t target, b bucketState) evidence.S
 		r.list(ctx, &p, t.loc.bucket, t.prefix, 2, opts)
 		return p
 	}
+	// The owner's listing does not wait for the HEAD: both take one round trip.
+	var owner ownerListing
+	var wg sync.WaitGroup
+	if t.path.Compare {
+		wg.Go(func() { owner = r.owner(ctx, t.loc.bucket, t.loc.key, opts) })
+	}
+	var head *awss3.HeadObjectOutput
 	res := r.call(ctx, "HeadObject", 2, func(ctx context.Context) (middleware.Metadata, error) {
-		out, err := r.c.S3.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(t.loc.bucket), Key: aws.String(t.loc.key)}, opts...)
+		var err error
+		head, err = r.c.S3.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(t.loc.bucket), Key: aws.String(t.loc.key)}, opts...)
+		if err != nil {
+			return middleware.Metadata{}, err
+		}
+		return head.ResultMetadata, nil
+	})
+	res.fill(&p)
+	if res.ok {
+		p.Object = headMeta(head)
+	}
+	if !res.ok && headNeedsBody(p.HTTPStatus) {
+		r.confirmGet(ctx, &p, t.loc.bucket, t.loc.key, opts)
+	}
+	wg.Wait()
+	if t.path.Compare {
+		owner.fill(&p)
+	}
+	return p
+}
+
+// headMeta keeps what a HEAD says that can set one object apart from its siblings.
+func headMeta(h *awss3.HeadObjectOutput) *evidence.ObjectMeta {
+	return &evidence.ObjectMeta{
+		Size: aws.ToInt64(h.ContentLength), ETag: aws.ToString(h.ETag), LastModified: aws.ToTime(h.LastModified).UTC(),
+		StorageClass: string(h.StorageClass), SSE: string(h.ServerSideEncryption), KMSKeyID: aws.ToString(h.SSEKMSKeyId),
+		BucketKeyEnabled: aws.ToBool(h.BucketKeyEnabled), SSECustomerAlgorithm: aws.ToString(h.SSECustomerAlgorithm),
+		From: []string{"HeadObject"},
+	}
+}
+
+// ownerListing is a one-key listing of an object, with its owner.
+type ownerListing struct {
+	res result
+	obj *types.Object // nil when the key was not listed
+}
+
+// owner lists the object's key alone with FetchOwner. A listing needs s3:ListBucket, not
+// s3:GetObject, so it also answers for an object the HEAD was refused: its size and owner then
+// still compare with the siblings'.
+func (r *run) owner(ctx context.Context, bucket, key string, opts []func(*awss3.Options)) ownerListing {
+	var out *awss3.ListObjectsV2Output
+	res := r.call(ctx, "ListObjectsV2", 2, func(ctx context.Context) (middleware.Metadata, error) {
+		var err error
+		out, err = r.c.S3.ListObjectsV2(ctx, &awss3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(key),
+			MaxKeys: aws.Int32(1), FetchOwner: aws.Bool(true)}, opts...)
 		if err != nil {
 			return middleware.Metadata{}, err
 		}
 		return out.ResultMetadata, nil
 	})
-	res.fill(&p)
-	if !res.ok && headNeedsBody(p.HTTPStatus) {
-		r.confirmGet(ctx, &p, t.loc.bucket, t.loc.key, opts)
+	l := ownerListing{res: res}
+	if res.ok && len(out.Contents) > 0 && aws.ToString(out.Contents[0].Key) == key {
+		l.obj = &out.Contents[0]
 	}
-	return p
+	return l
+}
+
+// fill adds the listing to the HEAD's probe. Its failure is a note, not the probe's outcome:
+// the HEAD decides that.
+func (l ownerListing) fill(p *evidence.StorageProbe) {
+	p.Latency = max(p.Latency, evidence.Duration(l.res.latency)) // concurrent with the HEAD
+	if !l.res.ok {
+		p.Message = joinMsg(p.Message, "ListObjectsV2 for the owner: "+l.res.fail.describe())
+		return
+	}
+	o := l.obj
+	if o == nil {
+		return
+	}
+	m := p.Object
+	if m == nil {
+		m = &evidence.ObjectMeta{Size: aws.ToInt64(o.Size), ETag: aws.ToString(o.ETag), LastModified: aws.ToTime(o.LastModified).UTC(),
+			StorageClass: string(o.StorageClass)}
+		p.Object = m
+	}
+	if ow := o.Owner; ow != nil {
+		m.Owner = aws.ToString(ow.ID)
+		if d := aws.ToString(ow.DisplayName); d != "" && d != m.Owner {
+			m.Owner += " (" + d + ")"
+		}
+	}
+	m.From = append(m.From, "ListObjectsV2")
 }
 
 // list runs ListObjectsV2 with MaxKeys=1 and fills p.

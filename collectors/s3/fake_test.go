@@ -32,6 +32,9 @@ type fakeS3 struct {
 	keys    []string          // access key id of each request
 	buckets map[string]string // bucket -> region
 	objects map[string]bool   // "bucket/key"
+	// headers are sent with an object's HEAD and GET ("bucket/key"), owners with its listing.
+	headers map[string]map[string]string
+	owners  map[string]string
 	// fail, when set, may answer a request with an error: status and S3 code ("" = none).
 	fail func(r *http.Request, bucket, key string) (int, string)
 	// onPut runs before a PUT is answered.
@@ -44,7 +47,8 @@ var (
 )
 
 func newFakeS3(t *testing.T) *fakeS3 {
-	f := &fakeS3{t: t, buckets: map[string]string{}, objects: map[string]bool{}}
+	f := &fakeS3{t: t, buckets: map[string]string{}, objects: map[string]bool{},
+		headers: map[string]map[string]string{}, owners: map[string]string{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve)) // httptest listens on 127.0.0.1
 	t.Cleanup(f.srv.Close)
 	return f
@@ -133,7 +137,13 @@ func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
 		sort.Strings(found)
 		contents := ""
 		if len(found) > 0 {
-			contents = "<Contents><Key>" + found[0] + "</Key><Size>1</Size></Contents>"
+			owner := ""
+			f.mu.Lock()
+			if id := f.owners[bucket+"/"+found[0]]; id != "" && q.Get("fetch-owner") == "true" {
+				owner = "<Owner><ID>" + id + "</ID></Owner>"
+			}
+			f.mu.Unlock()
+			contents = "<Contents><Key>" + found[0] + "</Key><Size>1</Size>" + owner + "</Contents>"
 		}
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>%s</Name><Prefix>%s</Prefix><KeyCount>%d</KeyCount><MaxKeys>1</MaxKeys><IsTruncated>false</IsTruncated>%s</ListBucketResult>`,
 			bucket, prefix, min(len(found), 1), contents)
@@ -157,6 +167,11 @@ func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Length", "1")
+		f.mu.Lock()
+		for k, v := range f.headers[bucket+"/"+key] {
+			w.Header().Set(k, v)
+		}
+		f.mu.Unlock()
 		if r.Method == http.MethodGet {
 			w.Header().Set("Content-Range", "bytes 0-0/1")
 			w.WriteHeader(http.StatusPartialContent)

@@ -103,7 +103,41 @@ func Paths(ex *evidence.Execution, fallbackRawPrefix string) (probe []evidence.S
 		}
 		return true
 	})
+	s.siblings(ex)
 	return s.probe, s.unprobed
+}
+
+// Bounds of the sibling comparison, per family of dynamic children with failures.
+const (
+	// SiblingSample is how many succeeded siblings have their inputs probed.
+	SiblingSample = 3
+	// compareFailed is how many failed children have their inputs' owner read (one listing each).
+	compareFailed = 5
+)
+
+// siblings adds, for each dynamic node with failed children, the inputs of a few children that
+// succeeded, and marks both sides for comparison: the same identity read those, so what differs
+// about the failed children's objects is what matters.
+func (s *pathSet) siblings(ex *evidence.Execution) {
+	for _, g := range ex.SiblingGroups() {
+		sample := g.Sample(SiblingSample)
+		if len(sample) == 0 {
+			continue
+		}
+		for i, n := range g.Failed {
+			if i == compareFailed {
+				break
+			}
+			if j, ok := s.probeIndex[s.dedupKey(n.InputURI, evidence.PathObject)]; ok {
+				s.probe[j].Compare = true
+			}
+		}
+		for _, n := range sample {
+			if i := s.add(n.InputURI, evidence.PurposeSiblingInputs, evidence.PathObject, &evidence.NodeRef{Execution: g.Execution.ID, NodeID: n.ID}); i >= 0 {
+				s.probe[i].Compare = true
+			}
+		}
+	}
 }
 
 func (s *pathSet) execution(ex *evidence.Execution) {
@@ -268,10 +302,25 @@ func quotedKind(key string) string {
 	return evidence.PathPrefix
 }
 
-func (s *pathSet) add(uri, purpose, kind string, ref *evidence.NodeRef) {
+// dedupKey is how add recognizes one object or prefix spelled several ways.
+func (s *pathSet) dedupKey(uri, kind string) string {
+	uri = strings.TrimSpace(uri)
+	dedup := uri
+	if l, ok := parseURI(uri); ok {
+		dedup = l.String()
+	}
+	// A directory and the same path quoted without its slash are one prefix.
+	if kind == evidence.PathPrefix {
+		dedup = strings.TrimSuffix(dedup, "/")
+	}
+	return kind + " " + dedup
+}
+
+// add records a path once; it returns the path's index in s.probe, or -1 when it is not probed.
+func (s *pathSet) add(uri, purpose, kind string, ref *evidence.NodeRef) int {
 	uri = strings.TrimSpace(uri)
 	if uri == "" {
-		return
+		return -1
 	}
 	p := evidence.StoragePath{URI: uri, Purpose: purpose, Node: ref, Kind: kind}
 	l, ok := parseURI(uri)
@@ -283,28 +332,25 @@ func (s *pathSet) add(uri, purpose, kind string, ref *evidence.NodeRef) {
 	case l.bucket == "":
 		p.Reason = "no bucket in URI"
 	}
-	dedup := uri
-	if ok {
-		dedup = l.String()
-	}
-	// A directory and the same path quoted without its slash are one prefix.
-	if kind == evidence.PathPrefix {
-		dedup = strings.TrimSuffix(dedup, "/")
-	}
-	dedup = kind + " " + dedup
+	dedup := s.dedupKey(uri, kind)
 	if s.seen[dedup] {
 		// A path first met without a node (quoted in the execution's error, say) belongs to the
 		// node that uses it, so its probe shows under that node.
-		if i, ok := s.probeIndex[dedup]; ok && s.probe[i].Node == nil && ref != nil {
+		i, ok := s.probeIndex[dedup]
+		if ok && s.probe[i].Node == nil && ref != nil {
 			s.probe[i].Node, s.probe[i].Purpose = ref, purpose
 		}
-		return
+		if !ok {
+			return -1
+		}
+		return i
 	}
 	s.seen[dedup] = true
 	if p.Reason != "" {
 		s.unprobed = append(s.unprobed, p)
-		return
+		return -1
 	}
 	s.probeIndex[dedup] = len(s.probe)
 	s.probe = append(s.probe, p)
+	return len(s.probe) - 1
 }

@@ -198,8 +198,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}{
 		{[]string{"a/b"}, "expected 1 or 3 slash-separated parts"},
 		{[]string{"bare-name"}, "needs a project and a domain"},
-		{[]string{"-o", "sarif", "p/d/n"}, `unknown output format "sarif": use one of text, json, yaml, markdown, junit`},
-		{[]string{"demo", "-o", "html5"}, `unknown output format "html5": use one of text, json, yaml, markdown, junit`},
+		{[]string{"-o", "sarif", "p/d/n"}, `unknown output format "sarif": use one of text, json, yaml, markdown, junit, html`},
+		{[]string{"demo", "-o", "html5"}, `unknown output format "html5": use one of text, json, yaml, markdown, junit, html`},
 		{[]string{"--fail-on", "sometimes", "p/d/n"}, `unknown --fail-on level "sometimes"`},
 		{[]string{"--bogus", "p/d/n"}, "unknown flag: --bogus"},
 		{[]string{"p/d/n", "extra"}, "expected one execution, got 2 arguments"},
@@ -395,6 +395,7 @@ func TestDemoRootCauses(t *testing.T) {
 		"storage-permission": {"storage-permission/access-denied"},
 		"subworkflow":        {"out-of-memory/oom-killed"},
 		"dynamic-fanout":     {"user-code/exception", "storage-permission/access-denied", "interrupted/node-shutdown"},
+		"fanout-denied":      {"storage-permission/access-denied"},
 		"child-launchplan":   {"config-error/missing-secret"},
 		"array-node":         {"user-code/exception"},
 		"healthy":            nil,

@@ -43,6 +43,7 @@ var titles = []struct{ name, title string }{
 	{"storage-permission", "task cannot read its inputs: S3 access denied on the metadata prefix"},
 	{"subworkflow", "OOM failure nested in a subworkflow, retries exhausted"},
 	{"dynamic-fanout", "3 failed children among 1,000 of a dynamic node"},
+	{"fanout-denied", "3 of 1,000 dynamic children denied their inputs, which the 997 others read"},
 	{"child-launchplan", "failure inside a child launch plan"},
 	{"array-node", "map task (array node) with failed subtasks"},
 	{"healthy", "a healthy run"},

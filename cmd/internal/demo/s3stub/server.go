@@ -1,6 +1,7 @@
 package s3stub
 
 import (
+	"cmp"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -156,7 +157,12 @@ type listEntry struct {
 	LastModified string
 	ETag         string
 	Size         int64
+	Owner        *listOwner `xml:",omitempty"`
 	StorageClass string
+}
+
+type listOwner struct {
+	ID string
 }
 
 type commonPrefix struct {
@@ -241,8 +247,12 @@ func (s *Server) listObjectsV2(rq *request, b *Bucket, q url.Values) {
 			last = cp
 			continue
 		}
-		res.Contents = append(res.Contents, listEntry{Key: encode(k), LastModified: o.LastModified.UTC().Format("2006-01-02T15:04:05.000Z"),
-			ETag: etag(o), Size: o.Size, StorageClass: "STANDARD"})
+		e := listEntry{Key: encode(k), LastModified: o.LastModified.UTC().Format("2006-01-02T15:04:05.000Z"),
+			ETag: etag(o), Size: o.Size, StorageClass: "STANDARD"}
+		if q.Get("fetch-owner") == "true" {
+			e.Owner = &listOwner{ID: cmp.Or(o.Owner, BucketOwner)}
+		}
+		res.Contents = append(res.Contents, e)
 		last = k
 	}
 	if res.IsTruncated {
@@ -271,7 +281,14 @@ func (s *Server) getObject(rq *request, b *Bucket, key string) {
 	h.Set("ETag", etag(o))
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Type", "application/octet-stream")
-	h.Set("x-amz-server-side-encryption", "AES256")
+	enc := cmp.Or(o.Encryption, b.Encryption, &Encryption{SSE: "AES256"})
+	h.Set("x-amz-server-side-encryption", enc.SSE)
+	if enc.KMSKeyID != "" {
+		h.Set("x-amz-server-side-encryption-aws-kms-key-id", enc.KMSKeyID)
+	}
+	if enc.BucketKeyEnabled {
+		h.Set("x-amz-server-side-encryption-bucket-key-enabled", "true")
+	}
 	start, end, status := int64(0), o.Size-1, http.StatusOK
 	if rng := rq.r.Header.Get("Range"); rng != "" && rq.r.Method == http.MethodGet {
 		var ok bool

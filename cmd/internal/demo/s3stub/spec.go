@@ -23,6 +23,16 @@ type Bucket struct {
 	Objects []Object `json:"objects,omitempty"`
 	// Deny lists what the caller may not do, like IAM Deny statements; all else is allowed.
 	Deny []Rule `json:"deny,omitempty"`
+	// Encryption is the bucket's default encryption, for objects that name none (SSE-S3,
+	// "AES256", when unset).
+	Encryption *Encryption `json:"encryption,omitempty"`
+}
+
+// Encryption is server-side encryption as HEAD and GET report it.
+type Encryption struct {
+	SSE              string `json:"sse"` // "AES256" or "aws:kms"
+	KMSKeyID         string `json:"kmsKeyId,omitempty"`
+	BucketKeyEnabled bool   `json:"bucketKeyEnabled,omitempty"`
 }
 
 // Object is one stored object.
@@ -30,7 +40,15 @@ type Object struct {
 	Key          string    `json:"key"`
 	Size         int64     `json:"size"`
 	LastModified time.Time `json:"lastModified,omitzero"`
+	// Encryption is the object's own, when it was written with other settings than the
+	// bucket's default.
+	Encryption *Encryption `json:"encryption,omitempty"`
+	// Owner is the owner's canonical ID in listings with fetch-owner; the bucket owner's when empty.
+	Owner string `json:"owner,omitempty"`
 }
+
+// BucketOwner is the canonical ID listings name as the owner of objects that name none.
+const BucketOwner = "8f3c1e7a94b2d6051c9e4a7f3b2d8e6c1a5f9b0d7e3c2a4f6b8d0e1c3a5f7b9d"
 
 // Rule denies actions on the keys a pattern matches.
 type Rule struct {

@@ -123,6 +123,11 @@ func TestKubeObjects(t *testing.T) {
 			{"d9rk4mt2xw7bq5zn8vpc-n0-0-dn512-2", "Succeeded", "Completed"},
 			{"d9rk4mt2xw7bq5zn8vpc-n0-0-dn871-2", "Failed", "Error"},
 		},
+		"fanout-denied": {
+			{"h3wq8zt5mk2vr9xn4bcd-n0-0-dn17-2", "Succeeded", "Completed"},
+			{"h3wq8zt5mk2vr9xn4bcd-n0-0-dn512-2", "Succeeded", "Completed"},
+			{"h3wq8zt5mk2vr9xn4bcd-n0-0-dn873-2", "Succeeded", "Completed"},
+		},
 		"array-node": {
 			{"k6wq9tz3mr8xb2nd7vfh-n1-0-n3-0", "Succeeded", "Completed"},
 			{"k6wq9tz3mr8xb2nd7vfh-n1-0-n4-0", "Succeeded", "Completed"},
@@ -350,15 +355,16 @@ func TestStorage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		status := func(method, uri string) int {
+		head := func(method, uri string) *http.Response {
 			req, _ := http.NewRequestWithContext(t.Context(), method, endpoint+"/"+strings.TrimPrefix(uri, "s3://"), nil)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
-			return resp.StatusCode
+			return resp
 		}
+		status := func(method, uri string) int { return head(method, uri).StatusCode }
 		fx := load(t, name+".json")
 		unreadable := map[string]bool{}
 		for _, ef := range fx.Executions {
@@ -377,6 +383,17 @@ func TestStorage(t *testing.T) {
 				want = http.StatusForbidden
 				denied[name]++
 			}
+			if name == "fanout-denied" {
+				// Only the task role cannot read these: flytedoctor's HEAD (which needs no
+				// kms:Decrypt) works, and shows a KMS key that is not the bucket's.
+				key := head(http.MethodHead, u).Header.Get("x-amz-server-side-encryption-aws-kms-key-id")
+				wantKey := map[bool]string{true: "arn:aws:kms:us-east-1:123456789012:key/8b2e47d0-1a9c-4f3e-b5d7-6c0e9f2a4b18",
+					false: "arn:aws:kms:us-east-1:123456789012:key/3f1c9a52-7d4e-4b8a-9c61-2e5f0a8d7b34"}[unreadable[u]]
+				if strings.HasPrefix(u, "s3://acme-flyte-metadata/") && key != wantKey {
+					t.Errorf("%s: %s has KMS key %q, want %q", name, u, key, wantKey)
+				}
+				want = http.StatusOK
+			}
 			if got := status(http.MethodHead, u); got != want {
 				t.Errorf("%s: HEAD %s = %d, want %d", name, u, got, want)
 			}
@@ -392,7 +409,7 @@ func TestStorage(t *testing.T) {
 		}
 		stop()
 	}
-	if denied["dynamic-fanout"] == 0 || denied["storage-permission"] == 0 {
+	if denied["dynamic-fanout"] == 0 || denied["storage-permission"] == 0 || denied["fanout-denied"] == 0 {
 		t.Errorf("denied reads per scenario: %v", denied)
 	}
 }

@@ -215,6 +215,13 @@ func RenderStorage(s *s3stub.Spec) ([]byte, error) {
 			buf.WriteString(",")
 		}
 		fmt.Fprintf(&buf, "\n    {\n      \"name\": %q,\n      \"region\": %q", b.Name, b.Region)
+		if b.Encryption != nil {
+			e, err := marshal(b.Encryption, false)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(&buf, ",\n      \"encryption\": %s", bytes.TrimSuffix(e, []byte("\n")))
+		}
 		for _, part := range []struct {
 			key   string
 			items []any

@@ -30,6 +30,7 @@ func Scenarios() []Scenario {
 		{"subworkflow", subworkflow},
 		{"healthy", healthy},
 		{"dynamic-fanout", dynamicFanout},
+		{"fanout-denied", fanoutDenied},
 		{"child-launchplan", childLaunchPlan},
 		{"array-node", arrayNode},
 		{"unschedulable", unschedulable},

@@ -25,6 +25,7 @@ func expectations() map[string]expectation {
 		"subworkflow.json":        {"f8kq2vzt6mwx9rjd4hpb", "RetriesExhausted|OOMKilled", core.WorkflowExecution_FAILED},
 		"healthy.json":            {"c2n7wpx4kd9tq8zbm5rf", "", core.WorkflowExecution_SUCCEEDED},
 		"dynamic-fanout.json":     {"d9rk4mt2xw7bq5zn8vpc", "USER:ValueError", core.WorkflowExecution_FAILED},
+		"fanout-denied.json":      {"h3wq8zt5mk2vr9xn4bcd", "RetriesExhausted|SYSTEM", core.WorkflowExecution_FAILED},
 		"child-launchplan.json":   {"h3vz8qk5tn2wr9xm4bdf", "ContainersNotReady|CreateContainerConfigError", core.WorkflowExecution_FAILED},
 		"array-node.json":         {"k6wq9tz3mr8xb2nd7vfh", "", core.WorkflowExecution_FAILED},
 		"unschedulable.json":      {"m5tq8xw2kz7rb4nd9vhc", "", core.WorkflowExecution_RUNNING},

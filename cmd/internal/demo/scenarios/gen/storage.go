@@ -18,10 +18,11 @@ import (
 type store struct {
 	objs map[string]map[string]s3stub.Object // bucket → key
 	deny map[string][]s3stub.Rule
+	enc  map[string]*s3stub.Encryption // bucket default encryption
 }
 
 func newStore() *store {
-	return &store{objs: map[string]map[string]s3stub.Object{}, deny: map[string][]s3stub.Rule{}}
+	return &store{objs: map[string]map[string]s3stub.Object{}, deny: map[string][]s3stub.Rule{}, enc: map[string]*s3stub.Encryption{}}
 }
 
 // put adds an object at an s3:// URI; the earliest write wins.
@@ -103,7 +104,7 @@ func (s *store) spec() *s3stub.Spec {
 	var out s3stub.Spec
 	for _, uri := range []string{metaBucket, strings.TrimSuffix(rawPrefix, "/data")} {
 		name, _, _ := splitS3(uri)
-		b := s3stub.Bucket{Name: name, Region: cwRegion, Deny: s.deny[name]}
+		b := s3stub.Bucket{Name: name, Region: cwRegion, Deny: s.deny[name], Encryption: s.enc[name]}
 		for _, o := range s.objs[name] {
 			b.Objects = append(b.Objects, o)
 		}
@@ -111,4 +112,16 @@ func (s *store) spec() *s3stub.Spec {
 		out.Buckets = append(out.Buckets, b)
 	}
 	return &out
+}
+
+// encrypt sets an object's own encryption (key != "") or its bucket's default (key == "").
+func (s *store) encrypt(bucket, key string, e s3stub.Encryption) {
+	if key == "" {
+		s.enc[bucket] = &e
+		return
+	}
+	if o, ok := s.objs[bucket][key]; ok {
+		o.Encryption = &e
+		s.objs[bucket][key] = o
+	}
 }

@@ -1,0 +1,41 @@
+package evidence
+
+import (
+	"strings"
+	"testing"
+)
+
+// Dynamic children sort into failed and succeeded; a sample spreads over the succeeded ones and
+// is the same every time it is asked for.
+func TestSiblingGroups(t *testing.T) {
+	var kids []*Node
+	for i := range 10 {
+		phase := "SUCCEEDED"
+		if i == 3 || i == 7 {
+			phase = "FAILED"
+		}
+		kids = append(kids, &Node{ID: "n0-0-dn" + string(rune('0'+i)), Phase: phase, Kind: KindTask})
+	}
+	kids = append(kids, &Node{ID: "n0-0-dn10", Phase: "RUNNING", Kind: KindTask})
+	ex := &Execution{ID: ExecutionID{"p", "d", "e"}, Nodes: []*Node{
+		{ID: "n0", Phase: "FAILED", Kind: KindDynamic, IsDynamic: true, IsParent: true, ChildrenCollected: true, Children: kids},
+		{ID: "n1", Phase: "FAILED", Kind: KindSubworkflow, IsParent: true, ChildrenCollected: true, Children: []*Node{{ID: "n1-0-n0", Phase: "FAILED", Kind: KindTask}}},
+	}}
+	groups := ex.SiblingGroups()
+	if len(groups) != 1 || groups[0].Parent.ID != "n0" || len(groups[0].Failed) != 2 || len(groups[0].Succeeded) != 8 || groups[0].Total != 11 {
+		t.Fatalf("groups = %+v (a subworkflow's children are no fan-out)", groups)
+	}
+	var ids []string
+	for _, n := range groups[0].Sample(3) {
+		ids = append(ids, n.ID)
+	}
+	if got := strings.Join(ids, " "); got != "n0-0-dn0 n0-0-dn4 n0-0-dn9" {
+		t.Errorf("sample = %s", got)
+	}
+	if g, ok := ex.SiblingsOf(ex.ID, kids[7]); !ok || g.Parent.ID != "n0" {
+		t.Errorf("SiblingsOf(dn7) = %+v, %v", g, ok)
+	}
+	if _, ok := ex.SiblingsOf(ex.ID, kids[0]); ok {
+		t.Error("a succeeded child is nobody's failed sibling")
+	}
+}
