@@ -77,12 +77,29 @@ func (textRenderer) Render(w io.Writer, reports []*Report, o Options) error {
 			}
 		}
 		if t := o.title(i); t != "" {
-			if _, err := fmt.Fprintf(w, "━━ %s ━━  flytedoctor %s\n\n", t, r.Snapshot.Target); err != nil {
+			cmd := "flytedoctor " + r.Snapshot.Target.String()
+			if r.Preflight() {
+				cmd = PreflightCommand(r.Snapshot.Checks)
+			}
+			if _, err := fmt.Fprintf(w, "━━ %s ━━  %s\n\n", t, cmd); err != nil {
 				return err
 			}
 		}
-		if err := WriteText(w, r, TextOptions{Style: o.Style, MaxMessageLines: o.MaxMessageLines}); err != nil {
-			return err
+		to := TextOptions{Style: o.Style, MaxMessageLines: o.MaxMessageLines}
+		if !r.Preflight() {
+			if err := WriteText(w, r, to); err != nil {
+				return err
+			}
+		}
+		if r.Snapshot.Checks != nil {
+			if !r.Preflight() {
+				if _, err := fmt.Fprintln(w); err != nil {
+					return err
+				}
+			}
+			if err := WritePreflightText(w, r.Snapshot, to); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

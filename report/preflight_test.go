@@ -1,0 +1,109 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+)
+
+// preflightInputs are preflight snapshots saved by cmd/internal/cli's TestPreflightReportInputs:
+// the demo's recording and one live run against the test stack.
+var preflightInputs = []string{"demo", "live"}
+
+func preflightReport(t testing.TB, name string) *Report {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "preflight", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	snap, warnings, err := evidence.Read(f)
+	if err != nil || len(warnings) > 0 || snap.Checks == nil {
+		t.Fatalf("%s: %v %q", name, err, warnings)
+	}
+	r := NewPreflight(snap)
+	if !r.Preflight() {
+		t.Fatalf("%s is not a preflight report", name)
+	}
+	return r
+}
+
+// JSON and YAML are the report schema: they read back as a preflight report with the same
+// verdicts (and TestGoldensMatchTheSchema validates their goldens).
+func TestPreflightReadsBack(t *testing.T) {
+	for _, name := range preflightInputs {
+		r := preflightReport(t, name)
+		for _, format := range []string{"json", "yaml"} {
+			back, warnings, err := Decode(render(t, format, []*Report{r}, Options{}))
+			if err != nil || len(warnings) > 0 || !back.Preflight() {
+				t.Fatalf("%s %s: %v %q", name, format, err, warnings)
+			}
+			if a, b := mustMarshal(t, back.Snapshot.Checks), mustMarshal(t, r.Snapshot.Checks); !bytes.Equal(a, b) {
+				t.Errorf("%s %s: the checks read back differ", name, format)
+			}
+		}
+	}
+}
+
+// hostilePreflight is a preflight run whose names and messages try to break out of where
+// each format puts them.
+func hostilePreflight() *Report {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	spec := evidence.PreflightSpec{Project: "p", Domain: "d", Namespace: "p-d", Package: "pkg|`x`.tgz",
+		Tasks: []evidence.TaskSpec{{Name: "wf.<b>t</b>", Images: []string{"reg.example/a|b:v1"}, Platform: "linux/amd64", ServiceAccount: "default"}},
+		Notes: []string{"1. a note | with ``` and \x1b]0;title\x07"}}
+	res := []evidence.CheckResult{
+		{ID: "FDP203", Title: "the image exists in its registry", Status: evidence.CheckFail, Task: "wf.<b>t</b>", Subject: "reg.example/a|b:v1",
+			Summary: hostileSummary, Detail: hostileDetail, Fix: "run `rm -rf /` | never *now*",
+			Commands: []string{"echo '```' | cat", "printf '<b>|</b>' \\| x", "`start and end`"}},
+		{ID: "FDP308", Title: "the requested secrets exist", Status: evidence.CheckWarn, Subject: "# heading/key", Summary: "- list\x1b[2Jclear"},
+		{ID: "FDP401", Title: "the raw output bucket exists and is readable", Status: evidence.CheckSkip, Subject: "s3://b", Summary: "skipped: <img src=x onerror=alert(1)> ]]>"},
+	}
+	snap := &evidence.Snapshot{SchemaVersion: evidence.SchemaVersion, CollectedAt: t0, Tool: evidence.Tool{Name: "flytedoctor", Version: "test"},
+		Target: evidence.ExecutionID{Project: "p", Domain: "d"}, Checks: &evidence.Checks{Spec: spec, Results: res}}
+	return NewPreflight(snap)
+}
+
+// What registries and servers said reaches the terminal as text, never as controls.
+func TestPreflightTextIsTerminalSafe(t *testing.T) {
+	text := string(render(t, "text", []*Report{hostilePreflight()}, Options{Style: NewStyle(true)}))
+	if strings.Contains(text, "\x1b[2J") || strings.Contains(text, "\x1b]0;") || strings.ContainsRune(text, 0x07) {
+		t.Errorf("terminal controls from a message reached the terminal:\n%q", text)
+	}
+	if !strings.Contains(text, "- list^[[2Jclear") {
+		t.Errorf("the message is not shown in caret notation:\n%s", text)
+	}
+}
+
+// The command a report names runs the same checks again; odd values are quoted.
+func TestPreflightCommand(t *testing.T) {
+	c := &evidence.Checks{Spec: evidence.PreflightSpec{Project: "flytesnacks", Domain: "development", WriteProbe: true,
+		Skipped: map[string]string{"s3": "--skip s3", "kube": "--skip kube"},
+		Tasks: []evidence.TaskSpec{{Images: []string{"ghcr.io/acme/a:v1", "b"}, Platform: "linux/arm64", ServiceAccount: "trainer",
+			Requests: map[string]string{"memory": "4Gi", "cpu": "2"}, RawOutputPrefix: "s3://b/it's here",
+			Secrets: []evidence.SecretRef{{Group: "g", Key: "k"}}, From: "flags"}}}}
+	want := `flytedoctor preflight -p flytesnacks -d development --image ghcr.io/acme/a:v1 --image b --requests cpu=2,memory=4Gi ` +
+		`--service-account trainer --raw-output-prefix 's3://b/it'\''s here' --secret g/k --platform linux/arm64 --write-probe --skip kube,s3`
+	if got := PreflightCommand(c); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	c.Spec.Package = "flyte-package.tgz"
+	if got := PreflightCommand(c); got != "flytedoctor preflight -p flytesnacks -d development --package flyte-package.tgz --write-probe --skip kube,s3" {
+		t.Errorf("package: %s", got)
+	}
+}
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
