@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,66 @@ func TestPreflightReadsBack(t *testing.T) {
 			if a, b := mustMarshal(t, back.Snapshot.Checks), mustMarshal(t, r.Snapshot.Checks); !bytes.Equal(a, b) {
 				t.Errorf("%s %s: the checks read back differ", name, format)
 			}
+		}
+	}
+}
+
+var tableRe = regexp.MustCompile(`(?s)<h3>([^<]*)</h3>\s*<table>(.*?)</table>`)
+
+// layerTables are the rendered tables, each under its layer's heading: rows of cells.
+func layerTables(h string) (layers []string, tables [][][]string) {
+	for _, m := range tableRe.FindAllStringSubmatch(h, -1) {
+		layers = append(layers, m[1])
+		tables = append(tables, tableRows("<table>"+m[2]+"</table>"))
+	}
+	return layers, tables
+}
+
+// A table per layer, in the results' order: check, verdict, what, reason, fix, each result
+// one row whose cells read as the result says.
+func TestPreflightMarkdownTables(t *testing.T) {
+	for _, name := range preflightInputs {
+		r := preflightReport(t, name)
+		h := gfm(t, render(t, "markdown", []*Report{r}, Options{}))
+		h = autolinkRe.ReplaceAllString(h, "$1")
+		layers, tables := layerTables(h)
+		var rows [][]string
+		for i, tb := range tables {
+			if len(tb) < 2 || strings.Join(tb[0], "|") != "Check|Verdict|What|Reason|Fix" {
+				t.Fatalf("%s: table %s: %q", name, layers[i], tb)
+			}
+			rows = append(rows, tb[1:]...)
+		}
+		results := r.Snapshot.Checks.Results
+		if len(rows) != len(results) {
+			t.Fatalf("%s: %d rows for %d results", name, len(rows), len(results))
+		}
+		var wantLayers []string
+		for i, res := range results {
+			if l := layerOf(res.ID); len(wantLayers) == 0 || wantLayers[len(wantLayers)-1] != l {
+				wantLayers = append(wantLayers, l)
+			}
+			row := rows[i]
+			if len(row) != 5 {
+				t.Errorf("%s: row %d has %d cells: %q", name, i, len(row), row)
+				continue
+			}
+			if row[0] != htmlText(res.ID+" "+res.Title) || !strings.HasSuffix(row[1], " "+verdictWord(res.Status)) ||
+				!strings.HasPrefix(row[2], htmlText(res.Subject)) || row[3] != htmlText(res.Summary) ||
+				(res.Fix != "" && !strings.HasPrefix(row[4], htmlText(res.Fix))) || (res.Fix == "" && len(res.Commands) == 0 && row[4] != "—") {
+				t.Errorf("%s: row %q for %+v", name, row, res)
+			}
+			for _, c := range res.Commands {
+				if !strings.Contains(row[4], "<code>"+htmlText(c)+"</code>") {
+					t.Errorf("%s: %s's command %q is not one code span in %q", name, res.ID, c, row[4])
+				}
+			}
+		}
+		if strings.Join(layers, ",") != strings.Join(wantLayers, ",") {
+			t.Errorf("%s: tables under %q, want %q", name, layers, wantLayers)
+		}
+		if !strings.Contains(h, "<summary>What was checked</summary>") {
+			t.Errorf("%s: the spec is not folded", name)
 		}
 	}
 }
@@ -97,6 +158,52 @@ func TestPreflightCommand(t *testing.T) {
 	if got := PreflightCommand(c); got != "flytedoctor preflight -p flytesnacks -d development --package flyte-package.tgz --write-probe --skip kube,s3" {
 		t.Errorf("package: %s", got)
 	}
+}
+
+func TestPreflightMarkdownEscapesHostileText(t *testing.T) {
+	r := hostilePreflight()
+	md := render(t, "markdown", []*Report{r}, Options{})
+	h := autolinkRe.ReplaceAllString(gfm(t, md), "$1")
+	layers, tables := layerTables(h)
+	if len(tables) != 3 {
+		t.Fatalf("%d tables (%q), want one per layer:\n%s", len(tables), layers, md)
+	}
+	for i, tb := range tables {
+		for _, row := range tb {
+			if len(row) != 5 {
+				t.Errorf("table %s: a row has %d cells: %q", layers[i], len(row), row)
+			}
+		}
+	}
+	row := tables[0][1] // Images, FDP203
+	want := strings.ReplaceAll(htmlText(strings.ReplaceAll(hostileSummary, "\n", "\x00")), "\x00", "<br>")
+	if !strings.HasPrefix(row[3], want) {
+		t.Errorf("reason cell\n%s\nwant it to start with\n%s", row[3], want)
+	}
+	if row[2] != "reg.example/a|b:v1 · task wf.&lt;b&gt;t&lt;/b&gt;" {
+		t.Errorf("what cell %q", row[2])
+	}
+	for _, c := range []string{"echo '```' | cat", "printf '&lt;b&gt;|&lt;/b&gt;' \\| x", "`start and end`"} {
+		if !strings.Contains(row[4], "<code>"+c+"</code>") {
+			t.Errorf("the command %q is not one code span as written in %q", c, row[4])
+		}
+	}
+	if !strings.HasPrefix(row[4], "run `rm -rf /` | never *now*<br>") {
+		t.Errorf("the fix is not plain text: %q", row[4])
+	}
+	for _, bad := range []string{"<script", "<img", "<b>", "<em>", "<strong>now", "<h1", "<ol", "<li>list", ">link</a>"} {
+		if strings.Contains(h, bad) {
+			t.Errorf("a message became markup: %q in\n%s", bad, h)
+		}
+	}
+	if strings.ContainsAny(string(md), "\x1b\x07\x00") {
+		t.Errorf("control characters reached the Markdown")
+	}
+}
+
+// htmlText is s as the GFM renderer writes text: &, <, > and " escaped.
+func htmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
 
 func mustMarshal(t *testing.T, v any) []byte {
