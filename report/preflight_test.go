@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,6 +51,55 @@ func TestPreflightReadsBack(t *testing.T) {
 			}
 		}
 	}
+}
+
+// One test case per check and subject: a failure for a failed check, for a warning only when
+// warnings fail the run, skipped with its reason for a skipped one.
+func TestPreflightJUnit(t *testing.T) {
+	var docs []string
+	for _, name := range preflightInputs {
+		r := preflightReport(t, name)
+		results := r.Snapshot.Checks.Results
+		for _, warningsFail := range []bool{false, true} {
+			b := render(t, "junit", []*Report{r}, Options{WarningsFail: warningsFail})
+			path := filepath.Join(t.TempDir(), fmt.Sprintf("%s-%v.xml", name, warningsFail))
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, path)
+			s := parseJUnit(t, b)
+			cases := s.Suites[0].Cases
+			if len(cases) != len(results) {
+				t.Fatalf("%s: %d test cases for %d results", name, len(cases), len(results))
+			}
+			kinds := map[string]int{}
+			for i, c := range cases {
+				res := results[i]
+				kinds[res.Status]++
+				fails := res.Status == evidence.CheckFail || (warningsFail && res.Status == evidence.CheckWarn)
+				if (c.Failure != nil) != fails || (c.Skipped != nil) != (res.Status == evidence.CheckSkip) {
+					t.Errorf("%s (warnings fail: %v): %s %s is %+v", name, warningsFail, res.ID, res.Status, c)
+				}
+				if c.Classname != "preflight."+res.ID || !strings.HasPrefix(c.Name, res.Title+": "+res.Subject) {
+					t.Errorf("%s: case %q %q for %s", name, c.Classname, c.Name, res.ID)
+				}
+				switch {
+				case c.Failure != nil && (c.Failure.Message != res.Summary || !strings.Contains(c.Failure.Text, res.Fix)):
+					t.Errorf("%s: failure of %s: %+v", name, res.ID, c.Failure)
+				case c.Skipped != nil && c.Skipped.Message != res.Summary:
+					t.Errorf("%s: skip of %s: %q", name, res.ID, c.Skipped.Message)
+				case res.Status == evidence.CheckWarn && !warningsFail && !strings.HasPrefix(c.SystemOut, "warning: ["+res.ID+"]"):
+					t.Errorf("%s: the warning %s says nothing: %q", name, res.ID, c.SystemOut)
+				}
+			}
+			for _, st := range []string{evidence.CheckPass, evidence.CheckWarn, evidence.CheckFail, evidence.CheckSkip} {
+				if kinds[st] == 0 {
+					t.Errorf("%s has no %s result: the test proves less than it says", name, st)
+				}
+			}
+		}
+	}
+	xmllint(t, docs...)
 }
 
 var tableRe = regexp.MustCompile(`(?s)<h3>([^<]*)</h3>\s*<table>(.*?)</table>`)
@@ -160,6 +210,8 @@ func TestPreflightCommand(t *testing.T) {
 	}
 }
 
+// Hostile names and messages stay text: every table keeps its five columns, nothing becomes
+// markup, commands read as written.
 func TestPreflightMarkdownEscapesHostileText(t *testing.T) {
 	r := hostilePreflight()
 	md := render(t, "markdown", []*Report{r}, Options{})
@@ -199,6 +251,22 @@ func TestPreflightMarkdownEscapesHostileText(t *testing.T) {
 	if strings.ContainsAny(string(md), "\x1b\x07\x00") {
 		t.Errorf("control characters reached the Markdown")
 	}
+}
+
+func TestPreflightJUnitCarriesHostileText(t *testing.T) {
+	r := hostilePreflight()
+	b := render(t, "junit", []*Report{r}, Options{})
+	s := parseJUnit(t, b)
+	cases := s.Suites[0].Cases
+	if len(cases) != 3 || cases[0].Failure == nil || cases[0].Failure.Message != hostileSummary || !strings.Contains(cases[0].Failure.Text, hostileDetail) ||
+		cases[2].Skipped == nil || cases[2].Skipped.Message != "skipped: <img src=x onerror=alert(1)> ]]>" {
+		t.Fatalf("cases %+v", cases)
+	}
+	path := filepath.Join(t.TempDir(), "hostile-preflight.xml")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	xmllint(t, path)
 }
 
 // htmlText is s as the GFM renderer writes text: &, <, > and " escaped.

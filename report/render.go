@@ -28,6 +28,9 @@ type Options struct {
 	MaxMessageLines int
 	// Titles, when set, head the reports, one each (the demo's scenario titles).
 	Titles []string
+	// WarningsFail makes a preflight check's warning a JUnit failure, as --fail-on warning
+	// makes it fail the run; otherwise it is a passing test case that says why.
+	WarningsFail bool
 }
 
 func (o Options) title(i int) string {
