@@ -36,6 +36,20 @@ func preflightReport(t testing.TB, name string) *Report {
 	return r
 }
 
+// Every format of every preflight input, against its golden (go test ./report -update).
+func TestPreflightGoldens(t *testing.T) {
+	for _, name := range preflightInputs {
+		r := preflightReport(t, name)
+		for _, format := range Names() {
+			e, ok := ext[format]
+			if !ok {
+				t.Fatalf("format %s has no golden extension", format)
+			}
+			golden(t, filepath.Join("golden", "preflight-"+name+"."+e), render(t, format, []*Report{r}, Options{}))
+		}
+	}
+}
+
 // JSON and YAML are the report schema: they read back as a preflight report with the same
 // verdicts (and TestGoldensMatchTheSchema validates their goldens).
 func TestPreflightReadsBack(t *testing.T) {
@@ -181,35 +195,6 @@ func hostilePreflight() *Report {
 	return NewPreflight(snap)
 }
 
-// What registries and servers said reaches the terminal as text, never as controls.
-func TestPreflightTextIsTerminalSafe(t *testing.T) {
-	text := string(render(t, "text", []*Report{hostilePreflight()}, Options{Style: NewStyle(true)}))
-	if strings.Contains(text, "\x1b[2J") || strings.Contains(text, "\x1b]0;") || strings.ContainsRune(text, 0x07) {
-		t.Errorf("terminal controls from a message reached the terminal:\n%q", text)
-	}
-	if !strings.Contains(text, "- list^[[2Jclear") {
-		t.Errorf("the message is not shown in caret notation:\n%s", text)
-	}
-}
-
-// The command a report names runs the same checks again; odd values are quoted.
-func TestPreflightCommand(t *testing.T) {
-	c := &evidence.Checks{Spec: evidence.PreflightSpec{Project: "flytesnacks", Domain: "development", WriteProbe: true,
-		Skipped: map[string]string{"s3": "--skip s3", "kube": "--skip kube"},
-		Tasks: []evidence.TaskSpec{{Images: []string{"ghcr.io/acme/a:v1", "b"}, Platform: "linux/arm64", ServiceAccount: "trainer",
-			Requests: map[string]string{"memory": "4Gi", "cpu": "2"}, RawOutputPrefix: "s3://b/it's here",
-			Secrets: []evidence.SecretRef{{Group: "g", Key: "k"}}, From: "flags"}}}}
-	want := `flytedoctor preflight -p flytesnacks -d development --image ghcr.io/acme/a:v1 --image b --requests cpu=2,memory=4Gi ` +
-		`--service-account trainer --raw-output-prefix 's3://b/it'\''s here' --secret g/k --platform linux/arm64 --write-probe --skip kube,s3`
-	if got := PreflightCommand(c); got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
-	}
-	c.Spec.Package = "flyte-package.tgz"
-	if got := PreflightCommand(c); got != "flytedoctor preflight -p flytesnacks -d development --package flyte-package.tgz --write-probe --skip kube,s3" {
-		t.Errorf("package: %s", got)
-	}
-}
-
 // Hostile names and messages stay text: every table keeps its five columns, nothing becomes
 // markup, commands read as written.
 func TestPreflightMarkdownEscapesHostileText(t *testing.T) {
@@ -267,6 +252,35 @@ func TestPreflightJUnitCarriesHostileText(t *testing.T) {
 		t.Fatal(err)
 	}
 	xmllint(t, path)
+}
+
+// What registries and servers said reaches the terminal as text, never as controls.
+func TestPreflightTextIsTerminalSafe(t *testing.T) {
+	text := string(render(t, "text", []*Report{hostilePreflight()}, Options{Style: NewStyle(true)}))
+	if strings.Contains(text, "\x1b[2J") || strings.Contains(text, "\x1b]0;") || strings.ContainsRune(text, 0x07) {
+		t.Errorf("terminal controls from a message reached the terminal:\n%q", text)
+	}
+	if !strings.Contains(text, "- list^[[2Jclear") {
+		t.Errorf("the message is not shown in caret notation:\n%s", text)
+	}
+}
+
+// The command a report names runs the same checks again; odd values are quoted.
+func TestPreflightCommand(t *testing.T) {
+	c := &evidence.Checks{Spec: evidence.PreflightSpec{Project: "flytesnacks", Domain: "development", WriteProbe: true,
+		Skipped: map[string]string{"s3": "--skip s3", "kube": "--skip kube"},
+		Tasks: []evidence.TaskSpec{{Images: []string{"ghcr.io/acme/a:v1", "b"}, Platform: "linux/arm64", ServiceAccount: "trainer",
+			Requests: map[string]string{"memory": "4Gi", "cpu": "2"}, RawOutputPrefix: "s3://b/it's here",
+			Secrets: []evidence.SecretRef{{Group: "g", Key: "k"}}, From: "flags"}}}}
+	want := `flytedoctor preflight -p flytesnacks -d development --image ghcr.io/acme/a:v1 --image b --requests cpu=2,memory=4Gi ` +
+		`--service-account trainer --raw-output-prefix 's3://b/it'\''s here' --secret g/k --platform linux/arm64 --write-probe --skip kube,s3`
+	if got := PreflightCommand(c); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	c.Spec.Package = "flyte-package.tgz"
+	if got := PreflightCommand(c); got != "flytedoctor preflight -p flytesnacks -d development --package flyte-package.tgz --write-probe --skip kube,s3" {
+		t.Errorf("package: %s", got)
+	}
 }
 
 // htmlText is s as the GFM renderer writes text: &, <, > and " escaped.
