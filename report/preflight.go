@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -235,13 +234,4 @@ func preflightPlural(n int, word string) string {
 		return word
 	}
 	return word + "s"
-}
-
-// WritePreflightJSON writes the snapshot, checks included, as indented JSON (two spaces, HTML
-// characters as they are).
-func WritePreflightJSON(w io.Writer, snap *evidence.Snapshot) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(snap)
 }
