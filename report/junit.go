@@ -59,6 +59,7 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut *junitText    `xml:"system-out,omitempty"`
 }
 
@@ -75,14 +76,26 @@ type junitFailure struct {
 // wrong is one passing test case, so CI shows it as passed rather than empty. Test case names
 // are node paths and class names the launch plan, which stay the same from one run of a
 // workflow to the next, so CI can follow a place across runs.
-func (junitRenderer) Render(w io.Writer, reports []*Report, _ Options) error {
+func (junitRenderer) Render(w io.Writer, reports []*Report, o Options) error {
 	doc := junitSuites{Name: "flytedoctor"}
 	var total time.Duration
 	for _, r := range reports {
-		s, d := junitSuiteOf(r)
+		var s junitSuite
+		var d time.Duration
+		if r.Preflight() {
+			s = junitPreflightSuite(r, o)
+		} else {
+			s, d = junitSuiteOf(r)
+			if c := r.Snapshot.Checks; c != nil {
+				cases, failures, skipped := checkCases(c, o)
+				s.Cases = append(s.Cases, cases...)
+				s.Tests, s.Failures, s.Skipped = len(s.Cases), s.Failures+failures, s.Skipped+skipped
+			}
+		}
 		doc.Suites = append(doc.Suites, s)
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
+		doc.Skipped += s.Skipped
 		total += d
 	}
 	doc.Time = seconds(total)

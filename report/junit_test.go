@@ -37,6 +37,10 @@ type xCase struct {
 		Type    string `xml:"type,attr"`
 		Text    string `xml:",chardata"`
 	} `xml:"failure"`
+	Skipped *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"skipped"`
+	SystemOut string `xml:"system-out"`
 }
 
 // parseJUnit reads a JUnit document strictly and checks that its counts are its contents'.
@@ -50,17 +54,20 @@ func parseJUnit(t *testing.T, b []byte) xSuites {
 	}
 	tests, failures := 0, 0
 	for _, su := range s.Suites {
-		f := 0
+		f, skipped := 0, 0
 		for _, c := range su.Cases {
 			if c.Failure != nil {
 				f++
+			}
+			if c.Skipped != nil {
+				skipped++
 			}
 			if c.Name == "" || c.Classname == "" || c.Time == "" {
 				t.Errorf("test case without name, classname or time: %+v", c)
 			}
 		}
-		if su.Tests != len(su.Cases) || su.Failures != f || su.Tests == 0 {
-			t.Errorf("suite %s says %d tests, %d failures; has %d, %d", su.Name, su.Tests, su.Failures, len(su.Cases), f)
+		if su.Tests != len(su.Cases) || su.Failures != f || su.Skipped != skipped || su.Tests == 0 {
+			t.Errorf("suite %s says %d tests, %d failures, %d skipped; has %d, %d, %d", su.Name, su.Tests, su.Failures, su.Skipped, len(su.Cases), f, skipped)
 		}
 		tests, failures = tests+len(su.Cases), failures+f
 	}

@@ -42,6 +42,10 @@ func (m *mdWriter) line(s string) { m.b.WriteString(s + "\n") }
 func (m *mdWriter) linef(format string, a ...any) { m.line(fmt.Sprintf(format, a...)) }
 
 func (m *mdWriter) report(r *Report, title string) {
+	if r.Preflight() {
+		m.preflight(r, title)
+		return
+	}
 	snap := r.Snapshot
 	phase := "NOT READ"
 	if snap.Execution != nil {
@@ -95,6 +99,12 @@ func (m *mdWriter) report(r *Report, title string) {
 		for _, n := range r.NotEvaluated {
 			m.linef("- %s", mdText(n.String()))
 		}
+	}
+	if snap.Checks != nil {
+		m.line("")
+		m.line("### Preflight checks")
+		m.line("")
+		m.checks(snap)
 	}
 	m.evidence(snap)
 }

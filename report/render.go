@@ -28,6 +28,9 @@ type Options struct {
 	MaxMessageLines int
 	// Titles, when set, head the reports, one each (the demo's scenario titles).
 	Titles []string
+	// WarningsFail makes a preflight check's warning a JUnit failure, as --fail-on warning
+	// makes it fail the run; otherwise it is a passing test case that says why.
+	WarningsFail bool
 }
 
 func (o Options) title(i int) string {
@@ -77,12 +80,29 @@ func (textRenderer) Render(w io.Writer, reports []*Report, o Options) error {
 			}
 		}
 		if t := o.title(i); t != "" {
-			if _, err := fmt.Fprintf(w, "━━ %s ━━  flytedoctor %s\n\n", t, r.Snapshot.Target); err != nil {
+			cmd := "flytedoctor " + r.Snapshot.Target.String()
+			if r.Preflight() {
+				cmd = PreflightCommand(r.Snapshot.Checks)
+			}
+			if _, err := fmt.Fprintf(w, "━━ %s ━━  %s\n\n", t, cmd); err != nil {
 				return err
 			}
 		}
-		if err := WriteText(w, r, TextOptions{Style: o.Style, MaxMessageLines: o.MaxMessageLines}); err != nil {
-			return err
+		to := TextOptions{Style: o.Style, MaxMessageLines: o.MaxMessageLines}
+		if !r.Preflight() {
+			if err := WriteText(w, r, to); err != nil {
+				return err
+			}
+		}
+		if r.Snapshot.Checks != nil {
+			if !r.Preflight() {
+				if _, err := fmt.Fprintln(w); err != nil {
+					return err
+				}
+			}
+			if err := WritePreflightText(w, r.Snapshot, to); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -49,6 +49,7 @@ var schemaDocs = map[string]string{
 	"Snapshot.kube":            "The Kubernetes view of the execution's pods; absent when not collected.",
 	"Snapshot.storage":         "What the execution's data paths allow; absent when not collected.",
 	"Snapshot.collection":      "What each collector did: calls, attempts, durations, errors, skips.",
+	"Snapshot.checks":          "A preflight run (flytedoctor preflight): what is about to run, what each probe saw, each check's verdict. Absent in a diagnosis; a preflight report's snapshot has checks and no execution, and the report no findings.",
 	"CollectorRecord.calls":    "Logical requests by method, each once however often it was retried.",
 	"CollectorRecord.attempts": "Requests that went on the wire by method, retries included; absent when not counted.",
 	"Duration":                 "A Go duration string, e.g. 3m6s, 1.5s, 0s.",

@@ -57,8 +57,7 @@ func completeFormats(_ *cobra.Command, _ []string, toComplete string) ([]cobra.C
 
 // writeReports renders the reports to stdout in the chosen format; colour only in text
 // on a terminal that wants it.
-func writeReports(f *Factory, r report.Renderer, noColor bool, reports []*report.Report, titles []string) error {
-	o := report.Options{Titles: titles}
+func writeReports(f *Factory, r report.Renderer, noColor bool, reports []*report.Report, o report.Options) error {
 	if r.Name() == "text" {
 		o.Style = report.NewStyle(f.IO.ColorEnabled(noColor, f.Getenv))
 	}
@@ -135,15 +134,20 @@ func writeFileAtomic(path string, render func(io.Writer) error) (err error) {
 // outputReports writes the reports to stdout, or with -f to the file, and then one line per
 // report on stdout: what was found and where the report went.
 func outputReports(f *Factory, format, file string, noColor bool, reports []*report.Report, titles []string) error {
+	return outputReportsWith(f, format, file, noColor, reports, report.Options{Titles: titles})
+}
+
+// outputReportsWith is outputReports with the renderers' options (colour aside).
+func outputReportsWith(f *Factory, format, file string, noColor bool, reports []*report.Report, o report.Options) error {
 	r, err := lookupFormat(format)
 	if err != nil {
 		return err
 	}
 	if file == "" {
-		return writeReports(f, r, noColor, reports, titles)
+		return writeReports(f, r, noColor, reports, o)
 	}
 	if err := writeFileAtomic(file, func(w io.Writer) error {
-		return r.Render(w, reports, report.Options{Titles: titles})
+		return r.Render(w, reports, o)
 	}); err != nil {
 		return err
 	}
@@ -156,9 +160,12 @@ func outputReports(f *Factory, format, file string, noColor bool, reports []*rep
 }
 
 // summaryLine is a report in one line: the execution, its phase, and its first root cause
-// (or first finding) with how many more there are.
+// (or first finding) with how many more there are; a preflight run's, its tally.
 func summaryLine(r *report.Report) string {
 	snap := r.Snapshot
+	if r.Preflight() {
+		return fmt.Sprintf("preflight %s/%s  %s", snap.Checks.Spec.Project, snap.Checks.Spec.Domain, report.PreflightTally(snap.Checks.Results))
+	}
 	phase := "NOT READ"
 	if snap.Execution != nil {
 		phase = snap.Execution.Phase

@@ -25,9 +25,6 @@ import (
 	"github.com/flytedoctor/flytedoctor/report"
 )
 
-// preflightFormats are the -o values preflight renders (text and json, for now).
-var preflightFormats = []string{"text", "json"}
-
 // preflightLayers are what --skip takes for preflight.
 var preflightLayers = []string{string(checks.Admin), string(checks.Registry), string(checks.Kube), string(checks.Storage)}
 
@@ -93,7 +90,8 @@ never passed. Exit codes: 0 all passed, 2 usage error, 3 a check failed, 4 warni
 	fl.BoolVar(&c.Insecure, "insecure", false, "plaintext gRPC to Flyte Admin, overrides admin.insecure")
 	fl.StringVarP(&c.Project, "project", "p", "", "project the tasks are registered in (default: config's project)")
 	fl.StringVarP(&c.Domain, "domain", "d", "", "domain the tasks are registered in (default: config's domain)")
-	fl.StringVarP(&c.Output, "output", "o", "text", "output format: text or json (the snapshot with the check results)")
+	fl.StringVarP(&c.Output, "output", "o", "text", outputHelp())
+	fl.StringVarP(&c.OutputFile, "output-file", "f", "", "write the report to this file (atomically) and a one-line summary to stdout")
 	fl.StringVar(&c.FailOn, "fail-on", "error", "lowest severity that makes the exit code non-zero: error, warning or never")
 	fl.DurationVar(&c.Timeout, "timeout", 2*time.Minute, "time limit for the whole run")
 	fl.IntVar(&c.MaxConcurrency, "max-concurrency", checks.DefaultConcurrency, "most probes in flight at once")
@@ -121,7 +119,8 @@ never passed. Exit codes: 0 all passed, 2 usage error, 3 a check failed, 4 warni
 	fl.StringVar(&o.Package, "package", "", "the archive pyflyte package writes (flyte-package.tgz): check every task in it")
 
 	reg := func(flag string, fn cobra.CompletionFunc) { _ = cmd.RegisterFlagCompletionFunc(flag, fn) }
-	reg("output", fixedValues(preflightFormats))
+	reg("output", completeFormats)
+	reg("output-file", completeFiles)
 	reg("fail-on", fixedValues(failOnLevels))
 	reg("skip", fixedValues(preflightLayers))
 	reg("config", completeFiles)
@@ -134,9 +133,13 @@ never passed. Exit codes: 0 all passed, 2 usage error, 3 a check failed, 4 warni
 // validate rejects flag values that cannot work, before anything is read or sent.
 func (o *preflightOptions) validate() error {
 	c := &o.conn
+	if _, err := lookupFormat(c.Output); err != nil {
+		return err
+	}
+	if err := checkOutputFile(c.OutputFile); err != nil {
+		return err
+	}
 	switch {
-	case !slices.Contains(preflightFormats, c.Output):
-		return usagef("unknown output format %s: use one of %v", userinput.Quote(c.Output), preflightFormats)
 	case !slices.Contains(failOnLevels, c.FailOn):
 		return usagef("unknown --fail-on level %s: use one of %v", userinput.Quote(c.FailOn), failOnLevels)
 	case c.Timeout <= 0:
@@ -336,7 +339,7 @@ func runPreflight(ctx context.Context, f *Factory, o *preflightOptions, cfg *fly
 	if spec.AdminEndpoint != "" {
 		snap.Admin = &evidence.AdminInfo{Endpoint: spec.AdminEndpoint, Version: checks.AdminVersion(res)}
 	}
-	if err := renderPreflight(f, c.Output, c.NoColor, snap); err != nil {
+	if err := renderPreflight(f, c.Output, c.OutputFile, c.NoColor, snap, report.Options{WarningsFail: c.FailOn == "warning"}); err != nil {
 		return err
 	}
 	code := preflightCode(res.Results, c.FailOn)
@@ -391,13 +394,10 @@ func preflightCode(results []evidence.CheckResult, failOn string) int {
 	return ExitOK
 }
 
-// renderPreflight is the one place preflight results are rendered, in every -o format.
-func renderPreflight(f *Factory, output string, noColor bool, snap *evidence.Snapshot) error {
-	if output == "json" {
-		return report.WritePreflightJSON(f.IO.Out, snap)
-	}
-	style := report.NewStyle(f.IO.ColorEnabled(noColor, f.Getenv))
-	return report.WritePreflightText(f.IO.Out, snap, report.TextOptions{Style: style})
+// renderPreflight writes a preflight run's report in the -o format, to stdout or to -f, as
+// diagnose writes its reports.
+func renderPreflight(f *Factory, output, file string, noColor bool, snap *evidence.Snapshot, o report.Options) error {
+	return outputReportsWith(f, output, file, noColor, []*report.Report{report.NewPreflight(snap)}, o)
 }
 
 // listChecks prints the check table: ID, layer and title.
@@ -422,29 +422,30 @@ func withDemoPreflight(f *Factory, cmd *cobra.Command) *cobra.Command {
 			return run(c, args)
 		}
 		output, _ := c.Flags().GetString("output")
+		file, _ := c.Flags().GetString("output-file")
 		noColor, _ := c.Flags().GetBool("no-color")
-		if !slices.Contains(preflightFormats, output) {
-			return usagef("demo --preflight renders %v, not %s", preflightFormats, userinput.Quote(output))
+		if _, err := lookupFormat(output); err != nil {
+			return err
 		}
 		if len(args) > 0 {
 			return usagef("demo --preflight takes no scenario, got %s", userinput.Quote(strings.Join(args, " ")))
 		}
-		return runDemoPreflight(f, output, noColor)
+		if err := checkOutputFile(file); err != nil {
+			return err
+		}
+		return runDemoPreflight(f, output, file, noColor)
 	}
 	return cmd
 }
 
 // runDemoPreflight shows the embedded recording of a preflight run, its probes judged again by
 // today's verdicts: passes, warnings, failures and skips without a cluster.
-func runDemoPreflight(f *Factory, output string, noColor bool) error {
+func runDemoPreflight(f *Factory, output, file string, noColor bool) error {
 	snap, err := demo.PreflightSnapshot()
 	if err != nil {
 		return err
 	}
 	snap.Checks.Results = checks.Evaluate(checks.Table(), &snap.Checks.Spec, snap.Checks.Probes)
-	if output == "text" {
-		fmt.Fprintf(f.IO.Out, "━━ demo: preflight of %s (recorded %s) ━━  flytedoctor preflight -p %s -d %s --package %s --write-probe\n\n",
-			snap.Checks.Spec.Package, snap.CollectedAt.Format("2006-01-02"), snap.Checks.Spec.Project, snap.Checks.Spec.Domain, snap.Checks.Spec.Package)
-	}
-	return renderPreflight(f, output, noColor, snap)
+	title := fmt.Sprintf("demo: preflight of %s (recorded %s)", snap.Checks.Spec.Package, snap.CollectedAt.Format("2006-01-02"))
+	return renderPreflight(f, output, file, noColor, snap, report.Options{Titles: []string{title}})
 }

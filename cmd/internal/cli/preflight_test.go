@@ -2,8 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -24,9 +21,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/checks/checkstest"
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
-	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/internal/faultsrv"
 	"github.com/flytedoctor/flytedoctor/internal/testnet"
+	"github.com/flytedoctor/flytedoctor/report"
 )
 
 // preflightFactory is testFactory without a cluster or cloud for preflight either.
@@ -145,17 +142,19 @@ func TestPreflightExitCodes(t *testing.T) {
 	}
 }
 
-func TestPreflightJSONIsASnapshotWithChecks(t *testing.T) {
+// -o json is the report (flytedoctor.report/v1) whose snapshot carries the probes and verdicts.
+func TestPreflightJSONIsAReportWithChecks(t *testing.T) {
 	good, _ := pushCLIImages(t)
 	f, out, errOut := preflightFactory(t, nil)
 	code := run(f, "preflight", "-p", "flytesnacks", "-d", "development", "--image", good, "--requests", "cpu=2", "-o", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var snap evidence.Snapshot
-	if err := json.Unmarshal(out.Bytes(), &snap); err != nil {
-		t.Fatalf("not a snapshot: %v\n%s", err, out)
+	rep, warnings, err := report.Decode(out.Bytes())
+	if err != nil || len(warnings) > 0 || len(rep.Findings) != 0 {
+		t.Fatalf("not a report: %v %q\n%s", err, warnings, out)
 	}
+	snap := rep.Snapshot
 	if snap.SchemaVersion != evidence.SchemaVersion || snap.Checks == nil || len(snap.Checks.Results) == 0 || snap.Checks.Spec.Tasks[0].Requests["cpu"] != "2" {
 		t.Fatalf("snapshot: %+v", snap.Checks)
 	}
@@ -216,14 +215,7 @@ func TestPreflightEndToEnd(t *testing.T) {
 		t.Skip("no test stack")
 	}
 	addr := startAdmin(t)
-	f, out, errOut := preflightFactory(t, nil)
-	f.KubeClients = kube.NewClients
-	g := testnet.New(t)
-	hc := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) { tr.Proxy, tr.DialContext = nil, g.DialContext })
-	f.StorageClients = func(ctx context.Context, o s3.ClientOptions) (*s3.Clients, error) {
-		o.HTTPClient = hc
-		return s3.NewClients(ctx, o)
-	}
+	f, out, errOut := stackPreflightFactory(t)
 	missing := strings.Replace(good, ":v1", ":v404", 1)
 	args := []string{"preflight", "-p", "flytesnacks", "-d", "development", "--admin-endpoint", addr, "--insecure",
 		"--kubeconfig", kubeconfig, "-n", "default", "--s3-endpoint", ep,
@@ -270,8 +262,8 @@ func TestDemoPreflight(t *testing.T) {
 	if code := run(f, "demo", "--preflight", "-o", "json"); code != ExitOK {
 		t.Fatalf("json: exit %d", code)
 	}
-	var snap evidence.Snapshot
-	if err := json.Unmarshal(out.Bytes(), &snap); err != nil || snap.Checks == nil || len(snap.Checks.Results) == 0 {
+	rep, _, err := report.Decode(out.Bytes())
+	if err != nil || rep.Snapshot.Checks == nil || len(rep.Snapshot.Checks.Results) == 0 {
 		t.Fatalf("demo --preflight -o json: %v", err)
 	}
 }
