@@ -97,6 +97,7 @@ type htmlReport struct {
 	Warnings   []string
 	Notes      []string
 	Timeline   *htmlTimeline
+	Preflight  *htmlPreflight
 	PathTitle  string
 	Path       string
 	Collection string
@@ -150,6 +151,12 @@ func newHTMLReport(r *Report, i int, title string) htmlReport {
 		v.Notes = append(v.Notes, n.String())
 	}
 	v.Nothing = len(r.Findings)+len(r.Suppressed)+len(r.Failed) == 0
+	if r.Preflight() {
+		v.Preflight, v.Nothing = newHTMLPreflight(v.ID, snap.Checks), false
+		sp := &snap.Checks.Spec
+		v.Target = "preflight " + sp.Project + "/" + sp.Domain
+		v.Phase, v.PhaseCls = preflightVerdict(snap.Checks.Results)
+	}
 	v.Timeline = newTimeline(snap)
 	v.PathTitle, v.Path, v.Collection = evidenceText(snap)
 	return v

@@ -296,3 +296,30 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// The html page of a preflight run has one table row per result, coloured by its verdict,
+// and its badge is the run's worst verdict.
+func TestPreflightHTMLRows(t *testing.T) {
+	for _, name := range preflightInputs {
+		r := preflightReport(t, name)
+		page := string(render(t, "html", []*Report{r}, Options{}))
+		fails := 0
+		for _, res := range r.Snapshot.Checks.Results {
+			if res.Status == evidence.CheckFail {
+				fails++
+			}
+		}
+		if got, want := strings.Count(page, `<tr class="check `), len(r.Snapshot.Checks.Results); got != want {
+			t.Errorf("%s: %d check rows, want %d", name, got, want)
+		}
+		if got := strings.Count(page, `<tr class="check bad">`); got != fails {
+			t.Errorf("%s: %d failed rows, want %d", name, got, fails)
+		}
+		if fails > 0 && !strings.Contains(page, `<span class="badge bad">FAILED</span>`) {
+			t.Errorf("%s: the page's badge does not say FAILED", name)
+		}
+		if strings.Contains(page, "No problem found") {
+			t.Errorf("%s: a preflight page says no problem found", name)
+		}
+	}
+}
