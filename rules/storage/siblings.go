@@ -37,6 +37,7 @@ func siblingHit(s *rule.Site, f *failure) *rule.Hit {
 	denied := deniedInputs(fam)
 	who := taskWho(s)
 	role := cmp.Or(who.role, rolePlacehold)
+	roleWords := cmp.Or(who.role, "the task role")
 	sub := s.Subject()
 	sub.Bucket, sub.Key = f.bucket, f.key
 
@@ -51,7 +52,7 @@ func siblingHit(s *rule.Site, f *failure) *rule.Hit {
 	if f.principal == "" && strings.Contains(f.text, "DownloadDataError") && strings.Contains(f.line, "(403) when calling the HeadObject operation") {
 		detail = append(detail, anonymousRetry)
 	}
-	detail = append(detail, fmt.Sprintf("The %d siblings that succeeded read theirs as the same identity: %s's policy on %s is not what denies these", len(fam.Succeeded), role, f.bucket))
+	detail = append(detail, fmt.Sprintf("The %d siblings that succeeded read theirs as the same identity: %s's policy on %s is not what denies these", len(fam.Succeeded), roleWords, f.bucket))
 	differs := d.Differs()
 	cause := accessDenied
 	var fixes []rule.Fix
@@ -65,25 +66,29 @@ func siblingHit(s *rule.Site, f *failure) *rule.Hit {
 	default:
 		fixes = sameFixes(s, d, denied, role, f.bucket)
 	}
-	aspects := func(differ bool) string {
+	aspects := func(keep func(read.Aspect) bool) string {
 		var lines []string
 		for _, a := range d.Aspects {
-			if a.Differs == differ {
+			if keep(a) {
 				lines = append(lines, "  "+a.Name+": "+a.Text)
 			}
 		}
 		return strings.Join(lines, "\n")
 	}
+	same := aspects(func(a read.Aspect) bool { return !a.Differs && !a.Unknown })
 	if len(differs) > 0 {
-		detail = append(detail, "Compared with the siblings ("+d.Compared()+"), this differs:\n"+aspects(true))
-		if same := aspects(false); same != "" {
+		detail = append(detail, "Compared with the siblings ("+d.Compared()+"), this differs:\n"+aspects(func(a read.Aspect) bool { return a.Differs }))
+		if same != "" {
 			detail = append(detail, "The same:\n"+same)
 		}
 	} else {
-		detail = append(detail, "Compared with the siblings, nothing differed:\n"+aspects(false))
-		if len(d.Siblings) == 0 {
-			detail = append(detail, "The objects themselves were not compared: no probe of the siblings' inputs")
-		}
+		detail = append(detail, "Compared with the siblings, nothing differed:\n"+same)
+	}
+	if unknown := aspects(func(a read.Aspect) bool { return a.Unknown }); unknown != "" {
+		detail = append(detail, "Not compared:\n"+unknown)
+	}
+	if len(d.Siblings) == 0 {
+		detail = append(detail, "The objects themselves were not compared: no probe of the siblings' inputs")
 	}
 	ev := []string{f.where + ": " + f.line}
 	if who.how != "" {

@@ -19,7 +19,7 @@ import (
 type Diff struct {
 	Family evidence.Siblings
 	// Aspects are the comparisons made, in a fixed order: identity, image and resources, k8s
-	// node, timing, data path, object metadata.
+	// node, timing, data path, object metadata (only when both sides were probed).
 	Aspects []Aspect
 	// Objects are the inputs of the failed children and of the sampled siblings that a probe
 	// described (HeadObject and, for the owner, a listing).
@@ -33,6 +33,8 @@ type Diff struct {
 type Aspect struct {
 	Name    string
 	Differs bool
+	// Unknown is true when the evidence could not say (the pods are gone, no times).
+	Unknown bool
 	// Text says what was found: "all 3 ran as service account ns/default, as the execution does".
 	Text string
 }
@@ -197,7 +199,7 @@ func image(fam evidence.Siblings, pods map[string][]*evidence.Pod) Aspect {
 	failed, ok := distinct(podsOf(fam.Failed, pods), primaryImage), distinct(podsOf(fam.Succeeded, pods), primaryImage)
 	switch {
 	case len(failed) == 0:
-		a.Text = "not known: the failed children's pods are gone"
+		a.Text, a.Unknown = "not known: the failed children's pods are gone", true
 	case len(ok) == 0:
 		a.Text = "the failed children ran " + strings.Join(failed, "; ") + "; no sibling's pod is left to compare"
 	case !slices.Equal(failed, ok):
@@ -217,7 +219,7 @@ func k8sNodes(fam evidence.Siblings, pods map[string][]*evidence.Pod) Aspect {
 	known := len(podsOf(fam.Failed, pods))
 	switch {
 	case len(failed) == 0:
-		a.Text = "not known: the failed children's pods are gone"
+		a.Text, a.Unknown = "not known: the failed children's pods are gone", true
 	case len(failed) == 1 && known > 1 && !slices.Contains(ok, failed[0]):
 		a.Differs = true
 		a.Text = fmt.Sprintf("every failed pod ran on %s", failed[0])
@@ -245,7 +247,7 @@ func timing(fam evidence.Siblings) Aspect {
 		}
 	}
 	if len(ends) == 0 {
-		a.Text = "not known: no attempt times"
+		a.Text, a.Unknown = "not known: no attempt times", true
 		return a
 	}
 	slices.SortFunc(ends, func(x, y time.Time) int { return x.Compare(y) })
@@ -295,7 +297,7 @@ func dataPath(fam evidence.Siblings) Aspect {
 	}
 	switch {
 	case len(failed) == 0:
-		a.Text = "not known: Admin names no inputs"
+		a.Text, a.Unknown = "not known: Admin names no inputs", true
 	case len(failed) == 1 && slices.Equal(failed, ok):
 		a.Text = "the same prefix as the siblings' inputs: " + failed[0]
 	default:
