@@ -39,3 +39,17 @@ func TestSiblingGroups(t *testing.T) {
 		t.Error("a succeeded child is nobody's failed sibling")
 	}
 }
+
+// A subtask that failed and then succeeded on retry is history: its pod is not one of the
+// attempt's pods that a diagnosis reads; one that failed on every retry is.
+func TestPodNamesLeaveOutRecoveredSubtasks(t *testing.T) {
+	a := &TaskAttempt{PodName: "x-n1-0", ExternalResources: []ExternalResource{
+		{ExternalID: "x-n1-0-5", Index: 5, RetryAttempt: 0, Phase: "FAILED"},
+		{ExternalID: "x-n1-0-5-1", Index: 5, RetryAttempt: 1, Phase: "SUCCEEDED"},
+		{ExternalID: "x-n1-0-7", Index: 7, RetryAttempt: 0, Phase: "FAILED"},
+		{ExternalID: "x-n1-0-7-1", Index: 7, RetryAttempt: 1, Phase: "FAILED"},
+	}}
+	if got := strings.Join(a.PodNames(), " "); got != "x-n1-0 x-n1-0-7 x-n1-0-7-1" {
+		t.Errorf("PodNames = %s", got)
+	}
+}
