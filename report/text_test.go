@@ -213,7 +213,7 @@ func TestWriteTextNotEvaluated(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"1 rule not evaluated: Kubernetes evidence was not collected (--skip kube); 24 rules ran without it\n",
+		"1 rule not evaluated: Kubernetes evidence was not collected (--skip kube); 25 rules ran without it\n",
 		"2 rules not evaluated: Storage (S3) evidence was not collected (failed: ConfigError); 8 rules ran without it\n",
 		"[FD5001]",
 	} {
