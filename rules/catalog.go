@@ -77,6 +77,7 @@ func Table() []*Rule {
 		system.OutputsNotWritten(),      // FD8001
 		system.WorkflowStartFailure(),   // FD8002
 		system.SystemRetriesExhausted(), // FD8003
+		system.ContainerNameReserved(),  // FD8004
 		system.ExecutionAborted(),       // FD8101
 		system.ChildExecutionAborted(),  // FD8102
 

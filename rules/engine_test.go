@@ -126,3 +126,33 @@ func TestPassReports(t *testing.T) {
 		t.Errorf("failures = %+v", res.Failed)
 	}
 }
+
+// Where a layer was not collected, not_evaluated names every rule that requires it and every
+// other rule that reads it, in table order, with the collector's reason. (The goldens keep only
+// the rules at stake in their case; this checks the lists in full.)
+func TestNotEvaluatedNamesTheTablesRules(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "testdata/scenarios/user-skipped-collectors/snapshot.json")
+	table := rules.Table()
+	res := rules.Run(snap, table, rules.Config{})
+	if len(res.NotEvaluated) != 2 {
+		t.Fatalf("not evaluated = %+v, want kube and storage", res.NotEvaluated)
+	}
+	// A rule that requires either missing layer does not run at all, so it runs without neither.
+	skipped := func(r *rule.Rule) bool {
+		return slices.Contains(r.Requires, rule.Kube) || slices.Contains(r.Requires, rule.Storage)
+	}
+	for _, n := range res.NotEvaluated {
+		var requires, reads []string
+		for _, r := range table {
+			switch {
+			case slices.Contains(r.Requires, n.Evidence):
+				requires = append(requires, r.ID)
+			case slices.Contains(r.Reads, n.Evidence) && !skipped(r):
+				reads = append(reads, r.ID)
+			}
+		}
+		if !slices.Equal(n.Rules, requires) || !slices.Equal(n.Without, reads) || n.Reason != "--skip "+n.Evidence.Collector() {
+			t.Errorf("%s: rules %v without %v (%q), want %v without %v", n.Evidence, n.Rules, n.Without, n.Reason, requires, reads)
+		}
+	}
+}

@@ -11,9 +11,9 @@ type Status string
 // Collector statuses.
 const (
 	StatusOK      Status = "ok"      // everything was read
-	StatusPartial        = "partial" // some calls failed; see Errors
-	StatusFailed         = "failed"  // nothing usable was read
-	StatusSkipped        = "skipped" // not run; see SkipReason
+	StatusPartial Status = "partial" // some calls failed; see Errors
+	StatusFailed  Status = "failed"  // nothing usable was read
+	StatusSkipped Status = "skipped" // not run; see SkipReason
 )
 
 // Collector names, as CollectorRecord.Collector spells them (each collector's Name).

@@ -1,6 +1,6 @@
 // Package casetest runs a rule family's golden cases. A case is a snapshot.json, the golden
-// want.json of the findings the whole table produces on it, and a rule that fires there or stays
-// quiet. A family's own cases are testdata/<RuleID>/<fires-*|quiet-*>/; a snapshot that serves
+// want.json of what the whole table finds on it (GoldenResult), and a rule that fires there or
+// stays quiet. A family's own cases are testdata/<RuleID>/<fires-*|quiet-*>/; a snapshot that serves
 // several rules is a scenario, rules/testdata/scenarios/<name>/, whose cases.json says which rules
 // fire on it and which stay quiet, so that a wording change rewrites one golden, not copies.
 package casetest
@@ -34,6 +34,8 @@ type Case struct {
 	Name     string // "fires-timeout-both-attempts": fires-* or quiet-*
 	Dir      string // the case's folder, or the scenario's
 	Scenario bool
+	// Shares are the rules whose cases share the golden: Rule, or every rule of the scenario.
+	Shares []string
 }
 
 // Snapshot is the path of the case's snapshot.json.
@@ -58,7 +60,8 @@ func Cases(root string) ([]Case, error) {
 	}
 	var out []Case
 	for _, d := range dirs {
-		out = append(out, Case{Rule: filepath.Base(filepath.Dir(d)), Name: filepath.Base(d), Dir: d})
+		id := filepath.Base(filepath.Dir(d))
+		out = append(out, Case{Rule: id, Name: filepath.Base(d), Dir: d, Shares: []string{id}})
 	}
 	scenarios, err := filepath.Glob(filepath.Join(root, ScenarioDir, "*"))
 	if err != nil {
@@ -69,13 +72,14 @@ func Cases(root string) ([]Case, error) {
 		if err != nil {
 			return nil, err
 		}
+		shares := append(sortedKeys(m.Fires), sortedKeys(m.Quiet)...)
 		for _, kind := range []string{"fires", "quiet"} {
 			names := m.Fires
 			if kind == "quiet" {
 				names = m.Quiet
 			}
 			for _, id := range sortedKeys(names) {
-				out = append(out, Case{Rule: id, Name: kind + "-" + names[id], Dir: d, Scenario: true})
+				out = append(out, Case{Rule: id, Name: kind + "-" + names[id], Dir: d, Scenario: true, Shares: shares})
 			}
 		}
 	}
@@ -159,7 +163,7 @@ func Run(t *testing.T) {
 		t.Run(ruleID+"/"+name, func(t *testing.T) {
 			snap := LoadSnapshot(t, c.Snapshot())
 			res := rules.Run(snap, table, rules.Config{})
-			got, err := json.MarshalIndent(res, "", "  ")
+			got, err := json.MarshalIndent(GoldenResult(res, c.Shares), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -195,6 +199,45 @@ func Run(t *testing.T) {
 			}
 		})
 	}
+}
+
+// GoldenResult is what a case's want.json records: the engine's result, with each not_evaluated
+// entry's rule lists cut to the rules at stake — those whose cases share the golden and those
+// with a finding — so that a new rule that reads or requires Kubernetes or storage evidence
+// does not rewrite every golden where that layer was not collected. The engine's lists in full
+// are tested where they are computed.
+func GoldenResult(res *rules.Result, shares []string) *rules.Result {
+	stake := map[string]bool{}
+	for _, id := range shares {
+		stake[id] = true
+	}
+	for _, f := range res.Findings {
+		stake[f.RuleID] = true
+		for _, id := range f.Corroborated {
+			stake[id] = true
+		}
+	}
+	for _, s := range res.Suppressed {
+		stake[s.Finding.RuleID] = true
+	}
+	out := *res
+	out.NotEvaluated = nil
+	for _, n := range res.NotEvaluated {
+		n.Rules = atStake(n.Rules, stake)
+		n.Without = atStake(n.Without, stake)
+		out.NotEvaluated = append(out.NotEvaluated, n)
+	}
+	return &out
+}
+
+func atStake(ids []string, stake map[string]bool) []string {
+	out := []string{}
+	for _, id := range ids {
+		if stake[id] {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // LoadSnapshot reads a fixture; an unknown field fails, so fixtures keep the collectors' shape.
