@@ -32,11 +32,15 @@ func TestSiblingGroups(t *testing.T) {
 	if got := strings.Join(ids, " "); got != "n0-0-dn0 n0-0-dn4 n0-0-dn9" {
 		t.Errorf("sample = %s", got)
 	}
-	if g, ok := ex.SiblingsOf(ex.ID, kids[7]); !ok || g.Parent.ID != "n0" {
+	at := func(n *Node) []Step { return []Step{{Execution: ex, Node: ex.Nodes[0]}, {Execution: ex, Node: n}} }
+	if g, ok := SiblingsOf(at(kids[7])); !ok || g.Parent.ID != "n0" || len(g.Succeeded) != 8 {
 		t.Errorf("SiblingsOf(dn7) = %+v, %v", g, ok)
 	}
-	if _, ok := ex.SiblingsOf(ex.ID, kids[0]); ok {
+	if _, ok := SiblingsOf(at(kids[0])); ok {
 		t.Error("a succeeded child is nobody's failed sibling")
+	}
+	if _, ok := SiblingsOf([]Step{{Execution: ex, Node: ex.Nodes[1]}, {Execution: ex, Node: ex.Nodes[1].Children[0]}}); ok {
+		t.Error("a subworkflow's failed child has no fan-out family")
 	}
 }
 

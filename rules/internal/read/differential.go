@@ -81,10 +81,10 @@ func Differential(s *rule.Site) *Diff {
 }
 
 func differential(s *rule.Site) *Diff {
-	if s.Node == nil || s.Stuck || s.Snapshot.Execution == nil {
+	if s.Node == nil || s.Stuck {
 		return nil
 	}
-	fam, ok := s.Snapshot.Execution.SiblingsOf(s.Execution.ID, s.Node)
+	fam, ok := evidence.SiblingsOf(s.Path)
 	if !ok || len(fam.Succeeded) == 0 {
 		return nil
 	}
