@@ -49,11 +49,16 @@ func group(roots []rooted, snap *evidence.Snapshot) []Finding {
 	names = slices.DeleteFunc(names, func(s string) bool { return len(s) < 2 })
 	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) }) // a node id inside a key goes with it
 	names = slices.Compact(names)
+	pairs := make([]string, 0, 2*len(names))
+	for _, n := range names {
+		pairs = append(pairs, n, "\x00")
+	}
+	mask := strings.NewReplacer(pairs...) // one pass per text, longest name first at each position
 	byKey := map[string]int{}
 	var out []Finding
 	var members [][]rooted
 	for _, r := range roots {
-		k := placeKey(r, names)
+		k := placeKey(r, mask)
 		if i, ok := byKey[k]; ok && r.site.Node != nil {
 			members[i] = append(members[i], r)
 			continue
@@ -96,18 +101,12 @@ func placeNames(r rooted) []string {
 	return names
 }
 
-// placeKey is what a root cause says with the places' names (longest first) taken out.
-func placeKey(r rooted, names []string) string {
+// placeKey is what a root cause says with the places' names taken out.
+func placeKey(r rooted, mask *strings.Replacer) string {
 	f := r.f
-	mask := func(text string) string {
-		for _, n := range names {
-			text = strings.ReplaceAll(text, n, "\x00")
-		}
-		return text
-	}
 	fixes, _ := json.Marshal(f.Fixes)
-	summary := digits.ReplaceAllString(mask(f.Summary), "#")
-	return strings.Join([]string{f.RuleID, f.Category, f.Cause, f.Severity.String(), mask(string(fixes)), summary}, "\x01")
+	summary := digits.ReplaceAllString(mask.Replace(f.Summary), "#")
+	return strings.Join([]string{f.RuleID, f.Category, f.Cause, f.Severity.String(), mask.Replace(string(fixes)), summary}, "\x01")
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)
