@@ -42,14 +42,17 @@ func sitesIn(snap *evidence.Snapshot, x *evidence.Index) []*rule.Site {
 	return out
 }
 
-// stuck reports whether a node's latest attempt is not progressing: it waits (queued, for
-// resources, initializing), or it runs while a pod of it is still Pending (an array node's
-// subtask, a pod that never got a node) or a subtask of it waits.
+// stuck reports whether a node is not progressing: its latest attempt waits (queued, for
+// resources, initializing), or runs while a pod of it is still Pending (an array node's subtask,
+// a pod that never got a node) or a subtask of it waits; or the task node is queued without any
+// attempt.
 func stuck(n *evidence.Node, x *evidence.Index) bool {
 	a := n.LastAttempt()
 	switch {
 	case a == nil:
-		return false
+		// A task node Flyte queued that never got a task execution: propeller has not started
+		// it (a cache reservation another execution holds, a backlog).
+		return n.Kind == evidence.KindTask && !n.IsParent && n.Phase == evidence.PhaseQueued
 	case waiting(a.Phase):
 		return true
 	case a.Phase != "RUNNING":

@@ -54,6 +54,8 @@ minute (scheduling and image pulls take seconds; a node scale-up a few minutes).
 			}
 			if st.Warning != "" {
 				h.Summary += ": " + read.ClipMiddle(st.Warning, 300)
+			} else if len(s.Attempts) == 0 {
+				h.Detail = "flytepropeller has not started the task: with cache_serializable another execution may hold the cache reservation for the same inputs; otherwise look at flytepropeller's logs and its workqueue for this execution"
 			} else {
 				h.Detail = "No warning was recorded: no Warning event, no scheduler or kubelet message, no Admin reason beyond the task's submission; check that flytepropeller created the pod and that the scheduler sees it"
 			}
@@ -76,6 +78,15 @@ minute (scheduling and image pulls take seconds; a node scale-up a few minutes).
 				{Action: "if it cannot recover, abort the execution, fix what the warning names and relaunch",
 					Commands: []string{fmt.Sprintf("flytectl delete execution -p %s -d %s %s", id.Project, id.Domain, id.Name)}},
 				{Action: "set plugins.k8s.pod-pending-timeout in the propeller config so that stuck tasks fail instead of waiting forever"},
+			}
+			if len(s.Attempts) == 0 {
+				h.Fixes = []rule.Fix{
+					{Action: "look for this execution in flytepropeller's log (flyte-core: deploy/flytepropeller; flyte-binary: deploy/flyte-binary): why the node is not started",
+						Commands: []string{fmt.Sprintf("kubectl logs -n flyte deploy/flytepropeller | grep %s", id.Name)}},
+					{Action: "if the task is cache_serializable, find the running execution of the same task and inputs that holds the cache reservation, and let it finish or abort it",
+						Commands: []string{fmt.Sprintf("flytectl get execution -p %s -d %s --filter.fieldSelector \"execution.phase=RUNNING\"", id.Project, id.Domain)}},
+					h.Fixes[1],
+				}
 			}
 			pass.Report(h)
 		},

@@ -34,8 +34,16 @@ func Stuck(s *rule.Site) *StuckPlace {
 }
 
 func readStuck(s *rule.Site) *StuckPlace {
-	if !s.Stuck || s.Node == nil || len(s.Attempts) == 0 {
+	if !s.Stuck || s.Node == nil {
 		return nil
+	}
+	if len(s.Attempts) == 0 {
+		st := &StuckPlace{State: "queued in Flyte without a task execution", Since: s.Node.CreatedAt,
+			Evidence: []string{fmt.Sprintf("node %s is %s and Admin has no task execution for it", s.Node.ID, s.Node.Phase)}}
+		if !st.Since.IsZero() && !s.Now.IsZero() {
+			st.For = s.Now.Sub(st.Since)
+		}
+		return st
 	}
 	last := s.Attempts[len(s.Attempts)-1]
 	st := &StuckPlace{}
