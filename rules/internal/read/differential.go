@@ -19,7 +19,8 @@ import (
 type Diff struct {
 	Family evidence.Siblings
 	// Aspects are the comparisons made, in a fixed order: identity, image and resources, k8s
-	// node, timing, data path, object metadata (only when both sides were probed).
+	// node, timing, the place's own attempts, data path, object metadata (only when both sides
+	// were probed).
 	Aspects []Aspect
 	// Objects are the inputs of the failed children and of the sampled siblings that a probe
 	// described (HeadObject and, for the owner, a listing).
@@ -90,7 +91,7 @@ func differential(s *rule.Site) *Diff {
 	}
 	d := &Diff{Family: fam}
 	pods := familyPods(s.Snapshot, fam)
-	d.Aspects = append(d.Aspects, identity(s, fam, pods), image(fam, pods), k8sNodes(fam, pods), timing(fam))
+	d.Aspects = append(d.Aspects, identity(s, fam, pods), image(fam, pods), k8sNodes(fam, pods), timing(fam), attempts(s))
 	d.Failed, d.Siblings = objects(s.Snapshot, fam)
 	d.Aspects = append(d.Aspects, dataPath(fam))
 	if len(d.Failed) > 0 && len(d.Siblings) > 0 {
@@ -268,6 +269,45 @@ func timing(fam evidence.Siblings) Aspect {
 		a.Text = fmt.Sprintf("the %d failed attempts ended over %s (%s to %s), while %d siblings ran and succeeded", len(ends),
 			evidence.ShortDuration(span), first.UTC().Format("15:04:05"), last.UTC().Format("15:04:05"), during)
 	}
+	return a
+}
+
+// attempts compares the place's own attempts: the same error every time points at something
+// that does not change between retries; different errors at something that did.
+func attempts(s *rule.Site) Aspect {
+	a := Aspect{Name: "attempts"}
+	if len(s.Attempts) < 2 {
+		a.Text = "a single attempt"
+		return a
+	}
+	var codes, nodes []string
+	for _, at := range s.Attempts {
+		code := "no error"
+		if at.Error != nil {
+			code, _ = rule.Unwrap(at.Error.Code, at.Error.Message)
+		}
+		codes = append(codes, fmt.Sprintf("%d: %s", at.RetryAttempt, OrUnknown(code)))
+		for _, name := range at.PodNames() {
+			if p := s.Pods[name]; p != nil && p.NodeName != "" && !slices.Contains(nodes, p.NodeName) {
+				nodes = append(nodes, p.NodeName)
+			}
+		}
+	}
+	first := strings.SplitN(codes[0], ": ", 2)[1]
+	same := true
+	for _, c := range codes[1:] {
+		same = same && strings.SplitN(c, ": ", 2)[1] == first
+	}
+	on := "their pods' nodes are not known"
+	if len(nodes) > 0 {
+		on = "pods left on " + strings.Join(nodes, ", ")
+	}
+	if same {
+		a.Text = fmt.Sprintf("all %d attempts of this child failed the same way (%s); %s", len(s.Attempts), first, on)
+		return a
+	}
+	a.Differs = true
+	a.Text = "the attempts of this child failed differently (" + strings.Join(codes, "; ") + "); " + on
 	return a
 }
 
