@@ -29,7 +29,7 @@ func siblingHit(s *rule.Site, f *failure) *rule.Hit {
 	if f.actor != "task" || f.cause != accessDenied || s.Node == nil || !sameObject(f, s.Node.InputURI) {
 		return nil
 	}
-	d := read.Differential(s)
+	d := read.Differential(s, "denied inputs", deniedInput)
 	if d == nil {
 		return nil
 	}
@@ -41,8 +41,12 @@ func siblingHit(s *rule.Site, f *failure) *rule.Hit {
 	sub := s.Subject()
 	sub.Bucket, sub.Key = f.bucket, f.key
 
-	summary := fmt.Sprintf("%d of %s children of %s were denied their inputs, which the same identity read for %d siblings",
-		len(denied), count(fam.Total), label(fam.Parent), len(fam.Succeeded))
+	were, their := "were", "their"
+	if len(denied) == 1 {
+		were, their = "was", "its"
+	}
+	summary := fmt.Sprintf("%d of %s children of %s %s denied %s inputs, which the same identity read for %d siblings",
+		len(denied), count(fam.Total), label(fam.Parent), were, their, len(fam.Succeeded))
 	var detail []string
 	quote := fmt.Sprintf("%s says %q", f.where, f.line)
 	if ctx := contextLine(f); ctx != "" && ctx != f.line {
@@ -59,7 +63,11 @@ func siblingHit(s *rule.Site, f *failure) *rule.Hit {
 	switch {
 	case d.KMS != nil:
 		cause = kmsDenied
-		summary += fmt.Sprintf(": those objects are encrypted with KMS key %s", d.KMS.Key)
+		those := "those objects are"
+		if len(denied) == 1 {
+			those = "that object is"
+		}
+		summary += fmt.Sprintf(": %s encrypted with KMS key %s", those, d.KMS.Key)
 		fixes = kmsFixes(s, d, denied, role)
 	case len(differs) > 0:
 		fixes = differenceFixes(s, d, denied, role, f.bucket)
@@ -106,28 +114,32 @@ func sameObject(f *failure, uri string) bool {
 	return ok && strings.HasPrefix(uri, "s3://") && b == f.bucket && k == f.key
 }
 
-// deniedInputs are the family's failed children whose error is a denied read of their own
-// inputs, as an object URI each. Every site of a family asks, so this is a plain text test on
-// each child's error, not a full classification: a family of 1,000 with 200 failures is
-// 200 sites times 200 children.
+// deniedInputs are the failed children of the family whose error is a denied read of their
+// own inputs, as an object URI each.
 func deniedInputs(fam evidence.Siblings) []string {
 	var out []string
 	for _, n := range fam.Failed {
-		e := n.Error
-		if last := n.LastAttempt(); e == nil && last != nil {
-			e = last.Error
-		}
-		if e == nil || n.InputURI == "" {
-			continue
-		}
-		// flytekit's message names the path and the S3 error in its first lines; a long
-		// message (up to 100 KiB) is not scanned whole at every site of a large family.
-		msg := e.Message[:min(len(e.Message), 8<<10)]
-		if strings.Contains(msg, n.InputURI) && deniedText(msg) {
+		if deniedInput(n) {
 			out = append(out, n.InputURI)
 		}
 	}
 	return out
+}
+
+// deniedInput: the node's error is a denied read of its own inputs. Every site of a family
+// asks about every child, so this is a plain text test, not a full classification: a family
+// of 1,000 with 200 failures is 200 sites times 200 children. flytekit's message names the path
+// and the S3 error in its first lines; a long message (up to 100 KiB) is not scanned whole.
+func deniedInput(n *evidence.Node) bool {
+	e := n.Error
+	if last := n.LastAttempt(); e == nil && last != nil {
+		e = last.Error
+	}
+	if e == nil || n.InputURI == "" {
+		return false
+	}
+	msg := e.Message[:min(len(e.Message), 8<<10)]
+	return strings.Contains(msg, n.InputURI) && deniedText(msg)
 }
 
 // deniedText: the markers of an access denial that accessDenied's pattern starts from.

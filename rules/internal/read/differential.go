@@ -17,6 +17,7 @@ import (
 // and what differed. Aspects are listed whether or not they differ, so a finding can say what
 // was compared when nothing did.
 type Diff struct {
+	// Family is the site's family, Failed holding only the children that failed its way.
 	Family evidence.Siblings
 	// Aspects are the comparisons made, in a fixed order: identity, image and resources, k8s
 	// node, timing, the place's own attempts, data path, object metadata (only when both sides
@@ -76,12 +77,14 @@ func (d *Diff) Compared() string {
 }
 
 // Differential is the site's comparison with its siblings; nil when the site is not a failed
-// child of a dynamic node with siblings that succeeded.
-func Differential(s *rule.Site) *Diff {
-	return rule.SiteOnce(s, "differential", func() *Diff { return differential(s) })
+// child of a dynamic node with siblings that succeeded. like picks the failed children that
+// failed the site's way (the others failed for their own reasons and are left out of the
+// comparison); key names it for the per-site memo.
+func Differential(s *rule.Site, key string, like func(*evidence.Node) bool) *Diff {
+	return rule.SiteOnce(s, "differential "+key, func() *Diff { return differential(s, like) })
 }
 
-func differential(s *rule.Site) *Diff {
+func differential(s *rule.Site, like func(*evidence.Node) bool) *Diff {
 	if s.Node == nil || s.Stuck {
 		return nil
 	}
@@ -89,6 +92,7 @@ func differential(s *rule.Site) *Diff {
 	if !ok || len(fam.Succeeded) == 0 {
 		return nil
 	}
+	fam.Failed = slices.DeleteFunc(slices.Clone(fam.Failed), func(n *evidence.Node) bool { return n != s.Node && !like(n) })
 	d := &Diff{Family: fam}
 	pods := familyPods(s.Snapshot, fam)
 	d.Aspects = append(d.Aspects, identity(s, fam, pods), image(fam, pods), k8sNodes(fam, pods), timing(fam), attempts(s))
