@@ -236,21 +236,20 @@ func kmsFixes(s *rule.Site, d *read.Diff, denied []string, role string) []rule.F
 
 func differenceFixes(s *rule.Site, d *read.Diff, denied []string, role, bucket string) []rule.Fix {
 	var fixes []rule.Fix
-	for _, a := range d.Differs() {
-		switch {
-		case a.Name == "object metadata" && strings.Contains(a.Text, "owner "):
-			fixes = append(fixes, rule.Fix{Action: fmt.Sprintf("these objects have another owner than the siblings': let the bucket owner own every object (Object Ownership BucketOwnerEnforced), or have their writer grant bucket-owner-full-control"),
-				Commands: append(objectCommands(denied, func(b, k string) string { return fmt.Sprintf("aws s3api get-object-acl --bucket %s --key %s", b, k) }),
-					fmt.Sprintf("aws s3api put-bucket-ownership-controls --bucket %s --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'", bucket))})
-		case a.Name == "k8s node":
-			fixes = append(fixes, rule.Fix{Action: "the failures share one node: check its network path and credentials (IMDS hop limit, a proxy, the node role) and cordon it",
-				Commands: []string{"kubectl get pods -A -o wide --field-selector spec.nodeName=" + strings.TrimPrefix(a.Text, "every failed pod ran on ")}})
-		case a.Name == "timing":
-			fixes = append(fixes, rule.Fix{Action: "the failures fall in one short window: look for a change at that time (a policy or key edit, a deploy, a storage outage) and relaunch"})
-		}
+	if d.OwnerDiffers {
+		fixes = append(fixes, rule.Fix{Action: "these objects have another owner than the siblings': let the bucket owner own every object (Object Ownership BucketOwnerEnforced), or have their writer grant bucket-owner-full-control",
+			Commands: append(objectCommands(denied, func(b, k string) string { return fmt.Sprintf("aws s3api get-object-acl --bucket %s --key %s", b, k) }),
+				fmt.Sprintf("aws s3api put-bucket-ownership-controls --bucket %s --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'", bucket))})
+	}
+	if d.OneNode != "" {
+		fixes = append(fixes, rule.Fix{Action: fmt.Sprintf("the failures share node %s: check its network path and credentials (IMDS hop limit, a proxy, the node role) and cordon it", d.OneNode),
+			Commands: []string{"kubectl get pods -A -o wide --field-selector spec.nodeName=" + d.OneNode, "kubectl cordon " + d.OneNode}})
+	}
+	if d.Window {
+		fixes = append(fixes, rule.Fix{Action: "the failures fall in one short window: look for a change at that time (a policy or key edit, a deploy, a storage outage) and relaunch"})
 	}
 	resources := objectCommands(denied, func(b, k string) string { return "arn:aws:s3:::" + b + "/" + k })
-	fixes = append(fixes, rule.Fix{Action: fmt.Sprintf("look for what denies these keys and not the siblings': a Deny in the bucket policy (a prefix, a tag, a condition), the objects' ACLs"),
+	fixes = append(fixes, rule.Fix{Action: "look for what denies these keys and not the siblings': a Deny in the bucket policy (a prefix, a tag, a condition), the objects' ACLs",
 		Commands: []string{fmt.Sprintf("aws s3api get-bucket-policy --bucket %s --query Policy --output text", bucket),
 			fmt.Sprintf("aws iam simulate-principal-policy --policy-source-arn %s --action-names s3:GetObject --resource-arns %s", role, strings.Join(trimMore(resources), " "))}})
 	return append(fixes, relaunchFix(s))

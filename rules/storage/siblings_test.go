@@ -44,3 +44,33 @@ func TestSiblingsReadFineNoBucketGrant(t *testing.T) {
 		}
 	}
 }
+
+// The other differences the comparison can find each bring their fix: another owner for the
+// failed children's objects, and every failed pod on one node no sibling's ran on.
+func TestSiblingsOwnerAndNode(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "testdata/FD3008/fires-siblings-nothing-differed/snapshot.json")
+	for i := range snap.Storage.Probes {
+		p := &snap.Storage.Probes[i]
+		if p.Path.Compare && p.Path.Purpose == "node-inputs" && p.Object != nil {
+			p.Object.Owner = "3c0e1f5a7b9d2c4e6f8a0b1c3d5e7f9a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e"
+		}
+	}
+	for i := range snap.Kube.Pods {
+		snap.Kube.Pods[i].NodeName = "ip-10-0-11-42.ec2.internal"
+	}
+	res := rules.Run(snap, rules.Table(), rules.Config{})
+	f := res.Findings[0]
+	var actions []string
+	for _, fix := range f.Fixes {
+		actions = append(actions, fix.Action)
+	}
+	all := strings.Join(actions, "\n")
+	for _, want := range []string{"another owner than the siblings'", "the failures share node ip-10-0-11-42.ec2.internal"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("fixes lack %q:\n%s", want, all)
+		}
+	}
+	if !strings.Contains(f.Detail, "owner 3c0e1f5a") || !strings.Contains(f.Detail, "every failed pod ran on ip-10-0-11-42.ec2.internal") {
+		t.Errorf("detail %s", f.Detail)
+	}
+}

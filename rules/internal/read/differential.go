@@ -29,6 +29,12 @@ type Diff struct {
 	// KMS is set when the failed children's inputs carry an SSE-KMS key none of the siblings'
 	// does: Key is theirs, SiblingKey the siblings' (or "" for SSE-S3).
 	KMS *KMSDiff
+	// OneNode is the Kubernetes node every failed pod ran on, when no succeeded sibling's did;
+	// OwnerDiffers and Window say that the objects' owner differs, and that the failures fell
+	// in one short window with no sibling running meanwhile.
+	OneNode      string
+	OwnerDiffers bool
+	Window       bool
 }
 
 // Aspect is one comparison.
@@ -95,7 +101,7 @@ func differential(s *rule.Site, like func(*evidence.Node) bool) *Diff {
 	fam.Failed = slices.DeleteFunc(slices.Clone(fam.Failed), func(n *evidence.Node) bool { return n != s.Node && !like(n) })
 	d := &Diff{Family: fam}
 	pods := familyPods(s.Snapshot, fam)
-	d.Aspects = append(d.Aspects, identity(s, fam, pods), image(fam, pods), k8sNodes(fam, pods), timing(fam), attempts(s))
+	d.Aspects = append(d.Aspects, identity(s, fam, pods), image(fam, pods), k8sNodes(d, pods), timing(d), attempts(s))
 	d.Failed, d.Siblings = objects(s.Snapshot, fam)
 	d.Aspects = append(d.Aspects, dataPath(fam))
 	if len(d.Failed) > 0 && len(d.Siblings) > 0 {
@@ -216,7 +222,8 @@ func image(fam evidence.Siblings, pods map[string][]*evidence.Pod) Aspect {
 	return a
 }
 
-func k8sNodes(fam evidence.Siblings, pods map[string][]*evidence.Pod) Aspect {
+func k8sNodes(d *Diff, pods map[string][]*evidence.Pod) Aspect {
+	fam := d.Family
 	a := Aspect{Name: "k8s node"}
 	on := func(p *evidence.Pod) string { return p.NodeName }
 	failed := distinct(podsOf(fam.Failed, pods), on)
@@ -226,7 +233,7 @@ func k8sNodes(fam evidence.Siblings, pods map[string][]*evidence.Pod) Aspect {
 	case len(failed) == 0:
 		a.Text, a.Unknown = "not known: the failed children's pods are gone", true
 	case len(failed) == 1 && known > 1 && !slices.Contains(ok, failed[0]):
-		a.Differs = true
+		a.Differs, d.OneNode = true, failed[0]
 		a.Text = fmt.Sprintf("every failed pod ran on %s", failed[0])
 		if len(ok) > 0 {
 			a.Text += ", no succeeded sibling's did"
@@ -241,7 +248,8 @@ func k8sNodes(fam evidence.Siblings, pods map[string][]*evidence.Pod) Aspect {
 
 // timing: failures all within a minute, with no sibling succeeding meanwhile, point at a
 // window (a deploy, an outage); failures spread out among successes do not.
-func timing(fam evidence.Siblings) Aspect {
+func timing(d *Diff) Aspect {
+	fam := d.Family
 	a := Aspect{Name: "timing"}
 	var ends []time.Time
 	for _, n := range fam.Failed {
@@ -266,7 +274,7 @@ func timing(fam evidence.Siblings) Aspect {
 	span := last.Sub(first)
 	switch {
 	case len(ends) > 1 && span <= time.Minute && during == 0:
-		a.Differs = true
+		a.Differs, d.Window = true, true
 		a.Text = fmt.Sprintf("all %d failed attempts ended within %s (%s to %s) and no sibling ran meanwhile", len(ends),
 			evidence.ShortDuration(span), first.UTC().Format("15:04:05"), last.UTC().Format("15:04:05"))
 	default:
@@ -431,6 +439,7 @@ func objectMeta(d *Diff) Aspect {
 	}
 	if fo, so := set(d.Failed, owner), set(d.Siblings, owner); len(fo) > 0 && len(so) > 0 {
 		if !slices.Equal(fo, so) {
+			d.OwnerDiffers = true
 			diffs = append(diffs, fmt.Sprintf("owner %s, the siblings' %s", strings.Join(fo, ", "), strings.Join(so, ", ")))
 		} else {
 			same = append(same, "owner")
