@@ -88,6 +88,7 @@ func Table() []*Rule {
 		collection.TaskRoleNotAssumed(), // FD9005
 
 		// Fallbacks: only where no rule above classified the place.
+		pending.Stuck(),      // FD2901
 		usercode.UserError(), // FD5901
 		system.SystemError(), // FD8901
 	}

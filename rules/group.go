@@ -40,11 +40,25 @@ const maxLabels = 10
 // pod, node ids) are masked, and in the summary its numbers too (shard 17, shard 512). The first place stays the subject; Places lists them all. Retries of one
 // node are one place already, so they are not affected.
 func group(roots []rooted, snap *evidence.Snapshot) []Finding {
+	// Every place's names are masked in every key: a finding about a family of places names
+	// them all (these 3 objects), the same text at each.
+	var names []string
+	for _, r := range roots {
+		names = append(names, placeNames(r)...)
+	}
+	names = slices.DeleteFunc(names, func(s string) bool { return len(s) < 2 })
+	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) }) // a node id inside a key goes with it
+	names = slices.Compact(names)
+	pairs := make([]string, 0, 2*len(names))
+	for _, n := range names {
+		pairs = append(pairs, n, "\x00")
+	}
+	mask := strings.NewReplacer(pairs...) // one pass per text, longest name first at each position
 	byKey := map[string]int{}
 	var out []Finding
 	var members [][]rooted
 	for _, r := range roots {
-		k := placeKey(r)
+		k := placeKey(r, mask)
 		if i, ok := byKey[k]; ok && r.site.Node != nil {
 			members[i] = append(members[i], r)
 			continue
@@ -74,8 +88,8 @@ func group(roots []rooted, snap *evidence.Snapshot) []Finding {
 	return out
 }
 
-// placeKey is what a root cause says with its place taken out.
-func placeKey(r rooted) string {
+// placeNames are the names of a root cause's place: object key, pods, node ids.
+func placeNames(r rooted) []string {
 	f := r.f
 	names := []string{f.Subject.Key, f.Subject.Pod, f.Subject.Node}
 	if n := r.site.Node; n != nil {
@@ -84,18 +98,15 @@ func placeKey(r rooted) string {
 	for _, a := range r.site.Attempts {
 		names = append(names, a.PodNames()...)
 	}
-	// Longest first, so a node id inside a pod name or key is masked with it.
-	names = slices.DeleteFunc(names, func(s string) bool { return len(s) < 2 })
-	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) })
-	mask := func(text string) string {
-		for _, n := range names {
-			text = strings.ReplaceAll(text, n, "\x00")
-		}
-		return text
-	}
+	return names
+}
+
+// placeKey is what a root cause says with the places' names taken out.
+func placeKey(r rooted, mask *strings.Replacer) string {
+	f := r.f
 	fixes, _ := json.Marshal(f.Fixes)
-	summary := digits.ReplaceAllString(mask(f.Summary), "#")
-	return strings.Join([]string{f.RuleID, f.Category, f.Cause, f.Severity.String(), mask(string(fixes)), summary}, "\x01")
+	summary := digits.ReplaceAllString(mask.Replace(f.Summary), "#")
+	return strings.Join([]string{f.RuleID, f.Category, f.Cause, f.Severity.String(), mask.Replace(string(fixes)), summary}, "\x01")
 }
 
 var digits = regexp.MustCompile(`[0-9]+`)

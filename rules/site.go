@@ -22,13 +22,15 @@ func sitesIn(snap *evidence.Snapshot, x *evidence.Index) []*rule.Site {
 	for _, p := range ex.FailurePaths() {
 		out = append(out, newSite(snap, x, p, false))
 	}
-	if len(out) == 0 && !evidence.Succeeded(ex.Phase) && !evidence.Failed(ex.Phase) && ex.Phase != evidence.PhaseAborted {
+	// In an execution still running, a place that does not progress is a failing place too,
+	// beside any that failed already.
+	if !evidence.Succeeded(ex.Phase) && !evidence.Failed(ex.Phase) && ex.Phase != evidence.PhaseAborted {
 		ex.Walk(func(path []evidence.Step) bool {
 			n := path[len(path)-1].Node
-			if evidence.Succeeded(n.Phase) {
+			if evidence.Succeeded(n.Phase) || evidence.Failed(n.Phase) || n.Phase == evidence.PhaseAborted {
 				return false
 			}
-			if a := n.LastAttempt(); a != nil && waiting(a.Phase) {
+			if stuck(n, x) {
 				out = append(out, newSite(snap, x, path, true))
 			}
 			return true
@@ -38,6 +40,35 @@ func sitesIn(snap *evidence.Snapshot, x *evidence.Index) []*rule.Site {
 		out = append(out, &rule.Site{Snapshot: snap, Execution: ex, Now: snap.CollectedAt})
 	}
 	return out
+}
+
+// stuck reports whether a node is not progressing: its latest attempt waits (queued, for
+// resources, initializing), or runs while a pod of it is still Pending (an array node's subtask,
+// a pod that never got a node) or a subtask of it waits; or the task node is queued without any
+// attempt.
+func stuck(n *evidence.Node, x *evidence.Index) bool {
+	a := n.LastAttempt()
+	switch {
+	case a == nil:
+		// A task node Flyte queued that never got a task execution: propeller has not started
+		// it (a cache reservation another execution holds, a backlog).
+		return n.Kind == evidence.KindTask && !n.IsParent && n.Phase == evidence.PhaseQueued
+	case waiting(a.Phase):
+		return true
+	case a.Phase != "RUNNING":
+		return false
+	}
+	for _, r := range a.ExternalResources {
+		if waiting(r.Phase) {
+			return true
+		}
+	}
+	for _, p := range x.AttemptPods(a) {
+		if p.Pod != nil && p.Pod.Phase == "Pending" && p.Pod.DeletionTimestamp.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 func waiting(taskPhase string) bool {

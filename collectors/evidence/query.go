@@ -105,7 +105,8 @@ func (n *Node) LastAttempt() *TaskAttempt {
 }
 
 // PodNames are the pods an attempt ran in: its generated name, its log-context pods and the
-// pods of array subtasks that did not succeed. Order is stable and names are unique.
+// pods of array subtasks that did not succeed and that no later retry of theirs made good.
+// Order is stable and names are unique.
 func (a *TaskAttempt) PodNames() []string {
 	var out []string
 	add := func(n string) {
@@ -119,9 +120,17 @@ func (a *TaskAttempt) PodNames() []string {
 		add(p.PodName)
 	}
 	for _, r := range a.ExternalResources {
-		if !Succeeded(r.Phase) {
+		if !Succeeded(r.Phase) && !recovered(a.ExternalResources, r) {
 			add(r.ExternalID)
 		}
 	}
 	return out
+}
+
+// recovered reports whether a later retry of the subtask r succeeded: its failure is history,
+// context for a diagnosis and never its cause.
+func recovered(rs []ExternalResource, r ExternalResource) bool {
+	return slices.ContainsFunc(rs, func(o ExternalResource) bool {
+		return o.Index == r.Index && o.RetryAttempt > r.RetryAttempt && Succeeded(o.Phase)
+	})
 }

@@ -1,5 +1,7 @@
 package evidence
 
+import "slices"
+
 // Siblings is a fan-out family with failures in it: the task children of one dynamic node. They
 // ran from the same dynamic task's output, in the same execution, under its identity (service
 // account, IAM role), with their inputs side by side in its data dir, so what the succeeded ones
@@ -20,23 +22,7 @@ func (e *Execution) SiblingGroups() []Siblings {
 	var out []Siblings
 	e.Walk(func(path []Step) bool {
 		st := path[len(path)-1]
-		n := st.Node
-		if !n.IsDynamic && n.Kind != KindDynamic || !n.ChildrenCollected && len(n.Children) == 0 {
-			return true
-		}
-		g := Siblings{Execution: st.Execution, Parent: n, Total: len(n.Children)}
-		for _, c := range n.Children {
-			if c.IsParent || c.Kind != KindTask {
-				continue
-			}
-			switch {
-			case Failed(c.Phase):
-				g.Failed = append(g.Failed, c)
-			case c.Phase == "SUCCEEDED":
-				g.Succeeded = append(g.Succeeded, c)
-			}
-		}
-		if len(g.Failed) > 0 {
+		if g, ok := family(st.Execution, st.Node); ok && len(g.Failed) > 0 {
 			out = append(out, g)
 		}
 		return true
@@ -44,19 +30,41 @@ func (e *Execution) SiblingGroups() []Siblings {
 	return out
 }
 
-// SiblingsOf returns the family of the failed node n of execution ex, if it has one.
-func (e *Execution) SiblingsOf(ex ExecutionID, n *Node) (Siblings, bool) {
-	for _, g := range e.SiblingGroups() {
-		if g.Execution.ID != ex {
+// family sorts the task children of dynamic node n of execution ex.
+func family(ex *Execution, n *Node) (Siblings, bool) {
+	if !n.IsDynamic && n.Kind != KindDynamic || !n.ChildrenCollected && len(n.Children) == 0 {
+		return Siblings{}, false
+	}
+	g := Siblings{Execution: ex, Parent: n, Total: len(n.Children)}
+	for _, c := range n.Children {
+		if c.IsParent || c.Kind != KindTask {
 			continue
 		}
-		for _, f := range g.Failed {
-			if f == n {
-				return g, true
-			}
+		switch {
+		case Failed(c.Phase):
+			g.Failed = append(g.Failed, c)
+		case c.Phase == "SUCCEEDED":
+			g.Succeeded = append(g.Succeeded, c)
 		}
 	}
-	return Siblings{}, false
+	return g, true
+}
+
+// SiblingsOf returns the family of the failed node at the end of path (Execution.Walk's), if
+// its parent is a dynamic node: the step before it, in the same execution.
+func SiblingsOf(path []Step) (Siblings, bool) {
+	if len(path) < 2 {
+		return Siblings{}, false
+	}
+	parent, last := path[len(path)-2], path[len(path)-1]
+	if parent.Execution != last.Execution || !Failed(last.Node.Phase) {
+		return Siblings{}, false
+	}
+	g, ok := family(parent.Execution, parent.Node)
+	if !ok || !slices.Contains(g.Failed, last.Node) {
+		return Siblings{}, false
+	}
+	return g, true
 }
 
 // Sample returns up to k succeeded siblings to compare the failed ones with, spread evenly

@@ -32,10 +32,28 @@ func TestSiblingGroups(t *testing.T) {
 	if got := strings.Join(ids, " "); got != "n0-0-dn0 n0-0-dn4 n0-0-dn9" {
 		t.Errorf("sample = %s", got)
 	}
-	if g, ok := ex.SiblingsOf(ex.ID, kids[7]); !ok || g.Parent.ID != "n0" {
+	at := func(n *Node) []Step { return []Step{{Execution: ex, Node: ex.Nodes[0]}, {Execution: ex, Node: n}} }
+	if g, ok := SiblingsOf(at(kids[7])); !ok || g.Parent.ID != "n0" || len(g.Succeeded) != 8 {
 		t.Errorf("SiblingsOf(dn7) = %+v, %v", g, ok)
 	}
-	if _, ok := ex.SiblingsOf(ex.ID, kids[0]); ok {
+	if _, ok := SiblingsOf(at(kids[0])); ok {
 		t.Error("a succeeded child is nobody's failed sibling")
+	}
+	if _, ok := SiblingsOf([]Step{{Execution: ex, Node: ex.Nodes[1]}, {Execution: ex, Node: ex.Nodes[1].Children[0]}}); ok {
+		t.Error("a subworkflow's failed child has no fan-out family")
+	}
+}
+
+// A subtask that failed and then succeeded on retry is history: its pod is not one of the
+// attempt's pods that a diagnosis reads; one that failed on every retry is.
+func TestPodNamesLeaveOutRecoveredSubtasks(t *testing.T) {
+	a := &TaskAttempt{PodName: "x-n1-0", ExternalResources: []ExternalResource{
+		{ExternalID: "x-n1-0-5", Index: 5, RetryAttempt: 0, Phase: "FAILED"},
+		{ExternalID: "x-n1-0-5-1", Index: 5, RetryAttempt: 1, Phase: "SUCCEEDED"},
+		{ExternalID: "x-n1-0-7", Index: 7, RetryAttempt: 0, Phase: "FAILED"},
+		{ExternalID: "x-n1-0-7-1", Index: 7, RetryAttempt: 1, Phase: "FAILED"},
+	}}
+	if got := strings.Join(a.PodNames(), " "); got != "x-n1-0 x-n1-0-7 x-n1-0-7-1" {
+		t.Errorf("PodNames = %s", got)
 	}
 }

@@ -56,6 +56,9 @@ type Span struct {
 	// states) or "event".
 	Because string `json:"because,omitempty"`
 	Source  string `json:"source,omitempty"`
+	// Warning is true when Because is a warning (something is wrong: unschedulable, a failed
+	// pull or mount), not a plain step.
+	Warning bool `json:"warning,omitempty"`
 }
 
 // Duration is the span's length.
@@ -309,9 +312,9 @@ func (x *Index) attemptTimeline(a *TaskAttempt) AttemptTimeline {
 				cur.End = m.at
 				t.Spans = append(t.Spans, *cur)
 			}
-			cur = &Span{State: m.state, Start: m.at, Because: m.because, Source: m.source}
+			cur = &Span{State: m.state, Start: m.at, Because: m.because, Source: m.source, Warning: m.warn}
 		case m.state == cur.State && m.warn:
-			cur.Because, cur.Source = m.because, m.source // the latest warning says why it lasts
+			cur.Because, cur.Source, cur.Warning = m.because, m.source, true // the latest warning says why it lasts
 		}
 	}
 	cur.End = t.End

@@ -302,6 +302,11 @@ func quotedKind(key string) string {
 	return evidence.PathPrefix
 }
 
+// quotedOnly: the path was met in a message, not as one of the node's own paths.
+func quotedOnly(purpose string) bool {
+	return purpose == evidence.PurposeQuotedInError || purpose == evidence.PurposeOffloadedLiteral
+}
+
 // dedupKey is how add recognizes one object or prefix spelled several ways.
 func (s *pathSet) dedupKey(uri, kind string) string {
 	uri = strings.TrimSpace(uri)
@@ -334,10 +339,11 @@ func (s *pathSet) add(uri, purpose, kind string, ref *evidence.NodeRef) int {
 	}
 	dedup := s.dedupKey(uri, kind)
 	if s.seen[dedup] {
-		// A path first met without a node (quoted in the execution's error, say) belongs to the
-		// node that uses it, so its probe shows under that node.
+		// A path first met without a node (quoted in the execution's error, say), or quoted in
+		// a parent's error (Flyte passes a child's error up), belongs to the node that uses it,
+		// so its probe shows under that node.
 		i, ok := s.probeIndex[dedup]
-		if ok && s.probe[i].Node == nil && ref != nil {
+		if ok && ref != nil && (s.probe[i].Node == nil || quotedOnly(s.probe[i].Purpose) && !quotedOnly(purpose)) {
 			s.probe[i].Node, s.probe[i].Purpose = ref, purpose
 		}
 		if !ok {

@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules"
 )
 
 // stackFanoutBucket creates a bucket of its own on the stack's S3 server, as root, with the
@@ -117,5 +119,30 @@ func TestStackSiblingInputsDeniedByPrefix(t *testing.T) {
 	}
 	if w := storageWrites(rec.requests()); len(w) != 0 {
 		t.Errorf("writes: %v", w)
+	}
+
+	// The rules on what the real server said: one finding at the 3 places, naming the
+	// difference the probes found and no grant on the whole bucket.
+	snap := &evidence.Snapshot{SchemaVersion: evidence.SchemaVersion, CollectedAt: time.Now(), Execution: ex, Storage: st,
+		Collection: []evidence.CollectorRecord{record}}
+	var roots []rules.Finding
+	for _, f := range rules.Run(snap, rules.Table(), rules.Config{}).Findings {
+		if f.RootCause {
+			roots = append(roots, f)
+		}
+	}
+	if len(roots) != 1 || roots[0].RuleID != "FD3008" || len(roots[0].Places) != 3 {
+		t.Fatalf("root causes %+v, want FD3008 at the 3 places", roots)
+	}
+	f := roots[0]
+	t.Logf("%s\n%s", f.Summary, f.Detail)
+	if !strings.Contains(f.Summary, "3 of 12 children of n0 were denied their inputs, which the same identity read for 9 siblings") ||
+		!strings.Contains(f.Detail, "flytedoctor's own HEAD was denied on them, ok on the siblings'; the same owner") {
+		t.Errorf("summary %q\ndetail %q", f.Summary, f.Detail)
+	}
+	for _, fix := range f.Fixes {
+		if strings.Contains(fix.Action, "s3:GetObject*") {
+			t.Errorf("a whole-bucket grant though 9 siblings read theirs: %s", fix.Action)
+		}
 	}
 }

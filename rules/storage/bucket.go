@@ -27,7 +27,7 @@ func purposeWords(p string) string {
 		return "inputs"
 	case evidence.PurposeExecutionOutputs:
 		return "outputs"
-	case evidence.PurposeNodeInputs:
+	case evidence.PurposeNodeInputs, evidence.PurposeSiblingInputs:
 		return "node inputs"
 	case evidence.PurposeNodeOutputs:
 		return "node outputs"

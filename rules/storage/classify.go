@@ -216,7 +216,9 @@ func failureOf(s *rule.Site) *failure {
 // code from error.pb, and not a SIGKILL or OOM), the pods' termination messages and log tails.
 func classifySite(s *rule.Site) *failure {
 	if s.Stuck {
-		return nil
+		// Nothing failed yet, but a container that gave up may say why in its termination
+		// message: flytecopilot's downloader, or the task's own container restarting.
+		return terminated(s)
 	}
 	code, msg, _ := s.Error()
 	if f := classify(msg); f != nil {
@@ -237,6 +239,24 @@ func classifySite(s *rule.Site) *failure {
 	if strings.HasPrefix(code, "USER:") || strings.HasPrefix(code, "SYSTEM:") || code == "SYSTEM" || podKilled.MatchString(msg) {
 		return nil // flytekit wrote error.pb with another error, or the pod was killed
 	}
+	if f := terminated(s); f != nil {
+		return f
+	}
+	for _, l := range s.Kube().Logs {
+		if s.Pods[l.Pod] == nil && !s.Missing[l.Pod] {
+			continue
+		}
+		if f := classify(l.Text); f != nil {
+			f.where = fmt.Sprintf("the log of pod %s (container %s)", l.Pod, l.Container)
+			return f
+		}
+	}
+	return nil
+}
+
+// terminated classifies the termination messages of the site's containers that exited with an
+// error (not a SIGKILL or OOM, whose message is someone else's).
+func terminated(s *rule.Site) *failure {
 	for _, pc := range s.Containers() {
 		for _, st := range []evidence.ContainerState{pc.Container.State, pc.Container.LastState} {
 			if st.State != "terminated" || st.ExitCode == 0 || st.ExitCode == 137 || st.Reason == "OOMKilled" {
@@ -246,15 +266,6 @@ func classifySite(s *rule.Site) *failure {
 				f.where = fmt.Sprintf("the termination message of container %s in pod %s", pc.Container.Name, pc.Pod.Name)
 				return f
 			}
-		}
-	}
-	for _, l := range s.Kube().Logs {
-		if s.Pods[l.Pod] == nil && !s.Missing[l.Pod] {
-			continue
-		}
-		if f := classify(l.Text); f != nil {
-			f.where = fmt.Sprintf("the log of pod %s (container %s)", l.Pod, l.Container)
-			return f
 		}
 	}
 	return nil

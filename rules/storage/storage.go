@@ -329,8 +329,12 @@ func hit(s *rule.Site, f *failure, summary string) rule.Hit {
 		evidenceLines = append(evidenceLines, "task identity: "+who.how)
 	}
 	evidenceLines = append(evidenceLines, probes...)
+	cause := f.cause
+	if cause == accessDenied && strings.HasPrefix(f.action, "kms:") {
+		cause = kmsDenied
+	}
 	return rule.Hit{
-		Cause:    f.cause,
+		Cause:    cause,
 		Summary:  summary,
 		Detail:   strings.Join(detail, "; "),
 		Evidence: evidenceLines,
@@ -528,6 +532,10 @@ func siteRule(cause string, summary func(*rule.Site, *failure) string) func(*rul
 		s := pass.Site
 		f := failureOf(s)
 		if f == nil || f.cause != cause {
+			return
+		}
+		if h := siblingHit(s, f); h != nil {
+			pass.Report(*h)
 			return
 		}
 		pass.Report(hit(s, f, summary(s, f)))

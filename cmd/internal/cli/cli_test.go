@@ -395,7 +395,7 @@ func TestDemoRootCauses(t *testing.T) {
 		"storage-permission": {"storage-permission/access-denied"},
 		"subworkflow":        {"out-of-memory/oom-killed"},
 		"dynamic-fanout":     {"user-code/exception", "storage-permission/access-denied", "interrupted/node-shutdown"},
-		"fanout-denied":      {"storage-permission/access-denied"},
+		"fanout-denied":      {"storage-permission/kms-denied"},
 		"child-launchplan":   {"config-error/missing-secret"},
 		"array-node":         {"user-code/exception"},
 		"healthy":            nil,
