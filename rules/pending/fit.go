@@ -277,16 +277,10 @@ func selector(sel map[string]string) string {
 }
 
 // selectorMisses reports whether the node's known labels contradict the selector; a
-// label the collector did not keep on any node proves nothing.
-func selectorMisses(n evidence.NodeInfo, sel map[string]string, nodes []evidence.NodeInfo) bool {
+// label the summary does not speak for proves nothing (see labelKnown).
+func selectorMisses(n evidence.NodeInfo, sel map[string]string, known func(string) bool) bool {
 	for k, v := range sel {
-		known := false
-		for _, o := range nodes {
-			if _, ok := o.Labels[k]; ok {
-				known = true
-			}
-		}
-		if known && n.Labels[k] != v {
+		if known(k) && n.Labels[k] != v {
 			return true
 		}
 	}
