@@ -73,6 +73,8 @@ func Table() []*Rule {
 		interruption.PodTerminatedInBackground(), // FD7003
 		interruption.PodEvicted(),                // FD7004
 		interruption.Interrupted(),               // FD7005
+		interruption.KilledBySignal(),            // FD7006
+		interruption.PodFailedWithoutReason(),    // FD7007: a fallback that explains the bare text FD5901 and FD8901 would quote
 
 		system.OutputsNotWritten(),      // FD8001
 		system.WorkflowStartFailure(),   // FD8002
