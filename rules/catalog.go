@@ -79,6 +79,7 @@ func Table() []*Rule {
 		system.OutputsNotWritten(),      // FD8001
 		system.WorkflowStartFailure(),   // FD8002
 		system.SystemRetriesExhausted(), // FD8003
+		system.PropellerLostTrack(),     // FD8004: Admin and the cluster disagree (whole snapshot)
 		system.ExecutionAborted(),       // FD8101
 		system.ChildExecutionAborted(),  // FD8102
 
