@@ -60,6 +60,7 @@ func Table() []*Rule {
 		memory.OOMKilled(),              // FD5001
 		memory.MemoryPressureEviction(), // FD5002
 		memory.GPUOutOfMemory(),         // FD5003
+		memory.SharedMemoryExhausted(),  // FD5004
 
 		usercode.UserException(), // FD5101
 		usercode.NonzeroExit(),   // FD5102
