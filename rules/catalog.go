@@ -51,11 +51,12 @@ func Table() []*Rule {
 		storage.AccessDenied(),       // FD3008
 		storage.BucketCheckFailed(),  // FD3009
 
-		config.MissingSecret(),         // FD4001
-		config.MissingConfigMap(),      // FD4002
-		config.MissingServiceAccount(), // FD4003
-		config.MissingPullSecret(),     // FD4004
-		config.FlyteSecretNotFound(),   // FD4005
+		config.MissingSecret(),            // FD4001
+		config.MissingConfigMap(),         // FD4002
+		config.MissingServiceAccount(),    // FD4003
+		config.MissingPullSecret(),        // FD4004
+		config.FlyteSecretNotFound(),      // FD4005
+		config.PrimaryContainerNotFound(), // FD4006
 
 		memory.OOMKilled(),              // FD5001
 		memory.MemoryPressureEviction(), // FD5002
@@ -81,6 +82,11 @@ func Table() []*Rule {
 		system.WorkflowStartFailure(),   // FD8002
 		system.SystemRetriesExhausted(), // FD8003
 		system.PropellerLostTrack(),     // FD8004: Admin and the cluster disagree (whole snapshot)
+		system.ContainerNameReserved(),  // FD8005
+		system.KubeletCacheTimeout(),    // FD8006
+		system.PluginFailed(),           // FD8007
+		system.InputConversionFailed(),  // FD8008
+		system.ChildLaunchFailed(),      // FD8009
 		system.ExecutionAborted(),       // FD8101
 		system.ChildExecutionAborted(),  // FD8102
 

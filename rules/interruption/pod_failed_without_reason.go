@@ -54,7 +54,12 @@ eviction, a node shutdown, an OOM kill) reports it instead.`,
 				return
 			}
 			code, msg, _ := s.Error()
-			if code == "Interrupted" || !noContainerLine(msg) || len(read.Terms(s)) > 0 {
+			switch code {
+			case "UnknownError", "Error", "ContainerFailed", "":
+			default:
+				return // Interrupted is FD7005's; a child execution's failure is the child's
+			}
+			if !noContainerLine(msg) || len(read.Terms(s)) > 0 {
 				return
 			}
 			h := rule.Hit{

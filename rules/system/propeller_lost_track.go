@@ -58,9 +58,13 @@ func lostTrack(pass *rule.Pass) {
 	x := evidence.NewIndex(snap)
 	now := snap.CollectedAt
 	named := map[string]bool{} // pods some attempt names
+	execs := map[string]*evidence.Execution{root.ID.Name: root}
 	root.Walk(func(path []evidence.Step) bool {
 		st := path[len(path)-1]
 		ex, n := st.Execution, st.Node
+		if c := n.ChildExecution; c != nil {
+			execs[c.ID.Name] = c
+		}
 		for _, a := range n.Attempts {
 			for _, ap := range x.AttemptPods(a) {
 				named[ap.Name] = true
@@ -79,7 +83,7 @@ func lostTrack(pass *rule.Pass) {
 		if p.Attempt != nil || named[p.Name] || !live(p) || p.CreatedAt.IsZero() || now.Sub(p.CreatedAt) < staleAfter {
 			continue
 		}
-		ex := executionOf(root, p.Labels["execution-id"])
+		ex := execs[p.Labels["execution-id"]]
 		if ex == nil {
 			continue
 		}
@@ -239,24 +243,6 @@ func podLine(p *evidence.Pod, now time.Time) string {
 		s += fmt.Sprintf(", created %s ago", age(now.Sub(p.CreatedAt)))
 	}
 	return s
-}
-
-// executionOf finds the execution (the root or a child) with that name.
-func executionOf(root *evidence.Execution, name string) *evidence.Execution {
-	if name == "" {
-		return nil
-	}
-	if root.ID.Name == name {
-		return root
-	}
-	var found *evidence.Execution
-	root.Walk(func(path []evidence.Step) bool {
-		if c := path[len(path)-1].Node.ChildExecution; c != nil && c.ID.Name == name {
-			found = c
-		}
-		return found == nil
-	})
-	return found
 }
 
 func age(d time.Duration) string {
