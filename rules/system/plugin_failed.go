@@ -14,6 +14,10 @@ var pluginRe = regexp.MustCompile(`failed to execute handle for plugin \[([^\]]+
 
 var panicRe = regexp.MustCompile(`panic when executing a plugin \[([^\]]+)\]`)
 
+// storageWhyRe: a plugin's error that is propeller reading or writing the task's data, which
+// the storage rules (or FD8001) explain.
+var storageWhyRe = regexp.MustCompile(`failed to read data from dataDir|Failed to write data|failed to read error file|path:(?:s3|gs|abfs)://|outputs not found at`)
+
 var failedAtRe = regexp.MustCompile(`failed at Node\[([^\]]+)\]`)
 
 // where names the place, and for a workflow propeller failed as a whole, the node the last
@@ -52,6 +56,9 @@ exhausted". "panic when executing a plugin [k8s-array]" is a bug in Flyte itself
 				return
 			}
 			plugin, why := m[1], strings.TrimSpace(read.FirstLine(m[2]))
+			if storageWhyRe.MatchString(why) {
+				return
+			}
 			h := rule.Hit{Cause: causePluginRejected, Evidence: []string{code + ": " + read.Clip(read.FirstLine(msg), 600)}}
 			retries := ""
 			if r := sysRetriesRe.FindStringSubmatch(msg); r != nil {
