@@ -1,20 +1,22 @@
 package rules_test
 
 import (
-	"github.com/flytedoctor/flytedoctor/rules"
-	"path/filepath"
 	"testing"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules"
 	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
 )
 
-// BenchmarkRun runs the whole table over every golden case's snapshot.
+// BenchmarkRun runs the whole table over every fixture snapshot.
 func BenchmarkRun(b *testing.B) {
-	dirs, _ := filepath.Glob("*/testdata/FD*/*")
+	paths, err := casetest.Snapshots(".")
+	if err != nil {
+		b.Fatal(err)
+	}
 	var snaps []*evidence.Snapshot
-	for _, d := range dirs {
-		snaps = append(snaps, casetest.LoadSnapshot(b, filepath.Join(d, "snapshot.json")))
+	for _, p := range paths {
+		snaps = append(snaps, casetest.LoadSnapshot(b, p))
 	}
 	table := rules.Table()
 	b.ResetTimer()

@@ -81,8 +81,8 @@ func Table() []*Rule {
 		system.OutputsNotWritten(),      // FD8001
 		system.WorkflowStartFailure(),   // FD8002
 		system.SystemRetriesExhausted(), // FD8003
-		system.PropellerLostTrack(),     // FD8004: Admin and the cluster disagree (whole snapshot)
-		system.ContainerNameReserved(),  // FD8005
+		system.ContainerNameReserved(),  // FD8004
+		system.PropellerLostTrack(),     // FD8005: Admin and the cluster disagree (whole snapshot)
 		system.KubeletCacheTimeout(),    // FD8006
 		system.PluginFailed(),           // FD8007
 		system.InputConversionFailed(),  // FD8008

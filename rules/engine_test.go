@@ -71,7 +71,7 @@ func TestRulePanicIsClipped(t *testing.T) {
 // FD8003 declares that it supersedes the system-error fallback: without the declaration both
 // match the place, with it only FD8003 does, and disabling FD8003 does not hand it to FD8901.
 func TestSupersedesIsApplied(t *testing.T) {
-	const fixture = "system/testdata/FD8003/fires-event-too-large/snapshot.json"
+	const fixture = "testdata/scenarios/event-too-large/snapshot.json"
 	ids := func(res *rules.Result) []string {
 		var out []string
 		for _, f := range res.Findings {
@@ -124,5 +124,35 @@ func TestPassReports(t *testing.T) {
 	}
 	if len(res.Failed) != len(rules.Sites(snap)) || res.Failed[0].RuleID != "FD8998" || res.Failed[0].Panic != "half-way" {
 		t.Errorf("failures = %+v", res.Failed)
+	}
+}
+
+// Where a layer was not collected, not_evaluated names every rule that requires it and every
+// other rule that reads it, in table order, with the collector's reason. (The goldens keep only
+// the rules at stake in their case; this checks the lists in full.)
+func TestNotEvaluatedNamesTheTablesRules(t *testing.T) {
+	snap := casetest.LoadSnapshot(t, "testdata/scenarios/user-skipped-collectors/snapshot.json")
+	table := rules.Table()
+	res := rules.Run(snap, table, rules.Config{})
+	if len(res.NotEvaluated) != 2 {
+		t.Fatalf("not evaluated = %+v, want kube and storage", res.NotEvaluated)
+	}
+	// A rule that requires either missing layer does not run at all, so it runs without neither.
+	skipped := func(r *rule.Rule) bool {
+		return slices.Contains(r.Requires, rule.Kube) || slices.Contains(r.Requires, rule.Storage)
+	}
+	for _, n := range res.NotEvaluated {
+		var requires, reads []string
+		for _, r := range table {
+			switch {
+			case slices.Contains(r.Requires, n.Evidence):
+				requires = append(requires, r.ID)
+			case slices.Contains(r.Reads, n.Evidence) && !skipped(r):
+				reads = append(reads, r.ID)
+			}
+		}
+		if !slices.Equal(n.Rules, requires) || !slices.Equal(n.Without, reads) || n.Reason != "--skip "+n.Evidence.Collector() {
+			t.Errorf("%s: rules %v without %v (%q), want %v without %v", n.Evidence, n.Rules, n.Without, n.Reason, requires, reads)
+		}
 	}
 }

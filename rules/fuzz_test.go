@@ -1,8 +1,6 @@
 package rules_test
 
 import (
-	"github.com/flytedoctor/flytedoctor/rules"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,13 +8,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules"
 	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 )
 
 // fuzzBases are the golden snapshots the table target fills with fuzzed texts.
 func fuzzBases(t testing.TB) []string {
-	dirs, err := filepath.Glob("*/testdata/FD*/*/snapshot.json")
+	dirs, err := casetest.Snapshots(".")
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no golden snapshots: %v", err)
 	}

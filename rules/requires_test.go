@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -16,9 +15,9 @@ import (
 // record still saying ok, so the engine runs every rule) and no rule requiring the layer may
 // produce a finding, suppressed or not.
 func TestRequiresIsTrue(t *testing.T) {
-	paths, _ := filepath.Glob("*/testdata/FD*/*/snapshot.json")
-	if len(paths) < 100 {
-		t.Fatalf("only %d fixtures", len(paths))
+	paths, err := casetest.Snapshots(".")
+	if err != nil || len(paths) < 100 {
+		t.Fatalf("only %d fixtures: %v", len(paths), err)
 	}
 	table := rules.Table()
 	strip := map[rule.Evidence]func(*evidence.Snapshot){

@@ -20,7 +20,7 @@ func sites(snap *evidence.Snapshot) []*rule.Site {
 	for _, p := range ex.FailurePaths() {
 		out = append(out, newSite(snap, x, p, false))
 	}
-	if len(out) == 0 && !evidence.Succeeded(ex.Phase) && !evidence.Failed(ex.Phase) && ex.Phase != "ABORTED" {
+	if len(out) == 0 && !evidence.Succeeded(ex.Phase) && !evidence.Failed(ex.Phase) && ex.Phase != evidence.PhaseAborted {
 		ex.Walk(func(path []evidence.Step) bool {
 			n := path[len(path)-1].Node
 			if evidence.Succeeded(n.Phase) {
@@ -32,7 +32,7 @@ func sites(snap *evidence.Snapshot) []*rule.Site {
 			return true
 		})
 	}
-	if len(out) == 0 && (evidence.Failed(ex.Phase) || ex.Phase == "ABORTED") {
+	if len(out) == 0 && (evidence.Failed(ex.Phase) || ex.Phase == evidence.PhaseAborted) {
 		out = append(out, &rule.Site{Snapshot: snap, Execution: ex, Now: snap.CollectedAt})
 	}
 	return out
@@ -40,7 +40,7 @@ func sites(snap *evidence.Snapshot) []*rule.Site {
 
 func waiting(taskPhase string) bool {
 	switch taskPhase {
-	case "QUEUED", "WAITING_FOR_RESOURCES", "INITIALIZING", "UNDEFINED":
+	case evidence.PhaseQueued, evidence.PhaseWaitingForResources, evidence.PhaseInitializing, evidence.PhaseUndefined:
 		return true
 	}
 	return false

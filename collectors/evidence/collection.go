@@ -5,18 +5,28 @@ import (
 	"time"
 )
 
+// Status is what became of one collector's run.
+type Status string
+
 // Collector statuses.
 const (
-	StatusOK      = "ok"      // everything was read
-	StatusPartial = "partial" // some calls failed; see Errors
-	StatusFailed  = "failed"  // nothing usable was read
-	StatusSkipped = "skipped" // not run; see SkipReason
+	StatusOK      Status = "ok"      // everything was read
+	StatusPartial Status = "partial" // some calls failed; see Errors
+	StatusFailed  Status = "failed"  // nothing usable was read
+	StatusSkipped Status = "skipped" // not run; see SkipReason
+)
+
+// Collector names, as CollectorRecord.Collector spells them (each collector's Name).
+const (
+	CollectorAdmin   = "flyteadmin"
+	CollectorKube    = "kube"
+	CollectorStorage = "s3"
 )
 
 // CollectorRecord is what one collector did.
 type CollectorRecord struct {
 	Collector  string    `json:"collector"`
-	Status     string    `json:"status"`
+	Status     Status    `json:"status"`
 	SkipReason string    `json:"skip_reason,omitempty"`
 	StartedAt  time.Time `json:"started_at,omitzero"`
 	Duration   Duration  `json:"duration"`

@@ -41,6 +41,12 @@ type NodeRef struct {
 	NodeID    string      `json:"node_id"`
 }
 
+// Error kinds: core.ExecutionError's kind, by its enum name.
+const (
+	ErrorKindUser   = "USER"
+	ErrorKindSystem = "SYSTEM"
+)
+
 // ExecutionError is Flyte's core.ExecutionError.
 type ExecutionError struct {
 	Code     string    `json:"code,omitempty"`

@@ -4,6 +4,16 @@ import "slices"
 
 // Phase groups shared by collectors, rules and reports. Phases are Flyte's enum names.
 
+// Flyte phases that rules test one by one (the enum names, as the collectors store them).
+const (
+	PhaseUndefined           = "UNDEFINED"
+	PhaseQueued              = "QUEUED"
+	PhaseWaitingForResources = "WAITING_FOR_RESOURCES"
+	PhaseInitializing        = "INITIALIZING"
+	PhaseAborted             = "ABORTED"
+	PhaseTimedOut            = "TIMED_OUT"
+)
+
 // Succeeded reports whether a node phase needs no diagnosis: the work is done or was not needed.
 func Succeeded(phase string) bool {
 	switch phase {

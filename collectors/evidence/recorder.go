@@ -101,7 +101,7 @@ func (r *Recorder) Failures() int {
 
 // Record returns the collector's record at now, errors sorted by target then method.
 // Attempts are there only when a transport counted them.
-func (r *Recorder) Record(status string, now time.Time) CollectorRecord {
+func (r *Recorder) Record(status Status, now time.Time) CollectorRecord {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	errs := append([]CollectionError(nil), r.errs...)

@@ -22,11 +22,11 @@ const (
 	cut = "cut"
 )
 
-// The collectors' record names (rule.Evidence.Collector, as constants for switches).
+// The collectors' record names, short for the switches below.
 const (
-	adminCollector   = "flyteadmin"
-	kubeCollector    = "kube"
-	storageCollector = "s3"
+	adminCollector   = evidence.CollectorAdmin
+	kubeCollector    = evidence.CollectorKube
+	storageCollector = evidence.CollectorStorage
 )
 
 var rbacRefusal = regexp.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
@@ -103,8 +103,8 @@ func groups(snap *evidence.Snapshot, kind string) []group {
 			}
 		}
 		if len(rec.Errors) == 0 && kind == partial {
-			g.errs = []evidence.CollectionError{{Method: "Collect", Target: rec.Collector, Code: rec.Status,
-				Message: "the collector recorded status " + rec.Status + " without an error"}}
+			g.errs = []evidence.CollectionError{{Method: "Collect", Target: rec.Collector, Code: string(rec.Status),
+				Message: "the collector recorded status " + string(rec.Status) + " without an error"}}
 		}
 		if len(g.errs) > 0 {
 			out = append(out, g)

@@ -148,7 +148,7 @@ func (p *state) waitingForNode() bool {
 	}
 	if p.s.Stuck {
 		switch p.last.Phase {
-		case "QUEUED", "WAITING_FOR_RESOURCES", "UNDEFINED":
+		case evidence.PhaseQueued, evidence.PhaseWaitingForResources, evidence.PhaseUndefined:
 			return true
 		}
 		return false

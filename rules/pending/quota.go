@@ -34,7 +34,7 @@ func findQuota(s *rule.Site, p *state) *quota {
 	switch {
 	case p.code == "ResourceRequestsExceedLimits" || p.code == "RuntimeFailure":
 		texts = []string{p.msg}
-	case p.s.Stuck && p.last.Phase == "WAITING_FOR_RESOURCES":
+	case p.s.Stuck && p.last.Phase == evidence.PhaseWaitingForResources:
 		texts = append(texts, p.last.Reason)
 		for j := len(p.last.Reasons) - 1; j >= 0; j-- {
 			texts = append(texts, p.last.Reasons[j].Message)
@@ -365,7 +365,7 @@ func genericSite(pass *rule.Pass) {
 		if imagePullRe.MatchString(last) {
 			h.Detail = sentences(h.Detail, "The pod was pulling its image: see the image-pull finding")
 		}
-	case stillWaiting && unsched && (p.last.Phase == "QUEUED" || p.last.Phase == "WAITING_FOR_RESOURCES" || p.last.Phase == "UNDEFINED") && p.waited() >= quietFor:
+	case stillWaiting && unsched && (p.last.Phase == evidence.PhaseQueued || p.last.Phase == evidence.PhaseWaitingForResources || p.last.Phase == evidence.PhaseUndefined) && p.waited() >= quietFor:
 		switch {
 		case p.pod != nil && p.pod.Spec.SchedulerName != "" && p.pod.Spec.SchedulerName != "default-scheduler":
 			h.Summary = fmt.Sprintf("%s names scheduler %q, which has not placed it", p.podLabel(), p.pod.Spec.SchedulerName)

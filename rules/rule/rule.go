@@ -98,11 +98,11 @@ var EvidenceLayers = []Evidence{Admin, Kube, Storage}
 func (e Evidence) Collector() string {
 	switch e {
 	case Admin:
-		return "flyteadmin"
+		return evidence.CollectorAdmin
 	case Kube:
-		return "kube"
+		return evidence.CollectorKube
 	case Storage:
-		return "s3"
+		return evidence.CollectorStorage
 	}
 	return ""
 }

@@ -8,56 +8,61 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-// containerd's "failed to reserve container name "<ctr>_<pod>_<ns>_<uid>_<n>": name "..." is
-// reserved for "<id>"", after a CreateContainer call that timed out on a slow node.
-var reservedRe = regexp.MustCompile(`failed to reserve container name "([^"]+)": name "[^"]+" is reserved for "([^"]+)"`)
+// containerd's answer when an earlier CreateContainer call for the same name has not been cleaned
+// up. The cases quote Flyte users verbatim: fires-containerd-name-reserved
+// https://github.com/flyteorg/flyte/issues/1234, fires-name-reserved-after-grace-period (Flyte
+// 1.15.3) https://github.com/flyteorg/flyte/issues/6786; quiet-containerd-mount-input-output-error
+// is another CreateContainerError, https://github.com/dragonflyoss/helm-charts/issues/316.
+var nameReservedRe = regexp.MustCompile(`failed to reserve container name "([^"]+)": name "[^"]+" is reserved for "([^"]+)"`)
 
-const causeNameReserved = "container-name-reserved"
-
-// ContainerNameReserved is FD8005: the container runtime was still busy with an earlier attempt to create the container.
+// ContainerNameReserved is FD8004: the container runtime could not create the task's container
+// because its name was still reserved.
 func ContainerNameReserved() *rule.Rule {
 	return &rule.Rule{
-		ID: "FD8005", Name: "container-name-reserved", Title: "The container runtime was still busy with an earlier attempt to create the container",
-		Category: rule.CatSystem, Causes: []string{causeNameReserved}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
-		Supersedes: []string{"FD5901"}, // Flyte calls it USER; nothing in the task caused it
-		Doc: `The kubelet's CreateContainer call timed out (a slow disk or an overloaded containerd, often while a
-large image unpacks), and its retry found the name still "reserved" by the first, unfinished
-attempt: "failed to reserve container name "primary_..._0": name "..." is reserved for "<id>"".
-containerd resolves it on its own within minutes. Flyte reports the waiting container as
-ContainersNotReady|CreateContainerError and, once create-container-error-grace-period (3m by
-default) has passed, fails the attempt with kind USER, permanently, so neither the task's retries
-nor the system retries run, though nothing in the task caused it (flyteorg/flyte#6786,
-flyteorg/flyte#1234).`,
+		ID: "FD8004", Name: "container-name-reserved", Title: "The container runtime could not create the task's container: its name was still reserved",
+		Category: rule.CatSystem, Causes: []string{"container-name-reserved"}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
+		Doc: `The kubelet asked the node's container runtime to create the task's container and got "failed to
+reserve container name "<ctr>_<pod>_<namespace>_<uid>_0": name ... is reserved for "<id>"" (containerd).
+An earlier CreateContainer call for the same name timed out on a busy node (slow disk, image
+unpacking) and the runtime still holds the name; the kubelet usually clears it within minutes.
+Flyte reports ContainersNotReady|CreateContainerError and, once
+plugins.k8s.create-container-error-grace-period (3m by default) has passed, fails the attempt as a
+permanent USER error, so neither the task's retries= nor the system retry budget applies
+(flyteorg/flyte#6786). Nothing is wrong with the task's code or image.`,
 		Fixes: []rule.Fix{
-			{Action: "relaunch the execution; the runtime frees the name within minutes"},
-			{Action: "give the runtime more time before Flyte gives up: raise plugins.k8s.create-container-error-grace-period in the propeller config", Commands: []string{"plugins.k8s.create-container-error-grace-period: 10m"}},
+			{Action: "relaunch: a reserved container name is a transient state of the node's container runtime"},
+			{Action: "give the kubelet more time before Flyte fails the task: raise plugins.k8s.create-container-error-grace-period in flytepropeller's configuration (3m by default)"},
 		},
 		Run: func(pass *rule.Pass) {
 			s := pass.Site
-			text, m := s.Find(reservedRe)
+			if s.Stuck {
+				return
+			}
+			text, m := s.Find(nameReservedRe)
 			if m == nil {
 				return
 			}
-			code, _, kind := s.Error()
+			name, holder := m[1], m[2]
 			h := rule.Hit{
-				Summary: fmt.Sprintf("the container runtime on the node could not create the container of %s: an earlier, timed-out attempt still held its name", read.Where(s)),
-				Detail: fmt.Sprintf("containerd reserved %s for container %s while an earlier CreateContainer call was still running, which happens on a node whose disk or runtime is slow (a large image unpacking); it frees the name by itself. Flyte failed the attempt with %s, kind %s, permanently, so no retry ran",
-					m[1], read.Clip(m[2], 16), read.OrUnknown(code), read.OrUnknown(kind)),
-				Evidence: []string{read.Clip(text, 600)},
+				Summary: fmt.Sprintf("the container runtime could not create the container of %s: its name is still reserved by an earlier container", read.Where(s)),
+				Detail: fmt.Sprintf("the runtime said: name %s is reserved for %s; Flyte reports CreateContainerError as a permanent USER error once the grace period has passed, so retries did not apply",
+					read.Clip(name, 160), read.Clip(holder, 80)),
+				Evidence: []string{read.Clip(read.FirstLine(text), 500)},
 			}
-			if s.Stuck {
-				w := rule.Warning
-				h.Severity = &w
-				h.Detail = fmt.Sprintf("containerd reserved %s for an earlier CreateContainer call that is still running; it frees the name by itself, and Flyte fails the attempt if it has not within create-container-error-grace-period", m[1])
-			}
+			h.Fixes = []rule.Fix{{Action: "relaunch: a reserved container name is a transient state of the node's container runtime",
+				Commands: []string{relaunch(s)}}}
 			if p := read.LastPod(s); p != nil && p.NodeName != "" {
-				h.Fixes = append(h.Fixes, rule.Fix{Action: "relaunch; if it keeps happening on one node, look at that node's disk and containerd", Commands: []string{"kubectl describe node " + p.NodeName}})
-			} else {
-				h.Fixes = append(h.Fixes, rule.Fix{Action: "relaunch the execution; the runtime frees the name within minutes"})
+				h.Detail += "; on node " + p.NodeName
+				h.Fixes = append(h.Fixes, rule.Fix{Action: fmt.Sprintf("if it recurs on node %s, check its container runtime (disk and CPU pressure slow CreateContainer down) and drain the node if it does not recover", p.NodeName),
+					Commands: []string{"kubectl describe node " + p.NodeName}})
 			}
-			h.Fixes = append(h.Fixes, rule.Fix{Action: "give the runtime more time before Flyte gives up: raise plugins.k8s.create-container-error-grace-period in the propeller config",
-				Commands: []string{"plugins.k8s.create-container-error-grace-period: 10m"}})
+			h.Fixes = append(h.Fixes, rule.Fix{Action: "give the kubelet more time before Flyte fails the task: raise plugins.k8s.create-container-error-grace-period in flytepropeller's configuration (3m by default)"})
 			pass.Report(h)
 		},
 	}
+}
+
+func relaunch(s *rule.Site) string {
+	id := s.Execution.ID
+	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
@@ -19,7 +20,7 @@ A healthy SUCCEEDED execution produces no finding at all.`,
 		Fixes: []rule.Fix{{Action: "nothing to fix; relaunch or recover the execution if the abort was a mistake"}},
 		Run: func(pass *rule.Pass) {
 			s := pass.Site
-			if s.Node != nil || s.Execution.Phase != "ABORTED" {
+			if s.Node != nil || s.Execution.Phase != evidence.PhaseAborted {
 				return
 			}
 			who := read.OrUnknown(s.Execution.AbortPrincipal)

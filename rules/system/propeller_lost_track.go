@@ -23,10 +23,10 @@ const causeOrphan = "orphan-pod"
 
 const causeUnknownPhase = "phase-unknown"
 
-// PropellerLostTrack is FD8004: Flyte Admin and the cluster disagree about a task attempt.
+// PropellerLostTrack is FD8005: Flyte Admin and the cluster disagree about a task attempt.
 func PropellerLostTrack() *rule.Rule {
 	return &rule.Rule{
-		ID: "FD8004", Name: "propeller-lost-track", Title: "Flyte Admin and the cluster disagree about a task attempt",
+		ID: "FD8005", Name: "propeller-lost-track", Title: "Flyte Admin and the cluster disagree about a task attempt",
 		Category: rule.CatSystem, Causes: []string{causeLostTrack, causeUntracked, causeOrphan, causeUnknownPhase}, Severity: rule.Error,
 		Requires: []rule.Evidence{rule.Admin, rule.Kube},
 		Doc: `Admin's phase comes from the events flytepropeller sends while it evaluates the workflow; the pod's

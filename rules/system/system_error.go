@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
@@ -24,7 +25,7 @@ UNKNOWN with one "[indices]: message" line per distinct failure; the finding lis
 		Run: func(pass *rule.Pass) {
 			s := pass.Site
 			code, msg, kind := s.Error()
-			if kind == "USER" || s.Stuck || (code == "" && msg == "") {
+			if kind == evidence.ErrorKindUser || s.Stuck || (code == "" && msg == "") {
 				return
 			}
 			h := rule.Hit{Evidence: []string{read.Clip(msg, 2000)}}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
@@ -32,7 +33,7 @@ before it.`,
 			}
 			code, msg, _ := s.Error()
 			text, m := s.Find(read.ActiveTimeoutRe)
-			timedOut := s.Node != nil && s.Node.Phase == "TIMED_OUT"
+			timedOut := s.Node != nil && s.Node.Phase == evidence.PhaseTimedOut
 			failureNode := code == "TimedOut" || strings.Contains(msg, "FailureNode Timed-out")
 			if !timedOut && m == nil && !failureNode && !(code == "Timeout" && strings.Contains(msg, "Timeout in node")) {
 				return

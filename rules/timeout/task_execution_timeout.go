@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
@@ -53,7 +54,7 @@ timeout=T and retries=10 usually gets only two attempts before the node times ou
 			n := 0
 			for _, a := range s.Attempts {
 				// A timed-out attempt is aborted by propeller; the error is the node's.
-				if a.Error == nil && a.Phase == "ABORTED" {
+				if a.Error == nil && a.Phase == evidence.PhaseAborted {
 					n++
 				} else if a.Error != nil {
 					if c, _ := rule.Unwrap(a.Error.Code, a.Error.Message); c == "TimeoutExpired" {

@@ -3,6 +3,7 @@ package usercode
 import (
 	"fmt"
 
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
@@ -23,7 +24,7 @@ SYSTEM error inside it is left to the system-error fallback.`,
 		Run: func(pass *rule.Pass) {
 			s := pass.Site
 			code, msg, kind := s.Error()
-			if kind != "USER" || s.Stuck {
+			if kind != evidence.ErrorKindUser || s.Stuck {
 				return
 			}
 			line := read.FallbackLine(msg)

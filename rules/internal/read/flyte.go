@@ -58,7 +58,7 @@ func ChildAborted(s *rule.Site) bool {
 	if s.Node == nil {
 		return false
 	}
-	if c := s.Node.ChildExecution; c != nil && c.Phase == "ABORTED" {
+	if c := s.Node.ChildExecution; c != nil && c.Phase == evidence.PhaseAborted {
 		return true
 	}
 	code, msg, _ := s.Error()
