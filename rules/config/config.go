@@ -13,6 +13,9 @@ import (
 
 // The kubelet's CreateContainerConfigError and FailedMount texts. The kubelet says
 // `secret "x" not found` (singular); the API's own NotFound says `secrets "x" not found`.
+// fires-secret-volume-key-missing-2822 (FD4001) quotes the kubelet's events in
+// https://github.com/flyteorg/flyte/issues/2822 verbatim.
+//
 // A secret or config map volume whose items name a key the object lacks: "MountVolume.SetUp
 // failed for volume "x" : references non-existent secret key: username" (the object is named by
 // the pod's volume, not the message).

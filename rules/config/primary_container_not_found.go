@@ -9,6 +9,10 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// fires-pod-template-names-missing-container-4332: the failure of
+// https://github.com/flyteorg/flyte/issues/4332, in the plugin's wording (the issue names the check,
+// DeterminePrimaryContainerPhase, rather than quoting its message).
+//
 // The pod plugin's "Primary container [x] not found in pod's container statuses".
 var primaryRe = regexp.MustCompile(`Primary container \[([^\]]+)\] not found in pod's container statuses`)
 

@@ -8,6 +8,11 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// Cases quote Flyte users verbatim: fires-library-image-never-pushed-1319,
+// https://github.com/flyteorg/flyte/issues/1319, and fires-library-image-sandbox-2466,
+// https://github.com/flyteorg/flyte/issues/2466 (an image without a registry, built on the laptop);
+// quiet-library-image-registry-unreachable is an official image the node could not reach.
+//
 // Failed is FD1007: image pull failed; the registry's reason was not captured.
 func Failed() *rule.Rule {
 	return &rule.Rule{

@@ -7,6 +7,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// fires-library-pull-access-denied-288 quotes https://github.com/flyteorg/flytesnacks/pull/288
+// verbatim: Docker Hub's denial for docker.io/library/flytecookbook.
+//
 // NotFound is FD1001: container image or tag does not exist.
 func NotFound() *rule.Rule {
 	return &rule.Rule{

@@ -8,6 +8,10 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// Cases quote a Flyte user verbatim: fires-dataloader-worker-exited-4423,
+// https://github.com/flyteorg/flyte/issues/4423 ("DataLoader worker (pid(s) 468) exited
+// unexpectedly"); quiet-dataloader-oomkilled is the same text under an OOM kill.
+//
 // shmRe: PyTorch's and NCCL's words for a full /dev/shm. "exited unexpectedly" is PyTorch's
 // message when a worker dies without a Python error, which in a pod is mostly the 64Mi /dev/shm
 // (flyteorg/flyte#4423); a worker the OOM killer took says "killed by signal: Killed" instead.

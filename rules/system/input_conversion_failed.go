@@ -9,6 +9,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// fires-input-file-missing-5439 quotes https://github.com/flyteorg/flyte/issues/5439 verbatim;
+// quiet-output-conversion is the same failure on the task's outputs.
+//
 // flytekit's dispatch_execute: "Failed to convert inputs of task 'name':\n  <exception>".
 var inputsRe = regexp.MustCompile(`(?s)(\w+(?:Error|Exception)): Failed to convert inputs of task '([^']+)':\s*(.*?)(?:\n\s*\n|$)`)
 

@@ -8,6 +8,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// Cases quote a Flyte user verbatim: fires-secret-cache-timeout-4309,
+// https://github.com/flyteorg/flyte/issues/4309; quiet-secret-not-found is a secret that is missing.
+//
 // The kubelet's "failed to sync secret cache: timed out waiting for the condition" (or
 // configmap cache): it could not fetch an object the container's env or volumes reference.
 var cacheSyncRe = regexp.MustCompile(`failed to sync (secret|configmap) cache: timed out waiting for the condition`)

@@ -8,6 +8,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// fires-inputs-too-large-5697 quotes https://github.com/flyteorg/flyte/pull/5697 verbatim;
+// quiet-child-failed is a child execution that started and failed.
+//
 // Propeller's launch-plan node: "[UserError] failed to launch workflow, caused by: rpc error: ...".
 var launchRe = regexp.MustCompile(`failed to launch workflow(?:, caused by: (.+))?`)
 

@@ -9,6 +9,10 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// Cases quote Flyte users verbatim: fires-tensorflow-plugin-rejects-4515,
+// https://github.com/flyteorg/flyte/issues/4515, and fires-k8s-array-plugin-panic-2739,
+// https://github.com/flyteorg/flyte/issues/2739; quiet-event-recording-failed is FD8003's.
+//
 // Propeller's wrap of a plugin's error: "failed to execute handle for plugin [tensorflow]: <why>".
 var pluginRe = regexp.MustCompile(`failed to execute handle for plugin \[([^\]]+)\]: (.+)`)
 

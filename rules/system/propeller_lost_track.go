@@ -10,6 +10,12 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// Cases: fires-initializing-pod-completed-2032 quotes the reason of
+// https://github.com/flyteorg/flyte/issues/2032 verbatim (a node left at ContainerCreating while
+// its pod completed); fires-orphan-pod-runs-after-failure-3239 is
+// https://github.com/flyteorg/flyte/issues/3239 (a pod still running after Flyte failed its
+// attempt on "Back-off pulling image").
+//
 // staleAfter is how long Admin and the cluster may disagree before it counts: propeller
 // re-evaluates a running workflow every few seconds to half a minute, so five minutes of a
 // finished or vanished pod under a running attempt is not a lag.
