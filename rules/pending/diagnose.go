@@ -391,9 +391,22 @@ func insufficientHit(p *state, d *diag) *rule.Hit {
 		reqS = show(r, req)
 	}
 	max, maxNode := maxAlloc(d.Nodes, r)
+	if len(d.Open) > 0 {
+		// Capacity that a taint or selector rules out is no capacity for this pod.
+		max, maxNode = maxAlloc(d.Open, r)
+	}
+	if len(d.Near) > 0 {
+		max, maxNode = maxAlloc(d.Near, r)
+	}
 	h := &rule.Hit{}
 	var analysis string
 	switch {
+	case d.Impossible && len(d.Near) > 0:
+		res := strings.Join(scarce(d.Req), ", ")
+		h.Summary = fmt.Sprintf("%s requests %s=%s, but the only %s with %s (%s) %s at most %s %s allocatable", p.podLabel(), r, reqS,
+			itThey(len(d.Near), "node", "nodes"), res, names(d.Near), itThey(len(d.Near), "has", "have"), show(r, max), r)
+		analysis = fmt.Sprintf("Each resource alone fits some node, but no node holds the whole request: %s %s the %s, and %s too little %s, so the pod can never schedule on the current nodes; the other nodes' Insufficient %s is context",
+			names(d.Near), itThey(len(d.Near), "has", "have"), res, itThey(len(d.Near), "it has", "they have"), r, res)
 	case d.Impossible && max == 0:
 		h.Summary = fmt.Sprintf("%s requests %s=%s but no node offers %s", p.podLabel(), r, reqS, r)
 		analysis = fmt.Sprintf("None of the %d nodes has any allocatable %s, so the pod can never schedule on the current nodes", len(d.Nodes), r)
@@ -428,6 +441,9 @@ func insufficientHit(p *state, d *diag) *rule.Hit {
 			fit = floor(r, max)
 		}
 		action := fmt.Sprintf("request at most what one node has (%s allocatable), or add a node group with larger instances", show(r, max))
+		if len(d.Near) > 0 {
+			action = fmt.Sprintf("request at most what %s can hold (%s allocatable, less its daemon sets), or add a %s node group with larger instances", names(d.Near), show(r, max), strings.Join(scarce(d.Req), ", "))
+		}
 		if max == 0 {
 			action = fmt.Sprintf("add (or let the autoscaler create) nodes that offer %s, or drop the request", r)
 		}
