@@ -574,6 +574,8 @@ func taintHit(p *state, d *diag) *rule.Hit {
 			fmt.Sprintf("plugins.k8s.resource-tolerations: {%s: [{key: %s, %s%s}]}", res, t.key, yamlOp, yamlEff),
 		}})
 	}
+	h.Fixes = append(h.Fixes, rule.Fix{Action: "or put it in the pod spec of a PodTemplate resource the task names (pod_template_name=) or propeller's plugins.k8s.default-pod-template-name",
+		Commands: []string{tolerationYAML(t)}})
 	if len(d.Near) > 0 && d.Also != "" {
 		h.Fixes = append(h.Fixes, p.fitFix(d, d.Near[0]))
 	}
