@@ -97,15 +97,6 @@ func maxAlloc(nodes []evidence.NodeInfo, resource string) (float64, string) {
 	return best, name
 }
 
-func fits(n evidence.NodeInfo, req map[string]float64) bool {
-	for r, v := range req {
-		if v > 0 && alloc(n, r) < v {
-			return false
-		}
-	}
-	return true
-}
-
 type taint struct{ key, value, effect string }
 
 func (t taint) String() string {
