@@ -87,6 +87,7 @@ func Table() []*Rule {
 		system.PluginFailed(),           // FD8007
 		system.InputConversionFailed(),  // FD8008
 		system.ChildLaunchFailed(),      // FD8009
+		system.EventRejected(),          // FD8010
 		system.ExecutionAborted(),       // FD8101
 		system.ChildExecutionAborted(),  // FD8102
 
