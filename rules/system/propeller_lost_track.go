@@ -143,13 +143,15 @@ func disagreement(snap *evidence.Snapshot, ex *evidence.Execution, path []eviden
 		return lostHit(ex, sub, fmt.Sprintf("Flyte Admin says %s is %s, but its pod %s %s %s ago", where, a.Phase, p.Name, strings.ToLower(p.Phase), age(now.Sub(end))),
 			fmt.Sprintf("The pod ended at %s and Admin still shows the attempt %s: propeller has not evaluated the workflow since, so the execution will not move on by itself", end.UTC().Format(time.RFC3339), a.Phase),
 			[]string{admin, podLine(p, now)}), true
-	case terminal(a.Phase) && p != nil && live(p) && !p.CreatedAt.IsZero() && now.Sub(p.CreatedAt) >= staleAfter:
+	case terminal(a.Phase) && p != nil && live(p) && !since.IsZero() && now.Sub(since) >= staleAfter:
+		// Propeller deletes the pod of an attempt it ends (after the grace of a deletion);
+		// minutes later it should be gone.
 		w := rule.Warning
 		return rule.Hit{
 			Cause: causeOrphan, Severity: &w, Subject: sub,
 			Summary: fmt.Sprintf("pod %s is still %s although Flyte Admin finished %s as %s", p.Name, p.Phase, where, a.Phase),
-			Detail: fmt.Sprintf("Propeller ended the attempt but did not delete its pod, which holds its resources and may still run (a pod stuck in ImagePullBackOff starts once the image or its pull secret appears, then runs beside the retry). The pod was created %s ago",
-				age(now.Sub(p.CreatedAt))),
+			Detail: fmt.Sprintf("Propeller ended the attempt %s ago but did not delete its pod, which holds its resources and may still run (a pod stuck in ImagePullBackOff starts once the image or its pull secret appears, then runs beside the retry)",
+				age(now.Sub(since))),
 			Evidence: []string{admin, podLine(p, now)},
 			Fixes: []rule.Fix{{Action: "delete the orphaned pod", Commands: []string{fmt.Sprintf("kubectl delete pod -n %s %s", p.Namespace, p.Name)}},
 				{Action: "if it happens often, upgrade flytepropeller (older versions skipped the cleanup of pods of failed attempts) and read its log for failed deletions", Commands: []string{propellerLog(ex)}}},
