@@ -74,7 +74,11 @@ func lostTrack(pass *rule.Pass) {
 		for _, a := range n.Attempts {
 			for _, ap := range x.AttemptPods(a) {
 				named[ap.Name] = true
-				if h, ok := disagreement(snap, ex, path, a, ap, now); ok {
+				sub, ok := subtask(a, ap.Name)
+				if !ok {
+					continue
+				}
+				if h, ok := disagreement(snap, ex, path, sub, ap, now); ok {
 					pass.Report(h)
 				}
 			}
@@ -108,6 +112,23 @@ func lostTrack(pass *rule.Pass) {
 			},
 		})
 	}
+}
+
+// subtask is what Admin says about the pod: the attempt itself, or for an array node the
+// subtask that ran in it (the array's attempt runs while its subtasks end one by one). The
+// array attempt's own name is no pod.
+func subtask(a *evidence.TaskAttempt, pod string) (*evidence.TaskAttempt, bool) {
+	if len(a.ExternalResources) == 0 {
+		return a, true
+	}
+	for _, er := range a.ExternalResources {
+		if er.ExternalID == pod {
+			sub := *a
+			sub.Phase, sub.Reason = er.Phase, ""
+			return &sub, true
+		}
+	}
+	return nil, false
 }
 
 // disagreement compares one attempt with one of its pods.
