@@ -51,15 +51,17 @@ func Table() []*Rule {
 		storage.AccessDenied(),       // FD3008
 		storage.BucketCheckFailed(),  // FD3009
 
-		config.MissingSecret(),         // FD4001
-		config.MissingConfigMap(),      // FD4002
-		config.MissingServiceAccount(), // FD4003
-		config.MissingPullSecret(),     // FD4004
-		config.FlyteSecretNotFound(),   // FD4005
+		config.MissingSecret(),            // FD4001
+		config.MissingConfigMap(),         // FD4002
+		config.MissingServiceAccount(),    // FD4003
+		config.MissingPullSecret(),        // FD4004
+		config.FlyteSecretNotFound(),      // FD4005
+		config.PrimaryContainerNotFound(), // FD4006
 
 		memory.OOMKilled(),              // FD5001
 		memory.MemoryPressureEviction(), // FD5002
 		memory.GPUOutOfMemory(),         // FD5003
+		memory.SharedMemoryExhausted(),  // FD5004
 
 		usercode.UserException(), // FD5101
 		usercode.NonzeroExit(),   // FD5102
@@ -73,11 +75,19 @@ func Table() []*Rule {
 		interruption.PodTerminatedInBackground(), // FD7003
 		interruption.PodEvicted(),                // FD7004
 		interruption.Interrupted(),               // FD7005
+		interruption.KilledBySignal(),            // FD7006
+		interruption.PodFailedWithoutReason(),    // FD7007: a fallback that explains the bare text FD5901 and FD8901 would quote
 
 		system.OutputsNotWritten(),      // FD8001
 		system.WorkflowStartFailure(),   // FD8002
 		system.SystemRetriesExhausted(), // FD8003
 		system.ContainerNameReserved(),  // FD8004
+		system.PropellerLostTrack(),     // FD8005: Admin and the cluster disagree (whole snapshot)
+		system.KubeletCacheTimeout(),    // FD8006
+		system.PluginFailed(),           // FD8007
+		system.InputConversionFailed(),  // FD8008
+		system.ChildLaunchFailed(),      // FD8009
+		system.EventRejected(),          // FD8010
 		system.ExecutionAborted(),       // FD8101
 		system.ChildExecutionAborted(),  // FD8102
 

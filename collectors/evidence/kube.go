@@ -173,6 +173,10 @@ type LimitRangeItem struct {
 type NodeSummary struct {
 	Total int        `json:"total"`
 	Nodes []NodeInfo `json:"nodes,omitempty"`
+	// SelectorLabels are label keys kept on every node besides the well-known ones because the
+	// execution's pods select on them (node selector, required node affinity): a node without
+	// one of them does not carry it.
+	SelectorLabels []string `json:"selector_labels,omitempty"`
 }
 
 // NodeInfo is one node in short.

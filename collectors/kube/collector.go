@@ -266,6 +266,7 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 		sortEvents(k.Events)
 	}
 	k.Quotas, k.LimitRanges, k.Nodes = sched.quotas, sched.limitRanges, sched.nodes
+	selectorLabels(k.Nodes, sched.nodeLabels, pods.items)
 	k.Logs, k.ServiceAccounts = logs, sas
 
 	status := evidence.StatusOK
@@ -636,7 +637,8 @@ type schedResult struct {
 	quotas      []evidence.ResourceQuota
 	limitRanges []evidence.LimitRange
 	nodes       *evidence.NodeSummary
-	events      []evidence.Event // about ResourceQuotas
+	nodeLabels  map[string]map[string]string // every label of every node, for selectorLabels
+	events      []evidence.Event             // about ResourceQuotas
 }
 
 // scheduling reads what decides whether a pod can be placed: quotas (and their events), limit
@@ -674,6 +676,7 @@ func (r *run) scheduling(ctx context.Context, depth int) schedResult {
 	})
 	wg.Go(func() {
 		sum := &evidence.NodeSummary{}
+		labels := map[string]map[string]string{}
 		if _, ok := r.pages(ctx, callListNodes, "cluster", depth, func(ctx context.Context, o metav1.ListOptions) (string, error) {
 			l, err := r.c.Client.CoreV1().Nodes().List(ctx, o)
 			if err != nil {
@@ -681,11 +684,12 @@ func (r *run) scheduling(ctx context.Context, depth int) schedResult {
 			}
 			for i := range l.Items {
 				sum.Nodes = append(sum.Nodes, convertNode(&l.Items[i]))
+				labels[l.Items[i].Name] = l.Items[i].Labels
 			}
 			return l.Continue, nil
 		}); ok {
 			sum.Total = len(sum.Nodes)
-			out.nodes = sum
+			out.nodes, out.nodeLabels = sum, labels
 		}
 	})
 	wg.Go(func() {

@@ -285,6 +285,52 @@ func TestCollectReadsSchedulingContextWhenAPodIsUnschedulable(t *testing.T) {
 	}
 }
 
+// A pod that selects on a custom label ("random.example.com/team") gets that label kept on
+// every node, and its key recorded, so a node without it is known not to carry it; other
+// custom labels stay out.
+func TestCollectKeepsTheLabelsUnscheduledPodsSelectOn(t *testing.T) {
+	ex := &evidence.Execution{ID: execID("q3"), Phase: "RUNNING", Nodes: []*evidence.Node{
+		{ID: "n0", Phase: "RUNNING", Kind: evidence.KindTask, Attempts: []*evidence.TaskAttempt{
+			{Phase: "QUEUED", PluginID: "container", PodName: "q3-n0-0"}}},
+	}}
+	p := newPod(fakeNS, "q3-n0-0", "q3", "n0")
+	unschedulable(p)
+	p.Spec.NodeSelector = map[string]string{"random.example.com/team": "ml", "kubernetes.io/os": "linux"}
+	p.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+		NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{
+			{Key: "k8s.amazonaws.com/accelerator", Operator: corev1.NodeSelectorOpIn, Values: []string{"nvidia-a10g"}}}}}}}}
+	gpu := gpuNode("gpu-1")
+	gpu.Labels["k8s.amazonaws.com/accelerator"] = "nvidia-a10g"
+	gpu.Labels["random.example.com/owner"] = "someone"
+	cpu := gpuNode("cpu-1")
+	delete(cpu.Labels, "random.example.com/team")
+	cs := newFake(p, gpu, cpu)
+	k, rec := (&Collector{Client: cs, Namespace: fakeNS}).Collect(context.Background(), ex)
+	if rec.Status != evidence.StatusOK || k.Nodes == nil {
+		t.Fatalf("status %s nodes %+v errors %+v", rec.Status, k.Nodes, rec.Errors)
+	}
+	if want := []string{"k8s.amazonaws.com/accelerator", "random.example.com/team"}; !reflect.DeepEqual(k.Nodes.SelectorLabels, want) {
+		t.Errorf("selector labels %v, want %v", k.Nodes.SelectorLabels, want)
+	}
+	for _, n := range k.Nodes.Nodes {
+		if _, ok := n.Labels["random.example.com/owner"]; ok {
+			t.Errorf("%s keeps a label no pod selects on: %v", n.Name, n.Labels)
+		}
+		team, hasTeam := n.Labels["random.example.com/team"]
+		acc, hasAcc := n.Labels["k8s.amazonaws.com/accelerator"]
+		switch n.Name {
+		case "gpu-1":
+			if team != "ml" || acc != "nvidia-a10g" {
+				t.Errorf("gpu-1 labels %v", n.Labels)
+			}
+		case "cpu-1":
+			if hasTeam || hasAcc {
+				t.Errorf("cpu-1 labels %v", n.Labels)
+			}
+		}
+	}
+}
+
 func TestCollectReadsSchedulingContextWhenAdminSaysWaiting(t *testing.T) {
 	msg := `Exceeded resourcequota: pods "w1-n0-0" is forbidden: exceeded quota: project-quota, requested: limits.cpu=4, used: limits.cpu=8, limited: limits.cpu=10`
 	ex := &evidence.Execution{ID: execID("w1"), Phase: "RUNNING", Nodes: []*evidence.Node{

@@ -410,6 +410,56 @@ func convertNode(n *corev1.Node) evidence.NodeInfo {
 	return out
 }
 
+// selectorLabels keeps, on every node of the summary, the labels the unscheduled pods select
+// on (node selector, required node affinity) besides the well-known ones, and records their
+// keys: a selector on a custom label ("team: ml") can then be checked against the nodes, and a
+// node without that label is known not to carry it.
+func selectorLabels(sum *evidence.NodeSummary, all map[string]map[string]string, pods []corev1.Pod) {
+	if sum == nil {
+		return
+	}
+	keys := map[string]bool{}
+	for i := range pods {
+		p := &pods[i]
+		if p.Spec.NodeName != "" {
+			continue
+		}
+		for k := range p.Spec.NodeSelector {
+			keys[k] = true
+		}
+		if a := p.Spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
+			for _, t := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
+				for _, e := range t.MatchExpressions {
+					keys[e.Key] = true
+				}
+			}
+		}
+	}
+	for k := range keys {
+		if wellKnownLabel(k) {
+			delete(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	for k := range keys {
+		sum.SelectorLabels = append(sum.SelectorLabels, k)
+	}
+	sort.Strings(sum.SelectorLabels)
+	for i := range sum.Nodes {
+		n := &sum.Nodes[i]
+		for _, k := range sum.SelectorLabels {
+			if v, ok := all[n.Name][k]; ok {
+				if n.Labels == nil {
+					n.Labels = map[string]string{}
+				}
+				n.Labels[k] = v
+			}
+		}
+	}
+}
+
 // Service-account annotations that map pods to a cloud identity.
 var identityAnnotations = []string{
 	"eks.amazonaws.com/role-arn", "iam.gke.io/gcp-service-account", "azure.workload.identity/client-id",

@@ -13,9 +13,15 @@ import (
 
 // The kubelet's CreateContainerConfigError and FailedMount texts. The kubelet says
 // `secret "x" not found` (singular); the API's own NotFound says `secrets "x" not found`.
-var secretRe = regexp.MustCompile(`(?:^|[^A-Za-z])secret "([^"]+)" not found|couldn't find key (\S+) in Secret ([^/\s]+)/(\S+)`)
+// fires-secret-volume-key-missing-2822 (FD4001) quotes the kubelet's events in
+// https://github.com/flyteorg/flyte/issues/2822 verbatim.
+//
+// A secret or config map volume whose items name a key the object lacks: "MountVolume.SetUp
+// failed for volume "x" : references non-existent secret key: username" (the object is named by
+// the pod's volume, not the message).
+var secretRe = regexp.MustCompile(`(?:^|[^A-Za-z])secret "([^"]+)" not found|couldn't find key (\S+) in Secret ([^/\s]+)/(\S+)|references non-existent secret key: (\S+)`)
 
-var configMapRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z])configmap "([^"]+)" not found|couldn't find key (\S+) in ConfigMap ([^/\s]+)/(\S+)`)
+var configMapRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z])configmap "([^"]+)" not found|couldn't find key (\S+) in ConfigMap ([^/\s]+)/(\S+)|references non-existent config key: (\S+)`)
 
 var mountRe = regexp.MustCompile(`MountVolume\.SetUp failed for volume "([^"]+)"`)
 
@@ -46,14 +52,29 @@ func findMissing(s *rule.Site, re *regexp.Regexp) *missing {
 			continue
 		}
 		if found == nil {
-			found = &missing{Name: cmp.Or(m[1], m[4]), Key: m[2], Namespace: m[3]}
+			found = &missing{Name: cmp.Or(m[1], m[4]), Key: cmp.Or(m[2], m[5]), Namespace: m[3]}
 			if v := mountRe.FindStringSubmatch(t.Text); v != nil {
 				found.Volume = v[1]
+			}
+			if found.Name == "" && found.Volume != "" {
+				found.Name = volumeSource(s, found.Volume)
 			}
 		}
 		found.Hits = append(found.Hits, t)
 	}
 	return found
+}
+
+// volumeSource is the secret or config map a pod volume of that name mounts.
+func volumeSource(s *rule.Site, volume string) string {
+	for _, pc := range s.Containers() {
+		for _, v := range pc.Pod.Spec.Volumes {
+			if v.Name == volume && (v.Kind == "secret" || v.Kind == "configMap") {
+				return v.Ref
+			}
+		}
+	}
+	return ""
 }
 
 // refKeys lists the keys the pod's containers read from a secret or config map ("name/key"
@@ -109,7 +130,14 @@ func missingHit(s *rule.Site, miss *missing, kind string) rule.Hit {
 	}
 	secret := kind == "secret"
 	what := fmt.Sprintf("%s %q does not exist in namespace %s", kind, miss.Name, ns)
-	if miss.Key != "" {
+	switch {
+	case miss.Key != "" && miss.Name == "":
+		// The kubelet named only the key; the pod that names the object is gone.
+		what = fmt.Sprintf("the %s that volume %q mounts has no key %q", kind, miss.Volume, miss.Key)
+		m := *miss
+		m.Name = "<name>"
+		miss = &m
+	case miss.Key != "":
 		what = fmt.Sprintf("%s %s/%s has no key %q", kind, ns, miss.Name, miss.Key)
 	}
 	h := rule.Hit{Evidence: read.PullEvidence(miss.Hits), Subject: read.PullSubject(s, miss.Hits...)}

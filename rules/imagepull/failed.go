@@ -8,11 +8,16 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
+// Cases quote Flyte users verbatim: fires-library-image-never-pushed-1319,
+// https://github.com/flyteorg/flyte/issues/1319, and fires-library-image-sandbox-2466,
+// https://github.com/flyteorg/flyte/issues/2466 (an image without a registry, built on the laptop);
+// quiet-library-image-registry-unreachable is an official image the node could not reach.
+//
 // Failed is FD1007: image pull failed; the registry's reason was not captured.
 func Failed() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD1007", Name: "image-pull-failed", Title: "Image pull failed; the registry's reason was not captured",
-		Category: rule.CatImagePull, Causes: []string{read.PullAuth}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
+		Category: rule.CatImagePull, Causes: []string{read.PullAuth, read.PullNotFound}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin},
 		Doc: `The task's image could not be pulled (ImagePullBackOff / ErrImagePull in Admin's error code,
 the container's waiting reason or the kubelet's events), but no message that says why survived:
 Admin's final error only says "Back-off pulling image", the pod has been deleted and its events
@@ -23,7 +28,9 @@ takes over when the kubelet said a pull secret is missing).
 The cause it reports is registry-auth, as the most likely of the permanent causes: a pull that keeps
 failing for the whole grace period is rarely a network blip, and registries commonly answer both a
 missing repository and missing credentials with a denial. The finding says the reason was not
-captured; check the name and the credentials.
+captured; check the name and the credentials. A reference without a registry ("flyte-example:1.0")
+is the exception: it resolves to docker.io/library/, Docker Hub's official images, so the image
+was built locally and never pushed (cause image-not-found), and the finding says where to push it.
 
 Flyte reports the pull as INITIALIZING until the image-pull grace period (3m by default) runs out,
 then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retryable.`,
@@ -74,6 +81,16 @@ then fails the attempt with ContainersNotReady|ImagePullBackOff, kind USER, retr
 					h.Subject = read.PullSubject(s, t)
 					break
 				}
+			}
+			if note := read.LibraryNote(img); note != "" {
+				// Not a registry's refusal: a name only a local Docker knows.
+				h.Cause = read.PullNotFound
+				h.Summary = fmt.Sprintf("image %s names no registry, so the node pulled it from Docker Hub's official images (docker.io/library/); unless it is one, it was built locally and never pushed (ImagePullBackOff)%s",
+					img, read.PullAttempts(s))
+				h.Detail = "the pull failure left only: " + read.FirstLine(hits[0].Text) + "; " + note + read.PullStuckNote(s)
+				h.Fixes = libraryFixes(img)
+				pass.Report(h)
+				return
 			}
 			authAdvice(s, &h, img, hits)
 			p := read.PullPod(s, hits...)

@@ -27,6 +27,43 @@ func lastClause(msg string) string {
 	return msg
 }
 
+// libraryDetail adds, for a reference without a registry, where it was pulled from; for a
+// Docker Hub denial, that it means the image does not exist.
+func libraryDetail(img string, hits []read.PullText) string {
+	note := read.LibraryNote(img)
+	if note == "" {
+		return ""
+	}
+	for _, t := range hits {
+		if strings.Contains(t.Text, "pull access denied") {
+			return "; Docker Hub answers a pull of an official image that does not exist with this denial. " + note
+		}
+	}
+	return "; " + note
+}
+
+// resolves says, for a reference without a registry, which image the node really pulled.
+func resolves(img string) string {
+	if read.LibraryNote(img) == "" {
+		return ""
+	}
+	return fmt.Sprintf("; %s names no registry, so the node pulls docker.io/library/%s from Docker Hub", img, strings.TrimPrefix(img, "library/"))
+}
+
+// libraryFixes push an image that only exists locally and register the task with its full name.
+func libraryFixes(img string) []rule.Fix {
+	name := strings.TrimPrefix(img, "library/")
+	return []rule.Fix{
+		{Action: "push the image to a registry the cluster can pull from, and register the task with the full reference", Commands: []string{
+			fmt.Sprintf("docker tag %s <registry>/%s && docker push <registry>/%s", img, name, name),
+			fmt.Sprintf("pyflyte register --image <registry>/%s ...", name)}},
+		{Action: "on the flytectl demo sandbox, push to its registry instead", Commands: []string{
+			fmt.Sprintf("docker tag %s localhost:30000/%s && docker push localhost:30000/%s", img, name, name),
+			fmt.Sprintf("pyflyte register --image localhost:30000/%s ...", name)}},
+		{Action: "with ImageSpec, set registry= so the image is pushed where the cluster pulls it", Commands: []string{`ImageSpec(registry="localhost:30000", ...)`}},
+	}
+}
+
 // whyLost says why the kubelet's own messages are missing.
 func whyLost(s *rule.Site) string {
 	if s.Snapshot.Kube == nil {

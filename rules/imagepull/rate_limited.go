@@ -33,7 +33,7 @@ resets, but the fix is to pull with credentials or from a mirror.`,
 			ns, sa := read.PullNamespace(s, p), read.PullServiceAccount(s, p)
 			h := rule.Hit{
 				Summary:  fmt.Sprintf("the registry rate-limited the pull of %s%s with 429 Too Many Requests%s", read.OrUnknown(img), from(img), read.PullAttempts(s)),
-				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text) + read.PullStuckNote(s),
+				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text) + resolves(img) + read.PullStuckNote(s),
 				Evidence: read.PullEvidence(hits),
 				Subject:  read.PullSubject(s, hits...),
 			}

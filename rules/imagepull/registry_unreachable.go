@@ -52,7 +52,7 @@ missing route cannot.`,
 			}
 			h := rule.Hit{
 				Summary:  fmt.Sprintf("the node %s registry %s while pulling %s%s", what, reg, read.OrUnknown(img), read.PullAttempts(s)),
-				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text) + read.PullStuckNote(s),
+				Detail:   "the pull failed with: " + read.FirstLine(hits[0].Text) + resolves(img) + read.PullStuckNote(s),
 				Evidence: read.PullEvidence(hits),
 				Subject:  read.PullSubject(s, hits...),
 				Fixes: []rule.Fix{{Action: fix},

@@ -10,7 +10,7 @@ import (
 func Interrupted() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD7005", Name: "interrupted", Title: "Flyte reported the attempt as Interrupted",
-		Category: rule.CatInterrupted, Causes: []string{causeSigkilled, causeInterrupted}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
+		Category: rule.CatInterrupted, Causes: []string{causeSigkilled, causeInterrupted, causeSigterm}, Severity: rule.Error, Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `Flyte reported code Interrupted (kind SYSTEM, retryable: system retry budget) and no more specific
 evidence of a node shutdown, preemption or eviction was found. Flyte uses Interrupted for a pod
 whose reason is Shutdown, Terminated, NodeShutdown or NodeAffinity, for a primary container killed
@@ -68,12 +68,28 @@ away or the container was killed from outside (kubectl delete --grace-period=0, 
 			h.Detail = "Flyte code Interrupted (kind SYSTEM, retryable: system retry budget)" + read.VersionNote(s, code)
 			if t != nil && !read.SignalExit(t.Exit) && t.Exit != 0 {
 				h.Detail += fmt.Sprintf("; the container exited with code %d and left no log tail, so it may be the task's own exit: check its log", t.Exit)
+				if m := read.ExitMeaning(t.Exit); m != "" {
+					h.Detail += "; " + m
+				}
+			}
+			if t == nil && noContainerLine(msg) {
+				h.Detail += "; " + noReasonDetail(s)
 			}
 			if p := read.LastPod(s); p != nil {
 				h.Fixes = []rule.Fix{{Action: "relaunch; if it repeats, look at the pod's events and its node", Commands: []string{read.Describe(s, p)}}}
 				if p.NodeName != "" {
 					h.Fixes = append(h.Fixes, rule.Fix{Action: "check the node it ran on", Commands: []string{"kubectl describe node " + p.NodeName}})
 				}
+			}
+			if t != nil && read.SignalExit(t.Exit) && t.Reason != "OOMKilled" {
+				if t.Exit == 143 {
+					h.Cause = causeSigterm
+					h.Summary = fmt.Sprintf("%s was stopped by SIGTERM (exit code 143): something deleted or evicted its pod", read.Where(s))
+				}
+				detail, clues := read.KillAdvice(s, t)
+				h.Detail = detail + ". " + h.Detail
+				h.Evidence = append(h.Evidence, clues...)
+				h.Fixes = read.KillFixes(s, t)
 			}
 			pass.Report(h)
 		},

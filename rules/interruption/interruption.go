@@ -15,6 +15,10 @@ const causeEphemeralStorage = "ephemeral-storage-exceeded"
 
 const causeSigkilled = "sigkilled"
 
+const causeSigterm = "sigterm"
+
+const causeNoReason = "no-reason"
+
 const causeInterrupted = "interrupted"
 
 // interruptible: the pod carries Flyte's interruptible=true label.

@@ -97,15 +97,6 @@ func maxAlloc(nodes []evidence.NodeInfo, resource string) (float64, string) {
 	return best, name
 }
 
-func fits(n evidence.NodeInfo, req map[string]float64) bool {
-	for r, v := range req {
-		if v > 0 && alloc(n, r) < v {
-			return false
-		}
-	}
-	return true
-}
-
 type taint struct{ key, value, effect string }
 
 func (t taint) String() string {
@@ -277,16 +268,10 @@ func selector(sel map[string]string) string {
 }
 
 // selectorMisses reports whether the node's known labels contradict the selector; a
-// label the collector did not keep on any node proves nothing.
-func selectorMisses(n evidence.NodeInfo, sel map[string]string, nodes []evidence.NodeInfo) bool {
+// label the summary does not speak for proves nothing (see labelKnown).
+func selectorMisses(n evidence.NodeInfo, sel map[string]string, known func(string) bool) bool {
 	for k, v := range sel {
-		known := false
-		for _, o := range nodes {
-			if _, ok := o.Labels[k]; ok {
-				known = true
-			}
-		}
-		if known && n.Labels[k] != v {
+		if known(k) && n.Labels[k] != v {
 			return true
 		}
 	}

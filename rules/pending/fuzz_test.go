@@ -18,10 +18,11 @@ func SchedulerSeeds() []string {
 		"0/3 nodes are available: 1 node(s) had volume node affinity conflict, 2 node(s) didn't match pod anti-affinity rules, 1 Too many pods. preemption: not eligible due to preemptionPolicy=Never.",
 		"0/10 nodes are available: 2 node(s) were unschedulable, 3 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 5 Insufficient memory, 5 Insufficient ephemeral-storage.",
 		"no nodes available to schedule pods",
+		"0/3 nodes are available: 1 node(s) had taint {nvidia.com/gpu: present}, that the pod didn't tolerate, 2 node(s) didn't have free ports for the requested pod ports.",
 	}
 }
 
-var kinds = []string{pkInsufficient, pkTaint, pkUnavailable, pkSelector, pkPodAffinity, pkVolumeAffinity, pkPVC, pkOther}
+var kinds = []string{pkInsufficient, pkTaint, pkUnavailable, pkSelector, pkPodAffinity, pkVolumeAffinity, pkPVC, pkPorts, pkOther}
 
 func checkSchedulerParse(t *testing.T, text string) *sched {
 	t.Helper()

@@ -34,6 +34,8 @@ const pkVolumeAffinity = "volume-affinity"
 
 const pkPVC = "pvc"
 
+const pkPorts = "ports" // another pod holds a host port the pod asks for
+
 const pkOther = "other"
 
 type sched struct {
@@ -192,6 +194,8 @@ func classify(r *reason) {
 		r.Kind = pkVolumeAffinity
 	case strings.Contains(t, "pod affinity") || strings.Contains(t, "anti-affinity") || strings.Contains(t, "topology spread"):
 		r.Kind = pkPodAffinity
+	case strings.Contains(t, "didn't have free ports"):
+		r.Kind = pkPorts
 	case strings.Contains(t, "PersistentVolumeClaims") || claimRe.MatchString(t) ||
 		strings.Contains(t, "persistent volumes to bind"):
 		r.Kind = pkPVC

@@ -12,7 +12,7 @@ import (
 func NonzeroExit() *rule.Rule {
 	return &rule.Rule{
 		ID: "FD5102", Name: "nonzero-exit", Title: "The task's container exited non-zero without reporting an error",
-		Category: rule.CatUserCode, Causes: []string{causeNonzeroExit, causeMissingModule, causeStartFailed}, Severity: rule.Error,
+		Category: rule.CatUserCode, Causes: []string{causeNonzeroExit, causeMissingModule, causeStartFailed, causeNativeCrash}, Severity: rule.Error,
 		Requires: []rule.Evidence{rule.Admin}, Reads: []rule.Evidence{rule.Kube},
 		Doc: `The task's process exited with a non-zero code before flytekit could write error.pb: a crash
 while importing the task's module, a sys.exit(1), a failing shell command, or an entrypoint that is
@@ -68,9 +68,24 @@ Interrupted. Reason [StartError] / exit 128 means the container could not start 
 				if last != "" {
 					h.Detail += "; log tail: " + read.Clip(last, 300)
 				}
+				if m := read.ExitMeaning(t.Exit); m != "" {
+					h.Detail += "; " + m
+				}
+				if sig := nativeSignal(t.Exit); sig != "" {
+					h.Cause = causeNativeCrash
+					h.Summary = fmt.Sprintf("the container of %s crashed with %s (exit code %d) before flytekit reported an error", where, sig, t.Exit)
+					if last != "" {
+						h.Summary += ": " + read.Clip(last, 160)
+					}
+				}
 				if m := moduleRe.FindStringSubmatch(t.Tail); m != nil {
 					h.Cause = causeMissingModule
 					h.Fixes = moduleFixes(m[1])
+				} else if h.Cause == causeNativeCrash {
+					h.Fixes = nativeFixes(t.Exit)
+					if f := logFix(s); f != nil {
+						h.Fixes = append(h.Fixes, *f)
+					}
 				} else if f := logFix(s); f != nil {
 					h.Fixes = []rule.Fix{{Action: "fix the failing command or code shown in the log tail, and relaunch"}, *f}
 				}

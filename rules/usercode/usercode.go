@@ -18,6 +18,35 @@ const causeNonzeroExit = "nonzero-exit"
 
 const causeStartFailed = "container-start-failed"
 
+const causeNativeCrash = "native-crash"
+
+// nativeSignal names the signal of an exit code the process brings on itself in native code
+// (128+6, 7, 8, 11); "" for others.
+func nativeSignal(code int) string {
+	switch code {
+	case 134:
+		return "SIGABRT"
+	case 135:
+		return "SIGBUS"
+	case 136:
+		return "SIGFPE"
+	case 139:
+		return "SIGSEGV"
+	}
+	return ""
+}
+
+// nativeFixes are what to do about a crash in native code.
+func nativeFixes(code int) []rule.Fix {
+	fixes := []rule.Fix{{Action: "get the Python stack of the crash: set PYTHONFAULTHANDLER=1 in the task's environment and relaunch",
+		Commands: []string{`@task(environment={"PYTHONFAULTHANDLER": "1"})`}}}
+	if code == 135 {
+		fixes = append(fixes, rule.Fix{Action: "a bus error in data-loading code is usually a full /dev/shm: give the task shared memory",
+			Commands: []string{"@task(shared_memory=True)"}})
+	}
+	return append(fixes, rule.Fix{Action: "check that the native packages in the image match each other and the node (torch and CUDA builds, numpy ABI, CPU architecture); pin them and rebuild"})
+}
+
 var moduleRe = regexp.MustCompile(`(?:ModuleNotFoundError|ImportError): No module named '([^']+)'`)
 
 // userCodeExcluded: USER:* codes other rules own (GPU OOM, MemoryError, flytekit timeouts).

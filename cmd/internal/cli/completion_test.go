@@ -52,6 +52,12 @@ func TestCompleteRuleIDs(t *testing.T) {
 			t.Errorf("%q: want the rule's title as the description", c)
 		}
 	}
+	var fd500 []string // the memory rules, whatever the table holds
+	for _, r := range table {
+		if strings.HasPrefix(r.ID, "FD500") {
+			fd500 = append(fd500, r.ID)
+		}
+	}
 	cases := []struct {
 		args []string
 		want []string
@@ -59,7 +65,7 @@ func TestCompleteRuleIDs(t *testing.T) {
 		{[]string{"--disable", "fd10"}, want},
 		{[]string{"--disable", "FD1001=flaky", "--disable", "FD100"}, want[1:]}, // already disabled
 		{[]string{"--disable", "FD1001="}, nil},                                 // a reason is free text
-		{[]string{"diagnose", "--disable", "FD500"}, []string{"FD5001", "FD5002", "FD5003"}},
+		{[]string{"diagnose", "--disable", "FD500"}, fd500},
 		{[]string{"rules", "explain", "FD100"}, want},
 		{[]string{"rules", "explain", "FD1001", ""}, nil}, // one ID only
 	}

@@ -103,6 +103,11 @@ func collectPullTexts(s *rule.Site) []PullText {
 		}
 		seen[t.Text] = true
 		t.cause = PullCause(t.Text)
+		if t.cause == PullAuth && LibraryImage(deniedImage(t.Text)) {
+			// Docker Hub's official images are public: a denial for docker.io/library/<name>
+			// means there is no such image, not missing credentials.
+			t.cause = PullNotFound
+		}
 		out = append(out, t)
 	}
 	if code, m, _ := s.Error(); m != "" {
@@ -240,6 +245,44 @@ func PullImageIn(text string) string {
 		return m[1]
 	}
 	return ""
+}
+
+// deniedRe finds the repository a registry refused: Docker's "pull access denied for
+// <repo>," and containerd's reference.
+var deniedRe = regexp.MustCompile(`pull access denied for ([^\s,]+),|failed to resolve reference "([^"]+)": pull access denied`)
+
+// deniedImage is the repository a pull denial names, else the image the message pulls.
+func deniedImage(text string) string {
+	if m := deniedRe.FindStringSubmatch(text); m != nil {
+		return m[1] + m[2]
+	}
+	return PullImageIn(text)
+}
+
+// LibraryImage reports a reference that resolves to Docker Hub's official images: no registry and
+// no namespace ("flytecookbook:abc", "docker.io/library/python:3.11").
+func LibraryImage(img string) bool {
+	if img == "" || strings.ContainsAny(img, " \t") {
+		return false
+	}
+	img = strings.TrimPrefix(img, "index.docker.io/")
+	img = strings.TrimPrefix(img, "docker.io/")
+	img = strings.TrimPrefix(img, "library/")
+	return !strings.Contains(img, "/")
+}
+
+// LibraryNote says where a reference without a registry is pulled from, for a detail: "" for
+// references that name their registry or a Docker Hub namespace.
+func LibraryNote(img string) string {
+	if !LibraryImage(img) || strings.HasPrefix(img, "docker.io/") || strings.HasPrefix(img, "index.docker.io/") {
+		return ""
+	}
+	name := img
+	if i := strings.IndexAny(name, ":@"); i >= 0 {
+		name = name[:i]
+	}
+	return fmt.Sprintf("%s names no registry, so the node pulls docker.io/library/%s: Docker Hub's official images, which have no %s. An image built on your machine (docker build, ImageSpec without registry=) exists only there: push it to a registry the cluster can reach and register the task with the full reference (on the flytectl demo sandbox, localhost:30000/%s)",
+		img, strings.TrimPrefix(img, "library/"), name, strings.TrimPrefix(img, "library/"))
 }
 
 // pullRegistry is the registry host of an image reference ("docker.io" when it names none).
