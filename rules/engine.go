@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/internal/oneline"
@@ -208,9 +209,32 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		*into = append(*into, f)
 	}
 	x := evidence.NewIndex(snap)
+	// Whole-snapshot rules run first: a hit of theirs about one place supersedes there, as a
+	// site rule's does ("Admin and the cluster disagree" explains a place better than "stuck").
+	type global struct {
+		r *rule.Rule
+		h rule.Hit
+	}
+	var globals []global
+	supersededAt := map[string][]string{}
+	for _, r := range table {
+		if r.Scope != rule.WholeSnapshot || skip[r.ID] {
+			continue
+		}
+		for _, h := range run(r, rule.NewPass(snap, nil), res) {
+			globals = append(globals, global{r, h})
+			if len(r.Supersedes) > 0 && len(h.Subject.Path) > 0 {
+				k := placeOf(h.Subject)
+				supersededAt[k] = append(supersededAt[k], r.Supersedes...)
+			}
+		}
+	}
 	for _, site := range sitesIn(snap, x) {
 		var hits, disabled []Finding
 		superseded := map[string]bool{}
+		for _, id := range supersededAt[placeOf(site.Subject())] {
+			superseded[id] = true
+		}
 		for _, r := range table {
 			if r.Scope != rule.PerSite || skip[r.ID] {
 				continue
@@ -270,18 +294,19 @@ func Run(snap *evidence.Snapshot, table []*rule.Rule, cfg Config) *Result {
 		}
 		roots = append(roots, rooted{f: root, site: site})
 	}
-	for _, r := range table {
-		if r.Scope != rule.WholeSnapshot || skip[r.ID] {
-			continue
-		}
-		for _, h := range run(r, rule.NewPass(snap, nil), res) {
-			emit(finding(r, h, cfg), &others)
-		}
+	for _, g := range globals {
+		emit(finding(g.r, g.h, cfg), &others)
 	}
 	sort.SliceStable(others, func(i, j int) bool { return others[i].Severity > others[j].Severity })
 	res.Timelines = timelines(roots, x)
 	res.Findings = append(append(res.Findings, group(roots, snap)...), others...)
 	return res
+}
+
+// placeOf names a place by its execution and node path, the part of a subject every rule
+// that reports the place agrees on.
+func placeOf(s rule.Subject) string {
+	return s.Execution + "\x00" + strings.Join(s.Path, "/")
 }
 
 func finding(r *rule.Rule, h rule.Hit, cfg Config) Finding {

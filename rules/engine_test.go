@@ -42,7 +42,16 @@ func TestRulePanicIsRecovered(t *testing.T) {
 	if places == 0 || len(got.Failed) != places+1 {
 		t.Fatalf("failures = %+v, want one per place (%d) and one for the global rule", got.Failed, places)
 	}
-	site, global := got.Failed[0], got.Failed[len(got.Failed)-1]
+	// Whole-snapshot rules run before the places: find each failure by its rule.
+	var site, global rules.RuleFailure
+	for _, f := range got.Failed {
+		switch {
+		case f.RuleID == "FD8999":
+			global = f
+		case site.RuleID == "":
+			site = f
+		}
+	}
 	if site.RuleID != "FD8998" || site.Subject.Node == "" || !strings.Contains(site.Panic, "index out of range") {
 		t.Errorf("site failure = %+v", site)
 	}

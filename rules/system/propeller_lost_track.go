@@ -50,8 +50,11 @@ attempt still UNDEFINED in a finished execution. The finding names the places, a
 propeller's log and the FlyteWorkflow resource show.`,
 		Fixes: []rule.Fix{{Action: "read flytepropeller's log for the execution and the FlyteWorkflow resource's status",
 			Commands: []string{"kubectl logs -n flyte deploy/flytepropeller --since=1h | grep EXECUTION", "kubectl get flyteworkflow -n NAMESPACE EXECUTION -o yaml"}}},
-		Scope: rule.WholeSnapshot,
-		Run:   lostTrack,
+		// A place whose pod finished or vanished while Admin says it waits is not stuck: the
+		// stuck fallback's "waiting for 1h35m" would send the user after the wrong thing.
+		Supersedes: []string{"FD2901"},
+		Scope:      rule.WholeSnapshot,
+		Run:        lostTrack,
 	}
 }
 
