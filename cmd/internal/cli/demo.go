@@ -16,6 +16,7 @@ import (
 
 	"github.com/flytedoctor/flytedoctor/cmd/internal/demo"
 	"github.com/flytedoctor/flytedoctor/cmd/internal/demo/s3stub"
+	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
@@ -23,6 +24,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flytedoctor/flytedoctor/internal/loopback"
+	"github.com/flytedoctor/flytedoctor/rules"
 )
 
 func newCmdDemo(f *Factory) *cobra.Command {
@@ -86,6 +88,24 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 // runDemoScenario serves one fixture from a fake Admin on 127.0.0.1 and diagnoses its root
 // execution through the same code path as a real run, with a config that ignores the user's.
 func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output string, noColor bool) error {
+	return withDemo(ctx, f, s, func(df *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
+		o.Output, o.NoColor = output, noColor
+		return runDiagnose(ctx, df, o, cfg)
+	})
+}
+
+// demoSnapshot is the snapshot a live run of the scenario collects, and the rules' config.
+func demoSnapshot(ctx context.Context, f *Factory, s demo.Scenario) (snap *evidence.Snapshot, rcfg rules.Config, err error) {
+	err = withDemo(ctx, f, s, func(df *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
+		snap, rcfg, err = diagnose(ctx, df, o, cfg)
+		return err
+	})
+	return snap, rcfg, err
+}
+
+// withDemo starts the scenario's fake Admin (and storage stub) and calls run with the
+// factory, options and config that point at them.
+func withDemo(ctx context.Context, f *Factory, s demo.Scenario, run func(*Factory, *diagnoseOptions, *flyteconfig.Config) error) error {
 	fixture, err := fakeadmin.ParseFixture(s.Fixture)
 	if err != nil {
 		return err
@@ -106,11 +126,11 @@ func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output st
 	cfg.Admin.Endpoint = "dns:///" + addr
 	cfg.Admin.Insecure = true
 	o := &diagnoseOptions{
-		Output: output, FailOn: "never", Timeout: 30 * time.Second, NoColor: noColor,
+		Output: "text", FailOn: "never", Timeout: 30 * time.Second,
 		MaxConcurrency: flyteadmin.DefaultMaxConcurrency, PageSize: flyteadmin.DefaultPageSize,
 		Execution: s.Root.String(),
 	}
-	return runDiagnose(ctx, df, o, cfg)
+	return run(df, o, cfg)
 }
 
 // demoFactory points the Kubernetes collector at a fake clientset holding the scenario's

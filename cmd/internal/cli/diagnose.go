@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +16,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/adminclient"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/plan"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flytedoctor/flytedoctor/internal/deadline"
@@ -180,47 +180,9 @@ func (o *diagnoseOptions) loadConfig(f *Factory) (*flyteconfig.Config, error) {
 }
 
 func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
-	project, domain := cmp.Or(o.Project, cfg.Project), cmp.Or(o.Domain, cfg.Domain)
-	id, err := execarg.Parse(o.Execution, project, domain)
-	if err != nil {
-		return &usageError{err}
-	}
-	// Everything the user named is checked before anything is sent.
-	if err := checkEndpoint(o, cfg); err != nil {
-		return err
-	}
-	kc, err := prepareKube(f, o)
+	snap, rcfg, err := diagnose(ctx, f, o, cfg)
 	if err != nil {
 		return err
-	}
-	rcfg, err := ruleConfig(cfg, o.Disable)
-	if err != nil {
-		return err
-	}
-	// The deadline and main's interrupt carry their cause, for the report to name.
-	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, timedOut(o.Timeout))
-	defer cancel()
-
-	progress := newProgress(f)
-	progress.Printf("connecting to Flyte Admin…")
-	sess, err := f.ConnectAdmin(ctx, cfg, "flytedoctor/"+f.Version)
-	if err != nil {
-		progress.Done()
-		if stop := stopOf(ctx); stop != nil && stop.code == evidence.CodeInterrupted {
-			return stop.nothingWhile("connecting to Flyte Admin at " + cfg.Admin.Endpoint)
-		}
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return gaveUp(o, "connecting to Flyte Admin at "+cfg.Admin.Endpoint, nil)
-		}
-		return err
-	}
-	defer sess.Close()
-
-	progress.Printf("reading %s from %s…", id, sess.Endpoint)
-	snap, err := collect(ctx, f, o, cfg, sess, id, kc)
-	progress.Done()
-	if err != nil {
-		return readFailed(ctx, o, cfg, sess, id, err)
 	}
 	res := rules.Run(snap, rules.Table(), rcfg)
 	if err := render(f, o, report.New(snap, res)); err != nil {
@@ -230,6 +192,54 @@ func runDiagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyte
 		return &exitError{code}
 	}
 	return nil
+}
+
+// diagnose checks what the user named, connects and collects: the snapshot, and the rules'
+// configuration to judge it with.
+func diagnose(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) (*evidence.Snapshot, rules.Config, error) {
+	project, domain := cmp.Or(o.Project, cfg.Project), cmp.Or(o.Domain, cfg.Domain)
+	id, err := execarg.Parse(o.Execution, project, domain)
+	if err != nil {
+		return nil, rules.Config{}, &usageError{err}
+	}
+	// Everything the user named is checked before anything is sent.
+	if err := checkEndpoint(o, cfg); err != nil {
+		return nil, rules.Config{}, err
+	}
+	kc, err := prepareKube(f, o)
+	if err != nil {
+		return nil, rules.Config{}, err
+	}
+	rcfg, err := plan.RuleConfig(cfg, o.Disable)
+	if err != nil {
+		return nil, rcfg, &usageError{err}
+	}
+	// The deadline and main's interrupt carry their cause, for the report to name.
+	ctx, cancel := context.WithTimeoutCause(ctx, o.Timeout, plan.TimedOut(o.Timeout))
+	defer cancel()
+
+	progress := newProgress(f)
+	progress.Printf("connecting to Flyte Admin…")
+	sess, err := f.ConnectAdmin(ctx, cfg, "flytedoctor/"+f.Version)
+	if err != nil {
+		progress.Done()
+		if stop := stopOf(ctx); stop != nil && stop.Code == evidence.CodeInterrupted {
+			return nil, rcfg, stop.NothingWhile("connecting to Flyte Admin at " + cfg.Admin.Endpoint)
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, rcfg, gaveUp(o, "connecting to Flyte Admin at "+cfg.Admin.Endpoint, nil)
+		}
+		return nil, rcfg, err
+	}
+	defer sess.Close()
+
+	progress.Printf("reading %s from %s…", id, sess.Endpoint)
+	snap, err := collect(ctx, f, o, cfg, sess, id, kc)
+	progress.Done()
+	if err != nil {
+		return nil, rcfg, readFailed(ctx, o, cfg, sess, id, err)
+	}
+	return snap, rcfg, nil
 }
 
 // checkEndpoint rejects a malformed Admin endpoint, naming the flag or the config key (and
@@ -260,8 +270,8 @@ func gaveUp(o *diagnoseOptions, doing string, why error) error {
 // readFailed words a failure to read the execution itself: out of time, the wrong kind of
 // server, or Admin not answering within admin.perRetryTimeout.
 func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config, sess *AdminSession, id evidence.ExecutionID, err error) error {
-	if stop := stopOf(ctx); stop != nil && stop.code == evidence.CodeInterrupted {
-		return stop.nothingWhile(fmt.Sprintf("reading %s from %s", id, sess.Endpoint))
+	if stop := stopOf(ctx); stop != nil && stop.Code == evidence.CodeInterrupted {
+		return stop.NothingWhile(fmt.Sprintf("reading %s from %s", id, sess.Endpoint))
 	}
 	var why error
 	if sess.Explain != nil {
@@ -283,53 +293,7 @@ func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config
 	return err
 }
 
-func configName(cfg *flyteconfig.Config) string {
-	if cfg.Path == "" {
-		return "~/.flyte/config.yaml"
-	}
-	return userinput.ClipPath(cfg.Path)
-}
-
-// ruleConfig merges the config file's flytedoctor section with --disable flags.
-func ruleConfig(cfg *flyteconfig.Config, disable []string) (rules.Config, error) {
-	table := rules.Table()
-	rc := rules.Config{Disabled: map[string]string{}, Severity: map[string]rules.Severity{}}
-	known := func(id, where string) error {
-		if rules.Lookup(table, id) == nil {
-			return usagef("%s: unknown rule %s (flytedoctor rules list shows them)", where, userinput.Quote(id))
-		}
-		return nil
-	}
-	for _, d := range cfg.Doctor.Disable {
-		id := strings.ToUpper(d.ID)
-		if err := known(id, "flytedoctor.disable in "+configName(cfg)); err != nil {
-			return rc, err
-		}
-		rc.Disabled[id] = d.Reason
-	}
-	for id, v := range cfg.Doctor.Severity {
-		if err := known(id, "flytedoctor.severity in "+configName(cfg)); err != nil {
-			return rc, err
-		}
-		sev, err := rules.ParseSeverity(v)
-		if err != nil { // its message would echo v whole
-			return rc, usagef("flytedoctor.severity.%s in %s: unknown severity %s: use error, warning or info", id, configName(cfg), userinput.Quote(v))
-		}
-		rc.Severity[id] = sev
-	}
-	for _, d := range disable {
-		id, reason, _ := strings.Cut(d, "=")
-		id = strings.ToUpper(strings.TrimSpace(id))
-		if err := known(id, "--disable"); err != nil {
-			return rc, err
-		}
-		if reason = strings.TrimSpace(reason); reason == "" {
-			reason = "disabled with --disable"
-		}
-		rc.Disabled[id] = reason
-	}
-	return rc, nil
-}
+func configName(cfg *flyteconfig.Config) string { return plan.ConfigName(cfg) }
 
 func render(f *Factory, o *diagnoseOptions, r *report.Report) error {
 	if o.Output == "json" {

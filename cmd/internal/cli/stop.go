@@ -2,124 +2,13 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
-	"syscall"
-	"time"
 
-	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/plan"
 )
 
-// stopGrace is how long collectors get, once the run's deadline has passed or it was
-// interrupted, to return what they have; one still busy then is abandoned.
-const stopGrace = 500 * time.Millisecond
-
-// stopCause says why a run ended before its collectors did. The run's context is cancelled
-// with it: at the --timeout deadline (runDiagnose) or at a signal (Interrupted, from main).
-type stopCause struct {
-	code   string // evidence.CodeRunTimeout or evidence.CodeInterrupted
-	reason string // "timed out after --timeout 5s", "interrupted by SIGINT"
-}
-
-func (s *stopCause) Error() string { return s.reason }
-
-// Is makes the cause read as the context error it stands for, so code below that meets it
-// in place of context.DeadlineExceeded (net/http reports the context's cause) still knows
-// the call timed out or was cancelled.
-func (s *stopCause) Is(target error) bool {
-	if s.code == evidence.CodeRunTimeout {
-		return target == context.DeadlineExceeded
-	}
-	return target == context.Canceled
-}
-
-// nothingWhile is the one-line error of a run interrupted before it had anything to report
-// (gaveUp words the --timeout case).
-func (s *stopCause) nothingWhile(doing string) error {
-	return fmt.Errorf("%s while %s; nothing was collected", s.reason, doing)
-}
-
 // Interrupted is the cause to cancel the run's context with at the first SIGINT or SIGTERM.
-func Interrupted(sig os.Signal) error {
-	name := sig.String()
-	switch sig {
-	case os.Interrupt:
-		name = "SIGINT"
-	case syscall.SIGTERM:
-		name = "SIGTERM"
-	}
-	return &stopCause{code: evidence.CodeInterrupted, reason: "interrupted by " + name}
-}
+func Interrupted(sig os.Signal) error { return plan.Interrupted(sig) }
 
-func timedOut(d time.Duration) error {
-	return &stopCause{code: evidence.CodeRunTimeout, reason: "timed out after --timeout " + d.String()}
-}
-
-// stopOf says why ctx ended, or nil while it has not.
-func stopOf(ctx context.Context) *stopCause {
-	if ctx.Err() == nil {
-		return nil
-	}
-	var s *stopCause
-	if errors.As(context.Cause(ctx), &s) {
-		return s
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &stopCause{code: evidence.CodeRunTimeout, reason: "timed out"}
-	}
-	return &stopCause{code: evidence.CodeInterrupted, reason: "interrupted"}
-}
-
-// markStopped files under the stop's code the context errors, in a collector still running
-// when the run stopped, of calls that never reached the service: they were waiting for a
-// credential (a kubeconfig exec plugin, credential_process, admin.command), so the report
-// says the run's deadline or the interrupt ended them, not the service. Calls that went on the
-// wire and got no answer stay the service's (FD9002), and so do calls never sent.
-func markStopped(rec *evidence.CollectorRecord, stop *stopCause) {
-	for i := range rec.Errors {
-		e := &rec.Errors[i]
-		if e.NotSent || e.Attempts > 0 {
-			continue
-		}
-		switch e.Code {
-		case "DeadlineExceeded", "Canceled", "Timeout":
-			e.Code, e.Message = stop.code, stop.reason+": "+e.Message
-		}
-	}
-}
-
-// stopped is the record of a collector that the run's stop kept from running or that was
-// abandoned at it.
-func stopped(collector, what string, stop *stopCause, start, now time.Time) evidence.CollectorRecord {
-	rec := evidence.CollectorRecord{Collector: collector, Status: evidence.StatusFailed,
-		Errors: []evidence.CollectionError{{Method: "collect", Target: collector, Code: stop.code, Message: stop.reason + ": " + what}}}
-	if !start.IsZero() {
-		rec.StartedAt, rec.Duration = start, evidence.Duration(now.Sub(start))
-	}
-	return rec
-}
-
-// outcome is what a collector returned and whether the run had stopped by then.
-type outcome[T any] struct {
-	val     T
-	rec     evidence.CollectorRecord
-	stopped bool
-}
-
-// goCollect runs fn in the background; its outcome arrives on the channel.
-func goCollect[T any](ctx context.Context, fn func() (T, evidence.CollectorRecord)) <-chan outcome[T] {
-	ch := make(chan outcome[T], 1)
-	go func() {
-		v, rec := fn()
-		ch <- outcome[T]{val: v, rec: rec, stopped: ctx.Err() != nil}
-	}()
-	return ch
-}
-
-// abandonAfterStop returns a channel closed stopGrace after ctx ends, and a func to release it.
-func abandonAfterStop(ctx context.Context) (<-chan struct{}, func()) {
-	ch := make(chan struct{})
-	release := context.AfterFunc(ctx, func() { time.AfterFunc(stopGrace, func() { close(ch) }) })
-	return ch, func() { release() }
-}
+// stopOf says why ctx ended (--timeout, an interrupt), or nil while it has not.
+func stopOf(ctx context.Context) *plan.Stop { return plan.StopOf(ctx) }

@@ -13,11 +13,11 @@ import (
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
+	"github.com/flytedoctor/flytedoctor/collectors/plan"
 )
 
-// A collector that ignores its context is abandoned stopGrace after the deadline: the run
+// A collector that ignores its context is abandoned plan.StopGrace after the deadline: the run
 // still reports the Admin evidence and says which collector was cut short.
 func TestStuckCollectorIsAbandonedAtTheDeadline(t *testing.T) {
 	addr := startAdmin(t)
@@ -39,8 +39,8 @@ func TestStuckCollectorIsAbandonedAtTheDeadline(t *testing.T) {
 	if code != ExitErrors {
 		t.Fatalf("exit %d, want %d; stderr %s", code, ExitErrors, errOut)
 	}
-	if took > time.Second+stopGrace+500*time.Millisecond {
-		t.Errorf("the run took %s, want --timeout 1s + stopGrace (%s)", took, stopGrace)
+	if took > time.Second+plan.StopGrace+500*time.Millisecond {
+		t.Errorf("the run took %s, want --timeout 1s + plan.StopGrace (%s)", took, plan.StopGrace)
 	}
 	for _, want := range []string{"ImagePullBackOff", "kube was cut short: timed out after --timeout 1s (collect)", "still busy 500ms after the stop; abandoned"} {
 		if !strings.Contains(out.String(), want) {
@@ -61,23 +61,5 @@ func TestInterruptBeforeAdminAnswered(t *testing.T) {
 	}
 	if want := "flytedoctor: interrupted by SIGINT while connecting to Flyte Admin at " + addr + "; nothing was collected\n"; errOut.String() != want {
 		t.Errorf("stderr %q, want %q", errOut, want)
-	}
-}
-
-func TestMarkStoppedFilesContextErrorsUnderTheStop(t *testing.T) {
-	rec := evidence.CollectorRecord{Collector: "kube", Status: evidence.StatusPartial, Errors: []evidence.CollectionError{
-		{Method: "list pods", Code: "DeadlineExceeded", Message: "cannot list pods: the plugin had not printed a credential"},
-		{Method: "list nodes", Code: "Forbidden", Message: "nodes is forbidden", Attempts: 1},
-		{Method: "list events", Code: "DeadlineExceeded", Message: "cannot list events: timed out", Attempts: 1},
-		{Method: "get pods/log", Code: "DeadlineExceeded", Message: "not sent", NotSent: true},
-	}}
-	markStopped(&rec, &stopCause{code: evidence.CodeRunTimeout, reason: "timed out after --timeout 5s"})
-	if e := rec.Errors[0]; e.Code != evidence.CodeRunTimeout || e.Message != "timed out after --timeout 5s: cannot list pods: the plugin had not printed a credential" {
-		t.Errorf("a call that never reached the server = %+v", e)
-	}
-	for _, e := range rec.Errors[1:] {
-		if e.Code == evidence.CodeRunTimeout {
-			t.Errorf("filed under the stop: %+v (a refusal, a call the server did not answer, a call never sent)", e)
-		}
 	}
 }
