@@ -4,30 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules"
 )
-
-// SchemaVersion identifies the JSON report: the evidence snapshot's fields plus findings.
-const SchemaVersion = "flytedoctor.report/v1"
-
-// Report is what flytedoctor found about one execution: findings, then the evidence.
-type Report struct {
-	*evidence.Snapshot
-	ReportVersion string             `json:"report_version"`
-	Findings      []rules.Finding    `json:"findings"`
-	Suppressed    []rules.Suppressed `json:"suppressed,omitempty"`
-	// Failed lists rules that panicked; their places went unclassified by them.
-	Failed []rules.RuleFailure `json:"rules_failed,omitempty"`
-	// NotEvaluated lists the rules that did not run because their evidence was not collected.
-	NotEvaluated []rules.NotEvaluated `json:"not_evaluated,omitempty"`
-}
-
-// New pairs a snapshot with the engine's result.
-func New(snap *evidence.Snapshot, res *rules.Result) *Report {
-	return &Report{Snapshot: snap, ReportVersion: SchemaVersion, Findings: res.Findings, Suppressed: res.Suppressed,
-		Failed: res.Failed, NotEvaluated: res.NotEvaluated}
-}
 
 // writeFindings prints the root causes first, then what else was found, then suppressions.
 func (t *textWriter) writeFindings(r *Report) {

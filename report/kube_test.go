@@ -76,7 +76,7 @@ func TestWriteTextProbesUnderTheirOwnExecutionsNode(t *testing.T) {
 	}
 	res := rules.Run(&snap, rules.Table(), rules.Config{})
 	var out bytes.Buffer
-	if err := WriteText(&out, &Report{Snapshot: &snap, Findings: res.Findings}, TextOptions{}); err != nil {
+	if err := WriteText(&out, &Report{Snapshot: &snap, Result: rules.Result{Findings: res.Findings}}, TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "child-same-node-id.txt", out.Bytes())

@@ -112,13 +112,13 @@ func TestWriteTextColour(t *testing.T) {
 }
 
 func TestWriteTextFindingsFirst(t *testing.T) {
-	r := &Report{Snapshot: nestedFailure(), Findings: []rules.Finding{
+	r := &Report{Snapshot: nestedFailure(), Result: rules.Result{Findings: []rules.Finding{
 		{RuleID: "FD5001", Category: "out-of-memory", Cause: "container-oom", Severity: rules.Error, RootCause: true,
 			Summary: "2 attempts, both OOMKilled with a 2Gi memory limit", Detail: "container terminated: OOMKilled, exit code 137",
 			Subject: rules.Subject{Path: []string{"n1", "n1-0-n1"}, Attempts: []uint32{0, 1}},
 			Fixes:   []rules.Fix{{Action: "raise the task's memory", Commands: []string{`@task(requests=Resources(mem="4Gi"), limits=Resources(mem="4Gi"))`}}}},
 		{RuleID: "FD9001", Category: "collection", Cause: "forbidden", Severity: rules.Warning, Summary: "cannot list nodes"},
-	}, Suppressed: []rules.Suppressed{{Finding: rules.Finding{RuleID: "FD2004", Summary: "quota"}, Reason: "known"}}}
+	}, Suppressed: []rules.Suppressed{{Finding: rules.Finding{RuleID: "FD2004", Summary: "quota"}, Reason: "known"}}}}
 	var b bytes.Buffer
 	if err := WriteText(&b, r, TextOptions{}); err != nil {
 		t.Fatal(err)

@@ -528,9 +528,9 @@ type jsonReport struct {
 }
 
 func (r *jsonReport) record(collector string) *evidence.CollectorRecord {
-	for i := range r.Collection {
-		if r.Collection[i].Collector == collector {
-			return &r.Collection[i]
+	for i := range r.Snapshot.Collection {
+		if r.Snapshot.Collection[i].Collector == collector {
+			return &r.Snapshot.Collection[i]
 		}
 	}
 	return nil
@@ -682,8 +682,8 @@ func recovered(method string) want {
 		if !r.statesRetries("flyteadmin", method, 2) {
 			t.Errorf("the flyteadmin record does not count 2 retries of %s: %v", method, r.rawRecord("flyteadmin"))
 		}
-		if r.Execution == nil || len(r.Execution.Nodes) != 1 || len(r.Execution.Nodes[0].Attempts) != 1 || r.Execution.InputsURI == "" {
-			t.Errorf("the execution was not read whole: %+v", r.Execution)
+		if ex := r.Snapshot.Execution; ex == nil || len(ex.Nodes) != 1 || len(ex.Nodes[0].Attempts) != 1 || ex.InputsURI == "" {
+			t.Errorf("the execution was not read whole: %+v", ex)
 		}
 	}}
 }
@@ -727,8 +727,8 @@ func adminGap(method, code, rule string, extras ...extra) want {
 		if !named {
 			t.Errorf("no %s finding names %s: %q", rule, method, summaries(r.collectionFindings("FD9.*", "")))
 		}
-		if r.Execution == nil || r.Execution.Error == nil {
-			t.Errorf("the report lost the execution's own error: %+v", r.Execution)
+		if ex := r.Snapshot.Execution; ex == nil || ex.Error == nil {
+			t.Errorf("the report lost the execution's own error: %+v", ex)
 		}
 		for _, x := range extras {
 			x(t, c, r, fs)
@@ -800,15 +800,15 @@ func s3Denied(cause, code string) want {
 		if rec == nil || rec.Status != evidence.StatusOK {
 			t.Fatalf("s3 record %+v, want ok (a refusal is an answer)", rec)
 		}
-		if r.Storage == nil || len(r.Storage.Probes) == 0 {
-			t.Fatalf("no storage probes: %+v", r.Storage)
+		if r.Snapshot.Storage == nil || len(r.Snapshot.Storage.Probes) == 0 {
+			t.Fatalf("no storage probes: %+v", r.Snapshot.Storage)
 		}
 		denied := false
-		for _, p := range r.Storage.Probes {
+		for _, p := range r.Snapshot.Storage.Probes {
 			denied = denied || p.Outcome == evidence.ProbeDenied && p.ErrorCode == code
 		}
 		if !denied {
-			t.Errorf("no probe was denied with %s: %+v", code, r.Storage.Probes)
+			t.Errorf("no probe was denied with %s: %+v", code, r.Snapshot.Storage.Probes)
 		}
 		for _, f := range r.Findings {
 			if f.Category == "storage-permission" && f.Cause == cause {

@@ -150,7 +150,7 @@ func BenchmarkRunLatency(b *testing.B) {
 			sort.Slice(runs, func(i, j int) bool { return runs[i].wall < runs[j].wall })
 			med := runs[len(runs)/2]
 			rec := map[string]evidence.CollectorRecord{}
-			for _, cr := range med.r.Collection {
+			for _, cr := range med.r.Snapshot.Collection {
 				rec[cr.Collector] = cr
 				if cr.Status != evidence.StatusOK && cr.Status != evidence.StatusSkipped {
 					b.Fatalf("%s: %s %+v", cr.Collector, cr.Status, cr.Errors)
@@ -171,7 +171,7 @@ func BenchmarkRunLatency(b *testing.B) {
 					callsText(r.Calls), r.PeakInFlight, r.CriticalPath, r.Duration.Std().Round(time.Millisecond)))
 			}
 			b.Logf("%s at %s per call: wall %s (median of %d), ideal %d round trips, wall/ideal %.2f, %d failure paths\n  %s",
-				c.name, benchRTT, med.wall.Round(time.Millisecond), len(runs), ideal, ratio, len(med.r.Execution.FailurePaths()), strings.Join(lines, "\n  "))
+				c.name, benchRTT, med.wall.Round(time.Millisecond), len(runs), ideal, ratio, len(med.r.Snapshot.Execution.FailurePaths()), strings.Join(lines, "\n  "))
 		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/internal/faultsrv"
+	"github.com/flytedoctor/flytedoctor/report"
 )
 
 // testFactory returns production wiring (real gRPC dialing) with test streams and an
@@ -141,17 +142,26 @@ func TestExitCodesFollowFailOn(t *testing.T) {
 	}
 }
 
-func TestJSONOutputIsTheSnapshot(t *testing.T) {
+// readReport reads -o json (or yaml) output as the report reader does: strictly, without
+// a warning.
+func readReport(t *testing.T, out []byte) *report.Report {
+	t.Helper()
+	rep, warnings, err := report.Decode(out)
+	if err != nil || len(warnings) > 0 {
+		t.Fatalf("not a report: %v %q\n%.400s", err, warnings, out)
+	}
+	return rep
+}
+
+func TestJSONOutputIsTheReport(t *testing.T) {
 	addr := startAdmin(t)
 	f, out, _ := testFactory(t, nil)
 	if code := run(f, "--admin-endpoint", "http://"+addr, "-o", "json", "flyte://v1/flytesnacks/development/failedrun/n0/0/o"); code != ExitErrors {
 		t.Fatalf("exit %d", code)
 	}
-	var snap evidence.Snapshot
-	if err := json.Unmarshal(out.Bytes(), &snap); err != nil {
-		t.Fatalf("-o json is not a snapshot: %v\n%s", err, out)
-	}
-	if snap.SchemaVersion != evidence.SchemaVersion || snap.Execution.Nodes[0].Attempts[0].TaskID.Name != "wf.train" {
+	rep := readReport(t, out.Bytes())
+	snap := rep.Snapshot
+	if rep.SchemaVersion != report.SchemaVersion || snap.SchemaVersion != evidence.SchemaVersion || snap.Execution.Nodes[0].Attempts[0].TaskID.Name != "wf.train" {
 		t.Fatalf("snapshot = %+v", snap)
 	}
 	if snap.Admin.Version == "" || snap.Collection[0].Calls["GetExecution"] != 1 {
@@ -188,7 +198,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}{
 		{[]string{"a/b"}, "expected 1 or 3 slash-separated parts"},
 		{[]string{"bare-name"}, "needs a project and a domain"},
-		{[]string{"-o", "yaml", "p/d/n"}, `unknown output format "yaml"`},
+		{[]string{"-o", "sarif", "p/d/n"}, `unknown output format "sarif": use one of text, json, yaml`},
+		{[]string{"demo", "-o", "html5"}, `unknown output format "html5": use one of text, json, yaml`},
 		{[]string{"--fail-on", "sometimes", "p/d/n"}, `unknown --fail-on level "sometimes"`},
 		{[]string{"--bogus", "p/d/n"}, "unknown flag: --bogus"},
 		{[]string{"p/d/n", "extra"}, "expected one execution, got 2 arguments"},
@@ -305,10 +316,7 @@ func TestSkipCollectors(t *testing.T) {
 	if code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube,s3", "-o", "json", "flytesnacks/development/okrun"); code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	var snap evidence.Snapshot
-	if err := json.Unmarshal(out.Bytes(), &snap); err != nil {
-		t.Fatal(err)
-	}
+	snap := readReport(t, out.Bytes()).Snapshot
 	if len(snap.Collection) != 3 || snap.Collection[1].Status != evidence.StatusSkipped || snap.Collection[1].SkipReason != "--skip kube" ||
 		snap.Collection[2].SkipReason != "--skip s3" || snap.Kube != nil || snap.Storage != nil {
 		t.Fatalf("collection = %+v", snap.Collection)
@@ -348,12 +356,14 @@ func TestFindingsInJSONAndDisable(t *testing.T) {
 			Severity  string `json:"severity"`
 			RootCause bool   `json:"root_cause"`
 		} `json:"findings"`
-		Execution *evidence.Execution `json:"execution"`
+		Snapshot struct {
+			Execution *evidence.Execution `json:"execution"`
+		} `json:"snapshot"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Findings) == 0 || !rep.Findings[0].RootCause || rep.Findings[0].Severity != "error" || rep.Execution == nil {
+	if len(rep.Findings) == 0 || !rep.Findings[0].RootCause || rep.Findings[0].Severity != "error" || rep.Snapshot.Execution == nil {
 		t.Fatalf("report = %+v", rep)
 	}
 	root := rep.Findings[0].RuleID

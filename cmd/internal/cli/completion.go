@@ -83,7 +83,7 @@ the line typed so far; it reads nothing but the kubeconfig and sends nothing.
 func registerDiagnoseCompletions(f *Factory, cmd *cobra.Command) {
 	// It fails only for a flag that does not exist; the completion tests cover every one.
 	reg := func(flag string, fn cobra.CompletionFunc) { _ = cmd.RegisterFlagCompletionFunc(flag, fn) }
-	reg("output", fixedValues(outputFormats))
+	reg("output", completeFormats)
 	reg("fail-on", fixedValues(failOnLevels))
 	reg("skip", completeSkip)
 	reg("disable", completeRuleIDs)

@@ -24,6 +24,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/s3"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 	"github.com/flytedoctor/flytedoctor/internal/loopback"
+	"github.com/flytedoctor/flytedoctor/report"
 	"github.com/flytedoctor/flytedoctor/rules"
 )
 
@@ -39,8 +40,9 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
   flytedoctor demo image-pull
   flytedoctor demo --list`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(outputFormats, output) {
-				return usagef("unknown output format %s: use one of %v", userinput.Quote(output), outputFormats)
+			renderer, err := lookupFormat(output)
+			if err != nil {
+				return err
 			}
 			scenarios, err := demo.Scenarios()
 			if err != nil {
@@ -63,38 +65,31 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 				}
 				scenarios = picked
 			}
+			// All scenarios make one document where the format has one (JUnit, Markdown).
+			var reports []*report.Report
+			var titles []string
 			for i, s := range scenarios {
-				if output == "text" {
-					if i > 0 {
-						fmt.Fprintln(f.IO.Out)
-					}
-					fmt.Fprintf(f.IO.Out, "━━ demo %d/%d: %s ━━  flytedoctor %s\n\n", i+1, len(scenarios), s.Title, s.Root)
-				}
-				if err := runDemoScenario(cmd.Context(), f, s, output, noColor); err != nil {
+				snap, rcfg, err := demoSnapshot(cmd.Context(), f, s)
+				if err != nil {
 					return fmt.Errorf("demo %s: %w", s.Name, err)
 				}
+				reports = append(reports, report.New(snap, rules.Run(snap, rules.Table(), rcfg)))
+				titles = append(titles, fmt.Sprintf("demo %d/%d: %s", i+1, len(scenarios), s.Title))
 			}
-			return nil
+			return writeReports(f, renderer, noColor, reports, titles)
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", outputHelp())
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
 	cmd.ValidArgsFunction = completeScenarios
-	_ = cmd.RegisterFlagCompletionFunc("output", fixedValues(outputFormats))
+	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats)
 	return cmd
 }
 
-// runDemoScenario serves one fixture from a fake Admin on 127.0.0.1 and diagnoses its root
-// execution through the same code path as a real run, with a config that ignores the user's.
-func runDemoScenario(ctx context.Context, f *Factory, s demo.Scenario, output string, noColor bool) error {
-	return withDemo(ctx, f, s, func(df *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
-		o.Output, o.NoColor = output, noColor
-		return runDiagnose(ctx, df, o, cfg)
-	})
-}
-
-// demoSnapshot is the snapshot a live run of the scenario collects, and the rules' config.
+// demoSnapshot serves one fixture from a fake Admin on 127.0.0.1 and collects its root
+// execution through the same code path as a real run, with a config that ignores the
+// user's: the snapshot, and the rules' config.
 func demoSnapshot(ctx context.Context, f *Factory, s demo.Scenario) (snap *evidence.Snapshot, rcfg rules.Config, err error) {
 	err = withDemo(ctx, f, s, func(df *Factory, o *diagnoseOptions, cfg *flyteconfig.Config) error {
 		snap, rcfg, err = diagnose(ctx, df, o, cfg)

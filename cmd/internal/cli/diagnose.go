@@ -24,7 +24,6 @@ import (
 	"github.com/flytedoctor/flytedoctor/rules"
 )
 
-var outputFormats = []string{"text", "json"}
 var failOnLevels = []string{"error", "warning", "never"}
 var skippable = []string{kube.Name, s3.Name}
 
@@ -66,7 +65,7 @@ func (o *diagnoseOptions) addFlags(cmd *cobra.Command) {
 	fl.BoolVar(&o.Insecure, "insecure", false, "plaintext gRPC to Flyte Admin, overrides admin.insecure")
 	fl.StringVarP(&o.Project, "project", "p", "", "project of a bare execution NAME (default: config's project)")
 	fl.StringVarP(&o.Domain, "domain", "d", "", "domain of a bare execution NAME (default: config's domain)")
-	fl.StringVarP(&o.Output, "output", "o", "text", "output format: text or json (the evidence snapshot)")
+	fl.StringVarP(&o.Output, "output", "o", "text", outputHelp())
 	fl.StringVar(&o.FailOn, "fail-on", "error", "lowest severity that makes the exit code non-zero: error, warning or never")
 	fl.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "time limit for the whole run")
 	fl.IntVar(&o.MaxConcurrency, "max-concurrency", flyteadmin.DefaultMaxConcurrency, "most Flyte Admin calls in flight at once")
@@ -137,9 +136,10 @@ func newCmdDiagnose(f *Factory, use string) *cobra.Command {
 }
 
 func (o *diagnoseOptions) validate() error {
+	if _, err := lookupFormat(o.Output); err != nil {
+		return err
+	}
 	switch {
-	case !slices.Contains(outputFormats, o.Output):
-		return usagef("unknown output format %s: use one of %v", userinput.Quote(o.Output), outputFormats)
 	case !slices.Contains(failOnLevels, o.FailOn):
 		return usagef("unknown --fail-on level %s: use one of %v", userinput.Quote(o.FailOn), failOnLevels)
 	case o.Timeout <= 0:
@@ -296,9 +296,9 @@ func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config
 func configName(cfg *flyteconfig.Config) string { return plan.ConfigName(cfg) }
 
 func render(f *Factory, o *diagnoseOptions, r *report.Report) error {
-	if o.Output == "json" {
-		return report.WriteJSON(f.IO.Out, r)
+	renderer, err := lookupFormat(o.Output)
+	if err != nil {
+		return err
 	}
-	style := report.NewStyle(f.IO.ColorEnabled(o.NoColor, f.Getenv))
-	return report.WriteText(f.IO.Out, r, report.TextOptions{Style: style})
+	return writeReports(f, renderer, o.NoColor, []*report.Report{r}, nil)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"io"
 	"log"
 	"net/http"
@@ -191,10 +190,7 @@ func TestImplicitKubeconfigIsASkip(t *testing.T) {
 			if code != ExitOK {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
-			var snap evidence.Snapshot
-			if err := json.Unmarshal(out.Bytes(), &snap); err != nil {
-				t.Fatal(err)
-			}
+			snap := readReport(t, out.Bytes()).Snapshot
 			if r := snap.Collection[1]; r.Status != evidence.StatusSkipped || !strings.Contains(r.SkipReason, tc.want) {
 				t.Errorf("kube record = %+v, want skipped with %q", r, tc.want)
 			}

@@ -53,8 +53,8 @@ func startFixture(t *testing.T, f *fakeadmin.Fixture, o fakeadmin.Options) (stri
 }
 
 type jsonReport struct {
-	evidence.Snapshot
-	Findings []struct {
+	evidence.Snapshot `json:"snapshot"`
+	Findings          []struct {
 		RuleID  string `json:"rule_id"`
 		Summary string `json:"summary"`
 	} `json:"findings"`
