@@ -27,6 +27,7 @@ const (
 	RuleBearer         = "bearer-token"
 	RuleBasic          = "basic-auth"
 	RuleAuthorization  = "authorization-header"
+	RuleAPIToken       = "api-token"
 	RuleJWT            = "jwt"
 	RuleClientSecret   = "oauth-client-secret"
 	RuleURLPassword    = "url-password"
@@ -221,6 +222,9 @@ var textRules = []textRule{
 	{rule: RuleJWT, re: regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`), hint: "eyj"},
 	// STS session tokens begin with one of a few fixed prefixes.
 	{rule: RuleAWSSession, re: regexp.MustCompile(`\b(?:FwoGZXIvYXdzE|IQoJb3JpZ2lu|IQoDb3JpZ2lu|IQoKb3JpZ2lu)[A-Za-z0-9/+=]{20,}`)},
+	// Tokens whose issuers give them a fixed prefix: GitHub, GitLab, Slack, OpenAI, Stripe,
+	// Google API keys, Hugging Face.
+	{rule: RuleAPIToken, re: regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}|glpat-[A-Za-z0-9_\-]{20,}|xox[abposr]-[A-Za-z0-9\-]{10,}|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}|sk-[A-Za-z0-9]{48}|[rs]k_live_[A-Za-z0-9]{16,}|AIza[0-9A-Za-z_\-]{35}|hf_[A-Za-z0-9]{30,})`)},
 	{rule: RuleBearer, re: regexp.MustCompile(`(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{8,}=*)`), group: 1, hint: "bearer"},
 	{rule: RuleBasic, re: regexp.MustCompile(`(?i)\bbasic\s+([A-Za-z0-9+/]{8,}=*)`), group: 1, hint: "basic"},
 	// authorization: TOKEN without a scheme (a scheme's token is matched above).
@@ -313,11 +317,18 @@ func looksLikeSecretKey(s string) bool {
 }
 
 // pair is name=value or name: value in free text (env dumps, config lines, query strings,
-// JSON or YAML quoted in a message). The value is quoted, or runs to a separator.
-var pair = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.\-]{0,80})["']?[ \t]*[:=][ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s"',;&}\])<>?]+))`)
+// JSON or YAML quoted in a message) where the name ends in a word that may say "secret"; the
+// value is quoted, or runs to a separator. ValueNameRule then judges the whole name. Values
+// are bounded, which keeps the search linear when a rejected pair is searched again from its
+// value (which may hold pairs of its own: "failed: x-amz-security-token=...").
+var pair = regexp.MustCompile(`(?i)([A-Za-z0-9_.\-]{0,80}(?:secret|password|passwd|pwd|passphrase|token|credentials?|apikey|signature|sig|key))["']?[ \t]*[:=][ \t]*(?:"([^"\\\n]*)"|'([^'\n]*)'|([^\s"',;&}\])<>?]{1,256}))`)
+
+// bareValue is what an unquoted value may hold: pair's last group, byte by byte.
+func bareValue(c byte) bool {
+	return c > ' ' && strings.IndexByte("\"',;&}])<>?", c) < 0
+}
 
 // namedPairs removes the values of pairs whose name says they are a secret (ValueNameRule).
-// A bare value ends at '?', so that a URL's query string is read as pairs of its own.
 func (r *Redactor) namedPairs(where, s string) string {
 	if !strings.ContainsAny(s, ":=") {
 		return s
@@ -342,9 +353,14 @@ func (r *Redactor) namedPairs(where, s string) string {
 				break
 			}
 		}
+		if m[8] >= 0 { // a bare value: the pattern bounds it, a secret is not
+			for ve < len(s) && bareValue(s[ve]) {
+				ve++
+			}
+		}
 		rule, ok := ValueNameRule(s[m[2]:m[3]])
 		if !ok || vs < 0 || vs == ve || strings.HasPrefix(s[vs:], markerPrefix) {
-			pos = m[1]
+			pos = max(vs, m[3]) // the value may hold pairs of its own
 			continue
 		}
 		b.WriteString(s[last:vs])
@@ -415,16 +431,22 @@ func (r *Redactor) privateKeys(where, s string) string {
 
 // NameLooksSecret says whether an env var or annotation named name holds a secret: its name
 // contains KEY, SECRET, TOKEN, PASSWORD, PASSWD or CREDENTIAL, in any case. Its value is then
-// removed whole, whatever it looks like.
+// removed whole, whatever it looks like. Names that end by saying they hold a reference
+// (AWS_WEB_IDENTITY_TOKEN_FILE, SSH_KEY_PATH, ..._DIR, FLYTE_SECRETS_ENV_PREFIX) do not: a path is no secret, and goes
+// through the text rules like any other value.
 func NameLooksSecret(name string) bool {
 	u := strings.ToUpper(name)
 	for _, w := range []string{"KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL"} {
 		if strings.Contains(u, w) {
-			return true
+			parts := words(name)
+			return len(parts) < 2 || !referenceWords[parts[len(parts)-1]]
 		}
 	}
 	return false
 }
+
+// referenceWords end names that hold where a secret is, not the secret.
+var referenceWords = map[string]bool{"file": true, "path": true, "dir": true, "location": true, "prefix": true}
 
 // keyQualifiers are the words that make "...key" a credential (API_KEY, ACCESS_KEY, a private
 // or signing key) rather than an object, cache or partition key.

@@ -46,7 +46,10 @@ func TestText(t *testing.T) {
 			[]string{"MIIBVgIBADANBgkq"}, []string{"-----END PRIVATE KEY-----"}, RulePrivateKey},
 		{"pem key cut short", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n[truncated]",
 			[]string{"b3BlbnNzaC1rZXktdjEAAAAA"}, []string{"[truncated]"}, RulePrivateKey},
+		{"long value", "AWS_SESSION_TOKEN=" + strings.Repeat("Ab1/", 300) + " next", []string{"Ab1/Ab1/"}, []string{" next"}, RuleAWSSession},
 		{"named pair", "export DB_PASSWORD=Tr0ub4dor&3 and GITHUB_TOKEN: ghp_abcdefghij1234567890", []string{"Tr0ub4dor", "ghp_abcdefghij1234567890"}, []string{"DB_PASSWORD=", "&3"}, RuleNamed},
+		{"prefixed api tokens", "gh ghp_abcdefghijklmnopqrstuvwxyz0123456789 slack xoxb-1234567890-abcdefghij hf hf_abcdefghijklmnopqrstuvwxyz012345 g AIzaSyA1234567890abcdefghijklmnopqrstuv",
+			[]string{"ghp_abcdefghijklmnopqrstuvwxyz0123456789", "xoxb-1234567890-abcdefghij", "hf_abcdefghijklmnopqrstuvwxyz012345", "AIzaSyA1234567890abcdefghijklmnopqrstuv"}, []string{"gh ", " slack ", " g "}, RuleAPIToken},
 		{"presigned url", "https://acme.s3.amazonaws.com/k?X-Amz-Credential=" + keyID + "%2F20260814&X-Amz-Security-Token=FQoDYXdzEabc123&X-Amz-Signature=0a1b2c3d4e5f",
 			[]string{keyID, "FQoDYXdzEabc123", "0a1b2c3d4e5f"}, []string{"https://acme.s3.amazonaws.com/k?"}, RuleSignedURL},
 	}
@@ -106,6 +109,7 @@ func TestKept(t *testing.T) {
 		"https://k8s-dashboard.acme.io/#!/log/flytesnacks-development/a4t8tqkzr9xw2bnl5mfd-n1-0/pod",
 		"clientSecretLocation: /etc/secrets/client_secret, clientSecretEnvVar: FLYTE_CLIENT_SECRET",
 		"basic usage: run it",
+		"image ghcr.io/acme/sk-learn-trainer:v1 disk-abcdefghijklmnopqrstuvwxyz ask-abcdefghijklmnopqrstuvwxyz",
 	}
 	r := New(Options{})
 	for _, s := range texts {
@@ -121,7 +125,7 @@ func TestKept(t *testing.T) {
 func TestNames(t *testing.T) {
 	for name, want := range map[string]bool{
 		"AWS_SECRET_ACCESS_KEY": true, "db-password": true, "GITHUB_TOKEN": true, "api_key": true,
-		"google-credentials": true, "MyPasswd": true,
+		"google-credentials": true, "MyPasswd": true, "AWS_WEB_IDENTITY_TOKEN_FILE": false, "SSH_KEY_PATH": false, "KEY": true,
 		"FLYTE_INTERNAL_EXECUTION_ID": false, "node-id": false, "task-name": false, "HOME": false,
 	} {
 		if got := NameLooksSecret(name); got != want {

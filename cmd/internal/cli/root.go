@@ -127,6 +127,7 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 		newCmdVersion(f),
 		newCmdCompletion(f),
 		newCmdAuth(f),
+		newCmdBundle(f),
 	)
 	var all func(c *cobra.Command)
 	all = func(c *cobra.Command) {
