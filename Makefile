@@ -28,6 +28,7 @@ with_stack = scripts/stack/stack-up.sh kube s3 >/dev/null && \
 	{ $(1); rc=$$?; scripts/stack/stack-down.sh >/dev/null 2>&1 || true; exit $$rc; }
 
 test:
+	@scripts/apt-install.sh libxml2-utils
 	$(GO) vet ./...
 	$(call with_stack,$(GO) test -count=1 ./...)
 

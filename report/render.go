@@ -40,7 +40,7 @@ func (o Options) title(i int) string {
 // Renderers lists every format, in the order help shows them. It is built on each call:
 // the registry is a value, not state.
 func Renderers() []Renderer {
-	return []Renderer{textRenderer{}, jsonRenderer{}, yamlRenderer{}}
+	return []Renderer{textRenderer{}, jsonRenderer{}, yamlRenderer{}, markdownRenderer{}, junitRenderer{}}
 }
 
 // Names lists the -o values.

@@ -34,9 +34,9 @@ import (
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
 
-// bundleOptions are the flags bundle adds to diagnose's.
+// bundleOptions are the flags bundle adds to diagnose's; -f/--output-file names the bundle.
 type bundleOptions struct {
-	Out      string
+	Out      string // -f, from diagnoseOptions.OutputFile
 	Redact   []string
 	LogBytes int64
 	LogPods  int
@@ -50,7 +50,6 @@ const (
 )
 
 func (bo *bundleOptions) addFlags(fl *pflag.FlagSet) {
-	fl.StringVarP(&bo.Out, "file", "f", "", "where to write the bundle (default flytedoctor-PROJECT-DOMAIN-NAME.tar.gz; - for stdout)")
 	fl.StringArrayVar(&bo.Redact, "redact", nil, "also remove what this regular expression matches (repeatable; with a group, the first group only)")
 	fl.Int64Var(&bo.LogBytes, "log-bytes", bundle.DefaultLogBytes, "most bytes kept of each container log: its head and its tail")
 	fl.IntVar(&bo.LogPods, "log-pods", bundle.DefaultLogPods, "most pods whose logs are read (pods that did not succeed)")
@@ -110,6 +109,7 @@ redactions.json in the bundle says what was removed where, never the secret.`,
 			if err := bo.validate(); err != nil {
 				return err
 			}
+			bo.Out = o.OutputFile
 			cfg, err := o.loadConfig(f)
 			if err != nil {
 				return err
@@ -119,6 +119,7 @@ redactions.json in the bundle says what was removed where, never the secret.`,
 	}
 	o.addFlags(cmd)
 	bo.addFlags(cmd.Flags())
+	cmd.Flags().Lookup("output-file").Usage = "where to write the bundle (default flytedoctor-PROJECT-DOMAIN-NAME.tar.gz; - for stdout)"
 	for _, n := range []string{"output", "fail-on", "no-color"} {
 		_ = cmd.Flags().MarkHidden(n) // the bundle is the output
 	}
@@ -263,10 +264,7 @@ func runBundle(ctx context.Context, f *Factory, o *diagnoseOptions, bo *bundleOp
 	if err != nil {
 		return &usageError{err}
 	}
-	out, err := bundlePath(bo.Out, id)
-	if err != nil {
-		return err
-	}
+	out := bundlePath(bo.Out, id)
 	run := &bundleRun{}
 	deadline := time.Now().Add(o.Timeout) // a context's deadline is wall-clock time, whatever f.Now says
 	snap, rcfg, derr := diagnose(ctx, recordingFactory(f, run), o, cfg)
@@ -513,22 +511,12 @@ func bundleNodes(ctx context.Context, f *Factory, run *bundleRun) (bundle.Collec
 	return r, true
 }
 
-// bundlePath is where the bundle goes: -f, a file in -f's directory, or the default name.
-func bundlePath(flag string, id evidence.ExecutionID) (string, error) {
-	def := "flytedoctor-" + safeName(id.Project+"-"+id.Domain+"-"+id.Name) + ".tar.gz"
-	switch {
-	case flag == "":
-		return def, nil
-	case flag == "-":
-		return flag, nil
+// bundlePath is where the bundle goes: -f (checked like any -f), or the default name.
+func bundlePath(flag string, id evidence.ExecutionID) string {
+	if flag == "" {
+		return "flytedoctor-" + safeName(id.Project+"-"+id.Domain+"-"+id.Name) + ".tar.gz"
 	}
-	if st, err := os.Stat(flag); err == nil && st.IsDir() {
-		return filepath.Join(flag, def), nil
-	}
-	if st, err := os.Stat(filepath.Dir(flag)); err != nil || !st.IsDir() {
-		return "", usagef("-f %s: directory %s does not exist", userinput.ClipPath(flag), userinput.ClipPath(filepath.Dir(flag)))
-	}
-	return flag, nil
+	return flag
 }
 
 // bundleRoot is the directory the members live under: the file's name without .tar.gz.

@@ -198,8 +198,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}{
 		{[]string{"a/b"}, "expected 1 or 3 slash-separated parts"},
 		{[]string{"bare-name"}, "needs a project and a domain"},
-		{[]string{"-o", "sarif", "p/d/n"}, `unknown output format "sarif": use one of text, json, yaml`},
-		{[]string{"demo", "-o", "html5"}, `unknown output format "html5": use one of text, json, yaml`},
+		{[]string{"-o", "sarif", "p/d/n"}, `unknown output format "sarif": use one of text, json, yaml, markdown, junit`},
+		{[]string{"demo", "-o", "html5"}, `unknown output format "html5": use one of text, json, yaml, markdown, junit`},
 		{[]string{"--fail-on", "sometimes", "p/d/n"}, `unknown --fail-on level "sometimes"`},
 		{[]string{"--bogus", "p/d/n"}, "unknown flag: --bogus"},
 		{[]string{"p/d/n", "extra"}, "expected one execution, got 2 arguments"},

@@ -84,6 +84,7 @@ func registerDiagnoseCompletions(f *Factory, cmd *cobra.Command) {
 	// It fails only for a flag that does not exist; the completion tests cover every one.
 	reg := func(flag string, fn cobra.CompletionFunc) { _ = cmd.RegisterFlagCompletionFunc(flag, fn) }
 	reg("output", completeFormats)
+	reg("output-file", completeFiles)
 	reg("fail-on", fixedValues(failOnLevels))
 	reg("skip", completeSkip)
 	reg("disable", completeRuleIDs)

@@ -29,7 +29,7 @@ import (
 )
 
 func newCmdDemo(f *Factory) *cobra.Command {
-	var output, bundleDir string
+	var output, file, bundleDir string
 	var noColor, list bool
 	cmd := &cobra.Command{
 		Use:   "demo [SCENARIO...]",
@@ -40,8 +40,10 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
   flytedoctor demo image-pull
   flytedoctor demo --list`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			renderer, err := lookupFormat(output)
-			if err != nil {
+			if _, err := lookupFormat(output); err != nil {
+				return err
+			}
+			if err := checkOutputFile(file); err != nil {
 				return err
 			}
 			scenarios, err := demo.Scenarios()
@@ -79,15 +81,17 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 				reports = append(reports, report.New(snap, rules.Run(snap, rules.Table(), rcfg)))
 				titles = append(titles, fmt.Sprintf("demo %d/%d: %s", i+1, len(scenarios), s.Title))
 			}
-			return writeReports(f, renderer, noColor, reports, titles)
+			return outputReports(f, output, file, noColor, reports, titles)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", outputHelp())
+	cmd.Flags().StringVarP(&file, "output-file", "f", "", "write the reports to this file (atomically) and a one-line summary each to stdout")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
 	cmd.Flags().StringVar(&bundleDir, "bundle", "", "write each scenario as a support bundle into this directory, for analyze and diff")
 	cmd.ValidArgsFunction = completeScenarios
 	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats)
+	_ = cmd.RegisterFlagCompletionFunc("output-file", completeFiles)
 	return cmd
 }
 

@@ -36,6 +36,7 @@ type diagnoseOptions struct {
 	Project        string
 	Domain         string
 	Output         string
+	OutputFile     string
 	FailOn         string
 	Timeout        time.Duration
 	MaxConcurrency int
@@ -66,6 +67,7 @@ func (o *diagnoseOptions) addFlags(cmd *cobra.Command) {
 	fl.StringVarP(&o.Project, "project", "p", "", "project of a bare execution NAME (default: config's project)")
 	fl.StringVarP(&o.Domain, "domain", "d", "", "domain of a bare execution NAME (default: config's domain)")
 	fl.StringVarP(&o.Output, "output", "o", "text", outputHelp())
+	fl.StringVarP(&o.OutputFile, "output-file", "f", "", "write the report to this file (atomically) and a one-line summary to stdout")
 	fl.StringVar(&o.FailOn, "fail-on", "error", "lowest severity that makes the exit code non-zero: error, warning or never")
 	fl.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "time limit for the whole run")
 	fl.IntVar(&o.MaxConcurrency, "max-concurrency", flyteadmin.DefaultMaxConcurrency, "most Flyte Admin calls in flight at once")
@@ -137,6 +139,9 @@ func newCmdDiagnose(f *Factory, use string) *cobra.Command {
 
 func (o *diagnoseOptions) validate() error {
 	if _, err := lookupFormat(o.Output); err != nil {
+		return err
+	}
+	if err := checkOutputFile(o.OutputFile); err != nil {
 		return err
 	}
 	switch {
@@ -296,9 +301,5 @@ func readFailed(ctx context.Context, o *diagnoseOptions, cfg *flyteconfig.Config
 func configName(cfg *flyteconfig.Config) string { return plan.ConfigName(cfg) }
 
 func render(f *Factory, o *diagnoseOptions, r *report.Report) error {
-	renderer, err := lookupFormat(o.Output)
-	if err != nil {
-		return err
-	}
-	return writeReports(f, renderer, o.NoColor, []*report.Report{r}, nil)
+	return outputReports(f, o.Output, o.OutputFile, o.NoColor, []*report.Report{r}, nil)
 }
