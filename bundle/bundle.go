@@ -27,6 +27,13 @@ import (
 // SchemaVersion identifies the manifest's layout and the bundle's file layout.
 const SchemaVersion = "flytedoctor.bundle/v1"
 
+const schemaName = "flytedoctor.bundle/"
+
+// CheckManifestVersion reads a manifest's schema version as evidence.CheckVersion does: a
+// newer minor reads with a warning, another major does not.
+func CheckManifestVersion(schema string) (warning string, err error) {
+	return evidence.CheckVersion(schema, SchemaVersion, schemaName)
+}
 
 // Member names at the bundle's top level.
 const (

@@ -256,13 +256,20 @@ func recordingFactory(f *Factory, run *bundleRun) *Factory {
 }
 
 func runBundle(ctx context.Context, f *Factory, o *diagnoseOptions, bo *bundleOptions, cfg *flyteconfig.Config, cmdline []string) error {
+	_, _, err := bundleExecution(ctx, f, o, bo, cfg, cmdline)
+	return err
+}
+
+// bundleExecution collects the execution, writes its bundle and returns the snapshot the
+// run collected (before redaction) with the rules' config: what a live diagnose would judge.
+func bundleExecution(ctx context.Context, f *Factory, o *diagnoseOptions, bo *bundleOptions, cfg *flyteconfig.Config, cmdline []string) (*evidence.Snapshot, rules.Config, error) {
 	red, err := newRedactor(f, cfg, bo.Redact)
 	if err != nil {
-		return err
+		return nil, rules.Config{}, err
 	}
 	id, err := execarg.Parse(o.Execution, cmp.Or(o.Project, cfg.Project), cmp.Or(o.Domain, cfg.Domain))
 	if err != nil {
-		return &usageError{err}
+		return nil, rules.Config{}, &usageError{err}
 	}
 	out := bundlePath(bo.Out, id)
 	run := &bundleRun{}
@@ -272,11 +279,11 @@ func runBundle(ctx context.Context, f *Factory, o *diagnoseOptions, bo *bundleOp
 		defer run.close()
 	}
 	if derr != nil && run.admin == nil {
-		return derr // nothing was sent: a usage error, or no connection
+		return nil, rcfg, derr // nothing was sent: a usage error, or no connection
 	}
 	b, err := buildBundle(ctx, f, o, bo, cfg, run, red, id, snap, rcfg, derr, out, deadline, cmdline)
 	if err != nil {
-		return err
+		return nil, rcfg, err
 	}
 	progress := newProgress(f)
 	progress.Printf("writing %s…", out)
@@ -287,13 +294,13 @@ func runBundle(ctx context.Context, f *Factory, o *diagnoseOptions, bo *bundleOp
 	}
 	progress.Done()
 	if err != nil {
-		return err
+		return nil, rcfg, err
 	}
 	summarize(f, out, b)
 	if derr != nil {
-		return fmt.Errorf("%s; the bundle %s holds what was collected", oneline.Fold(derr.Error()), displayPath(out))
+		return nil, rcfg, fmt.Errorf("%s; the bundle %s holds what was collected", oneline.Fold(derr.Error()), displayPath(out))
 	}
-	return nil
+	return snap, rcfg, nil
 }
 
 func buildBundle(ctx context.Context, f *Factory, o *diagnoseOptions, bo *bundleOptions, cfg *flyteconfig.Config, run *bundleRun,

@@ -128,6 +128,7 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 		newCmdCompletion(f),
 		newCmdAuth(f),
 		newCmdBundle(f),
+		newCmdAnalyze(f),
 	)
 	var all func(c *cobra.Command)
 	all = func(c *cobra.Command) {
