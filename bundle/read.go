@@ -50,6 +50,8 @@ type Source struct {
 	// Archive is true for a tar or tar.gz; false for a directory or a single file.
 	Archive bool
 	Files   []SourceFile // regular files, by name
+	// Top is the directory all the files were under (a bundle's), taken off their names.
+	Top string
 	// Newest is the latest modification time of the files.
 	Newest time.Time
 }
@@ -323,7 +325,7 @@ func (s *Source) finish() {
 	for i := range s.Files {
 		s.Files[i].Name = strings.TrimPrefix(s.Files[i].Name, top+"/")
 	}
-	// A bundle extracted into a directory that holds only it: the same.
+	s.Top = top
 }
 
 // ReadDir reads a directory of dumps (or an extracted bundle) through an os.Root, so that

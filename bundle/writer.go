@@ -3,6 +3,7 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +39,7 @@ type Builder struct {
 	names   map[string]bool
 	size    int64
 	m       Manifest
+	prior   []redact.Removal // what an earlier redaction of the bundle removed
 }
 
 type member struct {
@@ -163,17 +166,17 @@ func (b *Builder) Write(w io.Writer) error {
 	if err := json.Unmarshal(core, &m); err != nil {
 		return err
 	}
-	removals := b.red.Removals()
-	if removals == nil {
-		removals = []redact.Removal{}
-	}
+	removals := mergeRemovals(b.prior, b.red.Removals())
 	var rbuf bytes.Buffer
 	if err := jsonout.Write(&rbuf, map[string]any{"redactions": removals}); err != nil {
 		return err
 	}
 	// Not counted against the total: a bundle always says what it holds and what it lost.
 	b.members = append(b.members, member{name: b.name(RedactionsFile), data: rbuf.Bytes()})
-	m.Redactions = b.red.Total()
+	m.Redactions = 0
+	for _, r := range removals {
+		m.Redactions += r.Count
+	}
 	m.Files = []File{}
 	for _, mb := range b.members {
 		sum := sha256.Sum256(mb.data)
@@ -200,6 +203,25 @@ func (b *Builder) Write(w io.Writer) error {
 		return err
 	}
 	return zw.Close()
+}
+
+// mergeRemovals adds up two lists of removals, by rule and file.
+func mergeRemovals(a, b []redact.Removal) []redact.Removal {
+	out := []redact.Removal{}
+	idx := map[[2]string]int{}
+	for _, r := range append(append([]redact.Removal(nil), a...), b...) {
+		k := [2]string{r.Rule, r.File}
+		if i, ok := idx[k]; ok {
+			out[i].Count += r.Count
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(x, y redact.Removal) int {
+		return cmp.Or(strings.Compare(x.File, y.File), strings.Compare(x.Rule, y.Rule))
+	})
+	return out
 }
 
 func writeMember(tw *tar.Writer, name string, data []byte, mtime time.Time) error {

@@ -124,6 +124,7 @@ redactions.json in the bundle says what was removed where, never the secret.`,
 		_ = cmd.Flags().MarkHidden(n) // the bundle is the output
 	}
 	registerDiagnoseCompletions(f, cmd)
+	cmd.AddCommand(newCmdBundleRedact(f))
 	return cmd
 }
 
