@@ -463,3 +463,69 @@ func snake(s string) string {
 	}
 	return b.String()
 }
+
+// ContentsOf is what a live run's recorders hold, placed as Decode places a bundle's files:
+// each response under the path the bundle would give it.
+func ContentsOf(calls []AdminCall, objs KubeObjects) *Contents {
+	c := &Contents{Kube: objs}
+	for _, call := range calls {
+		if call.Err != nil || call.Response == nil {
+			continue
+		}
+		file := AdminPath(call.Method, call.Request)
+		if req, err := httpJSON.Marshal(call.Request); err == nil {
+			c.Calls = append(c.Calls, CallEntry{Method: call.Method, Request: req, File: file})
+		}
+		switch m := call.Response.(type) {
+		case *admin.Execution:
+			c.Admin.Executions = append(c.Admin.Executions, Placed[*admin.Execution]{m, file, false})
+		case *admin.WorkflowExecutionGetDataResponse:
+			c.Admin.Data = append(c.Admin.Data, Placed[*admin.WorkflowExecutionGetDataResponse]{m, file, false})
+		case *admin.NodeExecutionList:
+			for _, n := range m.NodeExecutions {
+				c.Admin.Nodes = append(c.Admin.Nodes, Placed[*admin.NodeExecution]{n, file, true})
+			}
+		case *admin.NodeExecution:
+			c.Admin.Nodes = append(c.Admin.Nodes, Placed[*admin.NodeExecution]{m, file, false})
+		case *admin.TaskExecutionList:
+			for _, t := range m.TaskExecutions {
+				c.Admin.Tasks = append(c.Admin.Tasks, Placed[*admin.TaskExecution]{t, file, true})
+			}
+		case *admin.Task:
+			c.Admin.TaskDefs = append(c.Admin.TaskDefs, m)
+		case *admin.GetVersionResponse:
+			c.Admin.Version = m
+		}
+	}
+	return c
+}
+
+// RootMessages are the raw Admin messages of an execution: its Get answer (a list's when
+// that is all there is) and its data.
+func (c *Contents) RootMessages(id evidence.ExecutionID) (*admin.Execution, *admin.WorkflowExecutionGetDataResponse) {
+	var ex *admin.Execution
+	for _, p := range c.Admin.Executions {
+		if k := keyOf(p.Msg.GetId()); k.id() == id && (ex == nil || !p.Listed) {
+			ex = p.Msg
+		}
+	}
+	var data *admin.WorkflowExecutionGetDataResponse
+	for _, d := range c.Admin.Data {
+		if m := dataPath.FindStringSubmatch(d.File); m != nil && (execKey{m[1], m[2], m[3]}).id() == id {
+			data = d.Msg
+		}
+	}
+	if data == nil && len(c.Admin.Data) == 1 && len(c.Admin.Executions) <= 1 {
+		data = c.Admin.Data[0].Msg
+	}
+	return ex, data
+}
+
+// Attempts are every task execution read, of nodes that succeeded too.
+func (c *Contents) Attempts() []*admin.TaskExecution {
+	var out []*admin.TaskExecution
+	for _, t := range c.Admin.Tasks {
+		out = append(out, t.Msg)
+	}
+	return out
+}

@@ -45,8 +45,9 @@ type bundleOptions struct {
 
 // Bounds on what the bundle reads beyond the collectors.
 const (
-	maxBundleTasks = 50 // task definitions (GetTask)
-	maxBundleNodes = 50 // nodes the pods ran on
+	maxBundleTasks    = 50 // task definitions (GetTask)
+	maxBundleNodes    = 50 // nodes the pods ran on
+	maxBundleAttempts = 50 // nodes that succeeded whose attempts are read (ListTaskExecutions)
 )
 
 func (bo *bundleOptions) addFlags(fl *pflag.FlagSet) {
@@ -321,6 +322,9 @@ func buildBundle(ctx context.Context, f *Factory, o *diagnoseOptions, bo *bundle
 	defer progress.Done()
 	if snap != nil {
 		progress.Printf("reading task definitions…")
+		if r, ok := bundleAttempts(ctx, f, run, snap); ok {
+			extras = append(extras, r)
+		}
 		if r, ok := bundleTasks(ctx, f, run, snap); ok {
 			extras = append(extras, r)
 		}
@@ -422,7 +426,7 @@ func bundleTasks(ctx context.Context, f *Factory, run *bundleRun, snap *evidence
 	}
 	start := f.Now()
 	r := bundle.CollectorRun{Name: "admin-tasks", Status: evidence.StatusOK}
-	ids := taskIDs(snap)
+	ids := taskIDs(snap, run.admin.Calls())
 	if len(ids) > maxBundleTasks {
 		r.Errors = append(r.Errors, fmt.Sprintf("%d task definitions; the first %d were read", len(ids), maxBundleTasks))
 		ids = ids[:maxBundleTasks]
@@ -448,8 +452,9 @@ func bundleTasks(ctx context.Context, f *Factory, run *bundleRun, snap *evidence
 	return r, true
 }
 
-// taskIDs lists the distinct tasks of the execution's attempts, child executions included.
-func taskIDs(snap *evidence.Snapshot) []evidence.Identifier {
+// taskIDs lists the distinct tasks of the execution's attempts, child executions included,
+// and of the attempts read beside the collector (bundleAttempts).
+func taskIDs(snap *evidence.Snapshot, calls []bundle.AdminCall) []evidence.Identifier {
 	var out []evidence.Identifier
 	seen := map[evidence.Identifier]bool{}
 	var walkNodes func([]*evidence.Node)
@@ -472,7 +477,65 @@ func taskIDs(snap *evidence.Snapshot) []evidence.Identifier {
 	if snap.Execution != nil {
 		walkNodes(snap.Execution.Nodes)
 	}
+	for _, c := range calls {
+		l, ok := c.Response.(*admin.TaskExecutionList)
+		if !ok {
+			continue
+		}
+		for _, te := range l.GetTaskExecutions() {
+			t := te.GetId().GetTaskId()
+			id := evidence.Identifier{Project: t.GetProject(), Domain: t.GetDomain(), Name: t.GetName(), Version: t.GetVersion()}
+			if id.Name != "" && !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
 	return out
+}
+
+// bundleAttempts reads the attempts of task nodes that succeeded (the collector reads only
+// those of nodes that did not): the task versions and pods diff compares with a failed run.
+func bundleAttempts(ctx context.Context, f *Factory, run *bundleRun, snap *evidence.Snapshot) (bundle.CollectorRun, bool) {
+	if snap.Execution == nil {
+		return bundle.CollectorRun{}, false
+	}
+	type target struct {
+		exec evidence.ExecutionID
+		node string
+	}
+	var targets []target
+	snap.Execution.Walk(func(path []evidence.Step) bool {
+		st := path[len(path)-1]
+		if st.Node.Kind == evidence.KindTask && len(st.Node.Attempts) == 0 && st.Node.ID != "start-node" && st.Node.ID != "end-node" {
+			targets = append(targets, target{st.Execution.ID, st.Node.ID})
+		}
+		return true
+	})
+	if len(targets) == 0 {
+		return bundle.CollectorRun{}, false
+	}
+	start := f.Now()
+	r := bundle.CollectorRun{Name: "admin-attempts", Status: evidence.StatusOK}
+	if len(targets) > maxBundleAttempts {
+		r.Errors = append(r.Errors, fmt.Sprintf("%d task nodes succeeded; the attempts of the first %d were read", len(targets), maxBundleAttempts))
+		targets = targets[:maxBundleAttempts]
+	}
+	for _, t := range targets {
+		_, err := run.admin.ListTaskExecutions(ctx, &admin.TaskExecutionListRequest{
+			NodeExecutionId: &core.NodeExecutionIdentifier{NodeId: t.node, ExecutionId: &core.WorkflowExecutionIdentifier{Project: t.exec.Project, Domain: t.exec.Domain, Name: t.exec.Name}},
+			Limit:           100,
+		})
+		r.Calls++
+		if err != nil {
+			r.Errors = append(r.Errors, fmt.Sprintf("ListTaskExecutions %s node %s: %s", t.exec, t.node, oneline.Fold(err.Error())))
+		}
+	}
+	if len(r.Errors) > 0 {
+		r.Status = evidence.StatusPartial
+	}
+	r.Duration = evidence.Duration(f.Now().Sub(start))
+	return r, true
 }
 
 // bundleNodes reads the nodes the recorded pods ran on (their pools and instance types);

@@ -129,6 +129,7 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 		newCmdAuth(f),
 		newCmdBundle(f),
 		newCmdAnalyze(f),
+		newCmdDiff(f),
 	)
 	var all func(c *cobra.Command)
 	all = func(c *cobra.Command) {

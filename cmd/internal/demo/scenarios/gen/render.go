@@ -102,7 +102,30 @@ func Render(f *fakeadmin.Fixture) ([]byte, error) {
 		}
 		buf.WriteString("\n      ]\n    }")
 	}
-	buf.WriteString("\n  ]\n}\n")
+	buf.WriteString("\n  ]")
+	if len(f.Tasks) > 0 {
+		// The task definitions, one a line, as the fixture's own encoding writes them.
+		all, err := json.Marshal(f)
+		if err != nil {
+			return nil, err
+		}
+		var enc struct {
+			Tasks []json.RawMessage `json:"tasks"`
+		}
+		if err := json.Unmarshal(all, &enc); err != nil {
+			return nil, err
+		}
+		buf.WriteString(",\n  \"tasks\": [")
+		for i, t := range enc.Tasks {
+			if i > 0 {
+				buf.WriteString(",")
+			}
+			buf.WriteString("\n    ")
+			buf.Write(t)
+		}
+		buf.WriteString("\n  ]")
+	}
+	buf.WriteString("\n}\n")
 	// Prove the hand-assembled JSON is a valid fixture.
 	if _, err := fakeadmin.ParseFixture(buf.Bytes()); err != nil {
 		return nil, err
