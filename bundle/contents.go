@@ -76,6 +76,24 @@ var readJSON = protojson.UnmarshalOptions{DiscardUnknown: true}
 
 const notJSON = "not JSON or YAML"
 
+// DecodeSnapshot is Decode for a bundle that has its snapshot (snapshot.json at its top):
+// that and the manifest alone, which is all analysis needs; false when there is none.
+func DecodeSnapshot(src *Source) (*Contents, bool, error) {
+	f := src.File(SnapshotFile)
+	if f == nil || f.Data == nil {
+		return nil, false, nil
+	}
+	files := []SourceFile{*f}
+	if m := src.File(ManifestFile); m != nil {
+		files = append(files, *m)
+	}
+	c, err := Decode(&Source{Path: src.Path, Files: files})
+	if err != nil || c.Snapshot == nil {
+		return c, false, err
+	}
+	return c, true, nil
+}
+
 // Decode places every file of the source. Files it cannot use are listed in Unplaced; a
 // snapshot or report that does not read (another schema major version) is an error.
 func Decode(src *Source) (*Contents, error) {

@@ -129,7 +129,10 @@ func offlineSnapshot(ctx context.Context, f *Factory, path string, target eviden
 		}
 		return nil, err
 	}
-	c, err := bundle.Decode(src)
+	c, ok, err := bundle.DecodeSnapshot(src)
+	if err == nil && (!ok || target != (evidence.ExecutionID{}) && c.Snapshot.Target != target) {
+		c, err = bundle.Decode(src) // dumps, or another execution than the snapshot's
+	}
 	if err != nil {
 		return nil, usagef("cannot analyze %s: %v", userinput.ClipPath(path), err)
 	}

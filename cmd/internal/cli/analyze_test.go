@@ -30,7 +30,7 @@ import (
 // demoBundle writes the scenario's bundle through the bundle command's path against the
 // scenario's fake Admin, cluster and storage, and returns the snapshot that run collected
 // (before redaction) with the rules' config.
-func demoBundle(t *testing.T, f *Factory, s demo.Scenario, out string) (*evidence.Snapshot, rules.Config) {
+func demoBundle(t testing.TB, f *Factory, s demo.Scenario, out string) (*evidence.Snapshot, rules.Config) {
 	t.Helper()
 	var snap *evidence.Snapshot
 	var rcfg rules.Config

@@ -19,7 +19,7 @@ import (
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 )
 
-func scenario(t *testing.T, name string) demo.Scenario {
+func scenario(t testing.TB, name string) demo.Scenario {
 	t.Helper()
 	scenarios, err := demo.Scenarios()
 	if err != nil {
