@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/types/known/wrapperspb"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
@@ -559,7 +560,7 @@ func num(n int32) string {
 	return strconv.Itoa(int(n))
 }
 
-func boolText(v interface{ GetValue() bool }) string {
+func boolText(v *wrapperspb.BoolValue) string {
 	if v == nil {
 		return ""
 	}
