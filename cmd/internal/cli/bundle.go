@@ -494,8 +494,9 @@ func taskIDs(snap *evidence.Snapshot, calls []bundle.AdminCall) []evidence.Ident
 	return out
 }
 
-// bundleAttempts reads the attempts of task nodes that succeeded (the collector reads only
-// those of nodes that did not): the task versions and pods diff compares with a failed run.
+// bundleAttempts reads the attempts of top-level task nodes that succeeded (the collector
+// reads only those of nodes that did not): the task versions and pods diff compares with a
+// failed run.
 func bundleAttempts(ctx context.Context, f *Factory, run *bundleRun, snap *evidence.Snapshot) (bundle.CollectorRun, bool) {
 	if snap.Execution == nil {
 		return bundle.CollectorRun{}, false
@@ -505,20 +506,21 @@ func bundleAttempts(ctx context.Context, f *Factory, run *bundleRun, snap *evide
 		node string
 	}
 	var targets []target
-	snap.Execution.Walk(func(path []evidence.Step) bool {
-		st := path[len(path)-1]
-		if st.Node.Kind == evidence.KindTask && len(st.Node.Attempts) == 0 && st.Node.ID != "start-node" && st.Node.ID != "end-node" {
-			targets = append(targets, target{st.Execution.ID, st.Node.ID})
+	// The top-level task nodes: what a comparison of two runs looks at first. Children of a
+	// node that succeeded are not read at all, and thousands of dynamic children would cost
+	// as many calls.
+	for _, n := range snap.Execution.Nodes {
+		if n.Kind == evidence.KindTask && len(n.Attempts) == 0 && n.ID != "start-node" && n.ID != "end-node" {
+			targets = append(targets, target{snap.Execution.ID, n.ID})
 		}
-		return true
-	})
+	}
 	if len(targets) == 0 {
 		return bundle.CollectorRun{}, false
 	}
 	start := f.Now()
 	r := bundle.CollectorRun{Name: "admin-attempts", Status: evidence.StatusOK}
 	if len(targets) > maxBundleAttempts {
-		r.Errors = append(r.Errors, fmt.Sprintf("%d task nodes succeeded; the attempts of the first %d were read", len(targets), maxBundleAttempts))
+		r.Errors = append(r.Errors, fmt.Sprintf("%d top-level task nodes succeeded; the attempts of the first %d were read", len(targets), maxBundleAttempts))
 		targets = targets[:maxBundleAttempts]
 	}
 	for _, t := range targets {

@@ -2,8 +2,11 @@ package gen
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
@@ -141,6 +144,47 @@ func versioned(r *run, v string) {
 			te.Id.TaskId.Version = v
 		}
 	}
+}
+
+// taskDefs are the definitions of the tasks a scenario's attempts ran, as they were
+// registered: the image and resources of the pod an attempt ran in, else the defaults.
+func taskDefs(b Built) []*admin.Task {
+	pods := map[string]*corev1.Pod{}
+	for _, o := range b.Kube {
+		if p, ok := o.(*corev1.Pod); ok {
+			pods[p.Name] = p
+		}
+	}
+	var out []*admin.Task
+	seen := map[string]bool{}
+	for _, ef := range b.Admin.Executions {
+		for _, nf := range ef.Nodes {
+			for _, te := range nf.Tasks {
+				id := te.GetId().GetTaskId()
+				k := id.GetName() + "@" + id.GetVersion()
+				if id.GetName() == "" || seen[k] {
+					continue
+				}
+				seen[k] = true
+				img, cpu, mem := image, "1", "2Gi"
+				if p := pods[te.GetClosure().GetMetadata().GetGeneratedName()]; p != nil && len(p.Spec.Containers) > 0 {
+					c := p.Spec.Containers[0]
+					img = c.Image
+					if q, ok := c.Resources.Limits[corev1.ResourceCPU]; ok {
+						cpu = q.String()
+					}
+					if q, ok := c.Resources.Limits[corev1.ResourceMemory]; ok {
+						mem = q.String()
+					}
+				}
+				out = append(out, taskDef(id.GetName(), id.GetVersion(), img, cpu, mem))
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *admin.Task) int {
+		return strings.Compare(a.GetId().GetName()+"@"+a.GetId().GetVersion(), b.GetId().GetName()+"@"+b.GetId().GetVersion())
+	})
+	return out
 }
 
 // taskDef is a python task's definition as GetTask returns it: its container's image and

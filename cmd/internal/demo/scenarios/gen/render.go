@@ -37,6 +37,9 @@ type File struct {
 // Files renders the scenario's files.
 func (s Scenario) Files() ([]File, error) {
 	b := s.Build()
+	if len(b.Admin.Tasks) == 0 {
+		b.Admin.Tasks = taskDefs(b)
+	}
 	admin, err := Render(b.Admin)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
