@@ -15,6 +15,7 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/flyteconfig"
 	"github.com/flytedoctor/flytedoctor/collectors/plan"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 	"github.com/flytedoctor/flytedoctor/report"
 	"github.com/flytedoctor/flytedoctor/rules"
 )
@@ -139,6 +140,9 @@ func offlineSnapshot(ctx context.Context, f *Factory, path string, target eviden
 	snap := c.Snapshot
 	if snap == nil || target != (evidence.ExecutionID{}) && snap.Target != target {
 		if c.Admin.Len() == 0 {
+			if m := c.Manifest; m != nil && m.Error != "" {
+				return nil, fmt.Errorf("cannot analyze %s: the bundle holds no snapshot: when it was written, %s", userinput.ClipPath(path), oneline.Clip(m.Error, 300))
+			}
 			return nil, usagef("cannot analyze %s: it holds no snapshot and no Admin execution (see flytedoctor analyze --help for the dumps it reads)", userinput.ClipPath(path))
 		}
 		now := src.Newest

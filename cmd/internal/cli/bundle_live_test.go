@@ -283,6 +283,11 @@ func TestBundleWhenCollectorsFail(t *testing.T) {
 	if _, ok := mm[bundle.SnapshotFile]; ok || !strings.Contains(string(mm[bundle.CallsFile]), "NotFound") {
 		t.Errorf("members %v; calls %s", keys(mm), mm[bundle.CallsFile])
 	}
+	// analyze says why there is nothing to judge.
+	af, _, aerr := testFactory(t, nil)
+	if code := Main(context.Background(), af, []string{"analyze", missing}); code != ExitFailure || !strings.Contains(aerr.String(), "holds no snapshot: when it was written") {
+		t.Errorf("analyze: exit %d: %s", code, aerr)
+	}
 }
 
 func decodeList(t *testing.T, data []byte) *corev1.List {
