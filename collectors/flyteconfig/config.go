@@ -91,6 +91,9 @@ type Doctor struct {
 	RedirectURI string `json:"redirectUri,omitempty"`
 	// Severity re-rates rules: rule ID → error, warning or info.
 	Severity map[string]string `json:"severity,omitempty"`
+	// Redact lists regular expressions support bundles remove besides the built-in rules
+	// (flytedoctor.redact; --redact adds to them).
+	Redact []string `json:"redact,omitempty"`
 }
 
 // RuleSuppression is one disabled rule.

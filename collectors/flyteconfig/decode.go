@@ -366,6 +366,29 @@ func yamlError(path string, err error) *Error {
 		Msg: "invalid YAML (" + msg + "): fix the syntax, e.g. indent with spaces, not tabs"}
 }
 
+// patterns reads a list of regular expressions, or one: unlike list, a scalar is not split
+// at commas, which patterns hold ({1,3}).
+func (d *decoder) patterns(s section, name string, dst *[]string) {
+	n := resolve(s.m[name])
+	if n == nil || isNull(n) {
+		return
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*dst = []string{n.Value}
+	case yaml.SequenceNode:
+		for _, e := range n.Content {
+			if e = resolve(e); e.Kind != yaml.ScalarNode {
+				d.fail(e, s.key(name), "list items must be single patterns, not %s", kindName(e))
+				return
+			}
+			*dst = append(*dst, e.Value)
+		}
+	default:
+		d.fail(n, s.key(name), "must be a list of regular expressions, not %s", kindName(n))
+	}
+}
+
 // doctor reads flytedoctor's own section: rules turned off (each with a reason) and re-rated.
 func (d *decoder) doctor(s section, doc *Doctor) {
 	if n := resolve(s.m["disable"]); n != nil && !isNull(n) {
@@ -391,6 +414,7 @@ func (d *decoder) doctor(s section, doc *Doctor) {
 		}
 	}
 	s.str("redirectUri", &doc.RedirectURI)
+	d.patterns(s, "redact", &doc.Redact)
 	sev := s.sub("severity")
 	for id := range sev.m {
 		var v string

@@ -108,7 +108,7 @@ func TestCompleteFlagValuesAndArguments(t *testing.T) {
 		wantDir string
 	}{
 		{[]string{"demo", demo.Index()[0].Name, ""}, sorted(rest), ":4"}, // a scenario named once
-		{[]string{"demo", "image"}, []string{"image-pull"}, ":4"},
+		{[]string{"demo", "image-p"}, []string{"image-pull"}, ":4"},
 		{[]string{"--skip", "kube,"}, []string{"kube,s3"}, ":4"},
 		{[]string{"--skip=kube,"}, []string{"kube,s3"}, ":4"},
 		{[]string{"--skip", ""}, []string{"kube", "s3"}, ":4"},
@@ -314,7 +314,7 @@ printf '%s\n' "${COMPREPLY[@]}"
 		want  []string
 	}{
 		{[]string{"--skip", "kube,"}, []string{`kube\,s3`}}, // bash quotes the one completion it inserts
-		{[]string{"demo", "image"}, []string{"image-pull"}},
+		{[]string{"demo", "image-p"}, []string{"image-pull"}},
 		{[]string{"completion", "f"}, []string{"fish"}},
 		{[]string{"--fail-on", "w"}, []string{"warning"}},
 		{[]string{"de"}, []string{"demo"}},

@@ -29,7 +29,7 @@ import (
 )
 
 func newCmdDemo(f *Factory) *cobra.Command {
-	var output, file string
+	var output, file, bundleDir string
 	var noColor, list bool
 	cmd := &cobra.Command{
 		Use:   "demo [SCENARIO...]",
@@ -67,6 +67,9 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 				}
 				scenarios = picked
 			}
+			if bundleDir != "" {
+				return writeDemoBundles(cmd.Context(), f, scenarios, bundleDir)
+			}
 			// All scenarios make one document where the format has one (JUnit, Markdown).
 			var reports []*report.Report
 			var titles []string
@@ -85,6 +88,7 @@ runs the real diagnose path against it over gRPC on 127.0.0.1.`,
 	cmd.Flags().StringVarP(&file, "output-file", "f", "", "write the reports to this file (atomically) and a one-line summary each to stdout")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "no colour in text output")
 	cmd.Flags().BoolVar(&list, "list", false, "list the scenarios")
+	cmd.Flags().StringVar(&bundleDir, "bundle", "", "write each scenario as a support bundle into this directory, for analyze and diff")
 	cmd.ValidArgsFunction = completeScenarios
 	_ = cmd.RegisterFlagCompletionFunc("output", completeFormats)
 	_ = cmd.RegisterFlagCompletionFunc("output-file", completeFiles)

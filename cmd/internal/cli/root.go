@@ -132,6 +132,9 @@ not found), 2 usage or config error, 3 the execution failed, 4 warnings only (--
 		newCmdCompletion(f),
 		newCmdAuth(f),
 		newCmdPreflight(f),
+		newCmdBundle(f),
+		newCmdAnalyze(f),
+		newCmdDiff(f),
 	)
 	var all func(c *cobra.Command)
 	all = func(c *cobra.Command) {

@@ -47,6 +47,8 @@ var titles = []struct{ name, title string }{
 	{"child-launchplan", "failure inside a child launch plan"},
 	{"array-node", "map task (array node) with failed subtasks"},
 	{"healthy", "a healthy run"},
+	{"image-change-before", "nightly training run that worked (diff's baseline for image-change)"},
+	{"image-change", "the next night's run fails after an image change: diff shows what changed"},
 }
 
 // Scenarios returns the embedded scenarios in demo order.

@@ -25,6 +25,8 @@ type Fixture struct {
 	Executions []*ExecutionFixture
 	// Projects, when set, replaces the projects derived from the executions.
 	Projects []*admin.Project
+	// Tasks are the task definitions GetTask serves.
+	Tasks []*admin.Task
 
 	byName map[string]*ExecutionFixture // builder index, rebuilt when stale
 }
@@ -223,6 +225,7 @@ func strictUnmarshal(b []byte, v any) error {
 type fixtureJSON struct {
 	Executions []*ExecutionFixture `json:"executions"`
 	Projects   []json.RawMessage   `json:"projects,omitempty"`
+	Tasks      []json.RawMessage   `json:"tasks,omitempty"`
 }
 
 // MarshalJSON encodes the fixture deterministically.
@@ -237,6 +240,13 @@ func (f *Fixture) MarshalJSON() ([]byte, error) {
 			return nil, err
 		}
 		out.Projects = append(out.Projects, raw)
+	}
+	for _, t := range f.Tasks {
+		raw, err := marshalMsg(t)
+		if err != nil {
+			return nil, err
+		}
+		out.Tasks = append(out.Tasks, raw)
 	}
 	return json.Marshal(out)
 }
@@ -254,6 +264,13 @@ func (f *Fixture) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("projects[%d]: %w", i, err)
 		}
 		f.Projects = append(f.Projects, p)
+	}
+	for i, raw := range in.Tasks {
+		t := &admin.Task{}
+		if err := unmarshalMsg(raw, t); err != nil {
+			return fmt.Errorf("tasks[%d]: %w", i, err)
+		}
+		f.Tasks = append(f.Tasks, t)
 	}
 	return nil
 }

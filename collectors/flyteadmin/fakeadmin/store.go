@@ -16,6 +16,7 @@ type store struct {
 	execByKey  map[execKey]*execRec
 	projects   []*projectRec
 	domains    []*admin.Domain
+	tasks      map[taskKey]*admin.Task
 }
 
 type execKey struct{ project, domain, name string }
@@ -73,7 +74,7 @@ func defaultDomains() []*admin.Domain {
 // newStore copies f, fills ids the fixture left out, and links parents. Dangling parent links
 // (see Fixture.Validate) leave the node reachable by Get only.
 func newStore(f *Fixture, domains []*admin.Domain) *store {
-	s := &store{execByKey: map[execKey]*execRec{}}
+	s := &store{execByKey: map[execKey]*execRec{}, tasks: tasksOf(f.Tasks)}
 	var nextNode, nextTask int64
 	for _, ef := range f.Executions {
 		if ef == nil || ef.Execution == nil {

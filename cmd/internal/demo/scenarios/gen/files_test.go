@@ -128,6 +128,17 @@ func TestKubeObjects(t *testing.T) {
 			{"h3wq8zt5mk2vr9xn4bcd-n0-0-dn512-2", "Succeeded", "Completed"},
 			{"h3wq8zt5mk2vr9xn4bcd-n0-0-dn873-2", "Succeeded", "Completed"},
 		},
+		"image-change-before": {
+			{"q4mz7tw2xk9rb3nv8dpc-n0-0", "Succeeded", "Completed"},
+			{"q4mz7tw2xk9rb3nv8dpc-n1-0", "Succeeded", "Completed"},
+		},
+		"image-change": {
+			{"q4mz7tw2xk9rb3nv8dpc-n0-0", "Succeeded", "Completed"},
+			{"q4mz7tw2xk9rb3nv8dpc-n1-0", "Succeeded", "Completed"},
+			{"w8tk3qz5mx2vb9rn7hdc-n1-0", "Failed", "Error"},
+			{"w8tk3qz5mx2vb9rn7hdc-n1-1", "Failed", "Error"},
+			{"w8tk3qz5mx2vb9rn7hdc-n1-2", "Failed", "Error"},
+		},
 		"array-node": {
 			{"k6wq9tz3mr8xb2nd7vfh-n1-0-n3-0", "Succeeded", "Completed"},
 			{"k6wq9tz3mr8xb2nd7vfh-n1-0-n4-0", "Succeeded", "Completed"},

@@ -37,6 +37,9 @@ type File struct {
 // Files renders the scenario's files.
 func (s Scenario) Files() ([]File, error) {
 	b := s.Build()
+	if len(b.Admin.Tasks) == 0 {
+		b.Admin.Tasks = taskDefs(b)
+	}
 	admin, err := Render(b.Admin)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
@@ -102,7 +105,30 @@ func Render(f *fakeadmin.Fixture) ([]byte, error) {
 		}
 		buf.WriteString("\n      ]\n    }")
 	}
-	buf.WriteString("\n  ]\n}\n")
+	buf.WriteString("\n  ]")
+	if len(f.Tasks) > 0 {
+		// The task definitions, one a line, as the fixture's own encoding writes them.
+		all, err := json.Marshal(f)
+		if err != nil {
+			return nil, err
+		}
+		var enc struct {
+			Tasks []json.RawMessage `json:"tasks"`
+		}
+		if err := json.Unmarshal(all, &enc); err != nil {
+			return nil, err
+		}
+		buf.WriteString(",\n  \"tasks\": [")
+		for i, t := range enc.Tasks {
+			if i > 0 {
+				buf.WriteString(",")
+			}
+			buf.WriteString("\n    ")
+			buf.Write(t)
+		}
+		buf.WriteString("\n  ]")
+	}
+	buf.WriteString("\n}\n")
 	// Prove the hand-assembled JSON is a valid fixture.
 	if _, err := fakeadmin.ParseFixture(buf.Bytes()); err != nil {
 		return nil, err

@@ -35,6 +35,8 @@ func Scenarios() []Scenario {
 		{"array-node", arrayNode},
 		{"unschedulable", unschedulable},
 		{"storage-permission", storagePermission},
+		{"image-change-before", imageChangeBefore},
+		{"image-change", imageChange},
 	}
 }
 

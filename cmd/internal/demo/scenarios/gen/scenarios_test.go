@@ -21,15 +21,17 @@ type expectation struct {
 // expectations per scenario file: root execution, its phase and error code.
 func expectations() map[string]expectation {
 	return map[string]expectation{
-		"image-pull.json":         {"a4t8tqkzr9xw2bnl5mfd", "RetriesExhausted|ContainersNotReady|ImagePullBackOff", core.WorkflowExecution_FAILED},
-		"subworkflow.json":        {"f8kq2vzt6mwx9rjd4hpb", "RetriesExhausted|OOMKilled", core.WorkflowExecution_FAILED},
-		"healthy.json":            {"c2n7wpx4kd9tq8zbm5rf", "", core.WorkflowExecution_SUCCEEDED},
-		"dynamic-fanout.json":     {"d9rk4mt2xw7bq5zn8vpc", "USER:ValueError", core.WorkflowExecution_FAILED},
-		"fanout-denied.json":      {"h3wq8zt5mk2vr9xn4bcd", "RetriesExhausted|SYSTEM", core.WorkflowExecution_FAILED},
-		"child-launchplan.json":   {"h3vz8qk5tn2wr9xm4bdf", "ContainersNotReady|CreateContainerConfigError", core.WorkflowExecution_FAILED},
-		"array-node.json":         {"k6wq9tz3mr8xb2nd7vfh", "", core.WorkflowExecution_FAILED},
-		"unschedulable.json":      {"m5tq8xw2kz7rb4nd9vhc", "", core.WorkflowExecution_RUNNING},
-		"storage-permission.json": {"p7xk2mv9tq4wz8rn3bdh", "RetriesExhausted|SYSTEM", core.WorkflowExecution_FAILED},
+		"image-pull.json":          {"a4t8tqkzr9xw2bnl5mfd", "RetriesExhausted|ContainersNotReady|ImagePullBackOff", core.WorkflowExecution_FAILED},
+		"subworkflow.json":         {"f8kq2vzt6mwx9rjd4hpb", "RetriesExhausted|OOMKilled", core.WorkflowExecution_FAILED},
+		"healthy.json":             {"c2n7wpx4kd9tq8zbm5rf", "", core.WorkflowExecution_SUCCEEDED},
+		"dynamic-fanout.json":      {"d9rk4mt2xw7bq5zn8vpc", "USER:ValueError", core.WorkflowExecution_FAILED},
+		"child-launchplan.json":    {"h3vz8qk5tn2wr9xm4bdf", "ContainersNotReady|CreateContainerConfigError", core.WorkflowExecution_FAILED},
+		"array-node.json":          {"k6wq9tz3mr8xb2nd7vfh", "", core.WorkflowExecution_FAILED},
+		"unschedulable.json":       {"m5tq8xw2kz7rb4nd9vhc", "", core.WorkflowExecution_RUNNING},
+		"storage-permission.json":  {"p7xk2mv9tq4wz8rn3bdh", "RetriesExhausted|SYSTEM", core.WorkflowExecution_FAILED},
+		"image-change-before.json": {"q4mz7tw2xk9rb3nv8dpc", "", core.WorkflowExecution_SUCCEEDED},
+		"image-change.json":        {"w8tk3qz5mx2vb9rn7hdc", "RetriesExhausted|Interrupted", core.WorkflowExecution_FAILED},
+		"fanout-denied.json":       {"h3wq8zt5mk2vr9xn4bcd", "RetriesExhausted|SYSTEM", core.WorkflowExecution_FAILED},
 	}
 }
 
