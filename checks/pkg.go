@@ -20,6 +20,7 @@ import (
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flytedoctor/flytedoctor/collectors/userinput"
 )
 
@@ -280,7 +281,7 @@ func podTask(p *core.K8SPod, spec *evidence.TaskSpec) error {
 	for _, c := range ps.Containers {
 		spec.Images = append(spec.Images, c.Image)
 		if c.Name == p.GetPrimaryContainerName() || len(ps.Containers) == 1 {
-			spec.Requests, spec.Limits = resourceList(c.Resources.Requests), resourceList(c.Resources.Limits)
+			spec.Requests, spec.Limits = kube.Quantities(c.Resources.Requests), kube.Quantities(c.Resources.Limits)
 		}
 	}
 	spec.Images = uniq(spec.Images)
@@ -288,15 +289,4 @@ func podTask(p *core.K8SPod, spec *evidence.TaskSpec) error {
 		spec.ServiceAccount = ps.ServiceAccountName
 	}
 	return nil
-}
-
-func resourceList(l corev1.ResourceList) map[string]string {
-	if len(l) == 0 {
-		return nil
-	}
-	out := map[string]string{}
-	for k, v := range l {
-		out[string(k)] = v.String()
-	}
-	return out
 }

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/collectors/kube"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
@@ -236,7 +237,7 @@ func tasks(r Run) map[string]*taskFacts {
 		if _, ok := pods[p.Name]; !ok && len(p.Spec.Containers) > 0 {
 			c := p.Spec.Containers[0]
 			pods[p.Name] = evidence.Pod{Name: p.Name, Containers: []evidence.Container{{Name: c.Name, Image: c.Image,
-				Requests: quantities(c.Resources.Requests), Limits: quantities(c.Resources.Limits)}}}
+				Requests: kube.Quantities(c.Resources.Requests), Limits: kube.Quantities(c.Resources.Limits)}}}
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(pods)) {
@@ -246,17 +247,6 @@ func tasks(r Run) map[string]*taskFacts {
 		}
 		c := pods[name].Containers[0]
 		out[tn].image, out[tn].resources, out[tn].from = c.Image, podResourcesText(c.Requests, c.Limits), "pod"
-	}
-	return out
-}
-
-func quantities(l corev1.ResourceList) map[string]string {
-	if len(l) == 0 {
-		return nil
-	}
-	out := map[string]string{}
-	for k, v := range l {
-		out[string(k)] = v.String()
 	}
 	return out
 }

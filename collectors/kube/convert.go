@@ -68,8 +68,8 @@ func convertContainers(spec []corev1.Container, statuses []corev1.ContainerStatu
 		ec := evidence.Container{
 			Name:     c.Name,
 			Image:    c.Image,
-			Requests: quantities(c.Resources.Requests),
-			Limits:   quantities(c.Resources.Limits),
+			Requests: Quantities(c.Resources.Requests),
+			Limits:   Quantities(c.Resources.Limits),
 		}
 		secrets, configMaps := map[string]bool{}, map[string]bool{}
 		for _, e := range c.Env {
@@ -118,7 +118,8 @@ func containerState(s corev1.ContainerState) evidence.ContainerState {
 	return evidence.ContainerState{}
 }
 
-func quantities(l corev1.ResourceList) map[string]string {
+// Quantities is a resource list as the evidence keeps it: name to canonical quantity text.
+func Quantities(l corev1.ResourceList) map[string]string {
 	if len(l) == 0 {
 		return nil
 	}
@@ -342,15 +343,15 @@ func convertQuota(q *corev1.ResourceQuota) evidence.ResourceQuota {
 	if len(hard) == 0 {
 		hard = q.Spec.Hard // no quota controller has filled status yet
 	}
-	return evidence.ResourceQuota{Name: q.Name, Hard: quantities(hard), Used: quantities(q.Status.Used)}
+	return evidence.ResourceQuota{Name: q.Name, Hard: Quantities(hard), Used: Quantities(q.Status.Used)}
 }
 
 func convertLimitRange(l *corev1.LimitRange) evidence.LimitRange {
 	out := evidence.LimitRange{Name: l.Name}
 	for _, it := range l.Spec.Limits {
 		out.Items = append(out.Items, evidence.LimitRangeItem{
-			Type: string(it.Type), Max: quantities(it.Max), Min: quantities(it.Min),
-			Default: quantities(it.Default), DefaultRequest: quantities(it.DefaultRequest),
+			Type: string(it.Type), Max: Quantities(it.Max), Min: Quantities(it.Min),
+			Default: Quantities(it.Default), DefaultRequest: Quantities(it.DefaultRequest),
 		})
 	}
 	return out
@@ -406,7 +407,7 @@ func convertNode(n *corev1.Node) evidence.NodeInfo {
 			alloc[k] = v
 		}
 	}
-	out.Allocatable = quantities(alloc)
+	out.Allocatable = Quantities(alloc)
 	return out
 }
 
