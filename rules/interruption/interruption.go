@@ -35,3 +35,18 @@ func relaunch(s *rule.Site) string {
 	id := s.Execution.ID
 	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
 }
+
+// genericFailure is the error of a failed place whose code says nothing of the cause (Flyte's
+// UnknownError, the kubelet's Error, none): what the bare-text rules explain. Interrupted is
+// FD7005's; flytekit's and Flyte's own codes say more; a stuck place has not failed.
+func genericFailure(s *rule.Site) (code, msg string, ok bool) {
+	if s.Stuck {
+		return "", "", false
+	}
+	code, msg, _ = s.Error()
+	switch code {
+	case "UnknownError", "Error", "ContainerFailed", "":
+		return code, msg, true
+	}
+	return "", "", false
+}

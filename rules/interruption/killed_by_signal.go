@@ -29,14 +29,9 @@ Interrupted (kind SYSTEM), which FD7005 reports with the same explanation.`,
 		Fixes: []rule.Fix{{Action: "read the pod's events and the node's while they exist; relaunch if it was a one-off"}},
 		Run: func(pass *rule.Pass) {
 			s := pass.Site
-			if s.Stuck {
+			code, msg, ok := genericFailure(s)
+			if !ok {
 				return
-			}
-			code, msg, _ := s.Error()
-			switch code {
-			case "UnknownError", "Error", "ContainerFailed", "":
-			default:
-				return // Interrupted is FD7005's; flytekit's and Flyte's own codes say more
 			}
 			if read.IsOOM(code, msg) || read.OOMContainer(s) != nil {
 				return // FD5001

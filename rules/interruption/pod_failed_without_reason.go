@@ -50,14 +50,9 @@ eviction, a node shutdown, an OOM kill) reports it instead.`,
 		Fixes: []rule.Fix{{Action: "relaunch; if it repeats, read the node's events and the cluster autoscaler's log for the node the pod ran on"}},
 		Run: func(pass *rule.Pass) {
 			s := pass.Site
-			if s.Stuck {
+			code, msg, ok := genericFailure(s)
+			if !ok {
 				return
-			}
-			code, msg, _ := s.Error()
-			switch code {
-			case "UnknownError", "Error", "ContainerFailed", "":
-			default:
-				return // Interrupted is FD7005's; a child execution's failure is the child's
 			}
 			if !noContainerLine(msg) || len(read.Terms(s)) > 0 {
 				return
