@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -34,7 +35,7 @@ func adminProbes() []*Probe {
 	return []*Probe{
 		{
 			Name: probeAdminVersion, Layer: Admin,
-			Subjects: func(s *evidence.PreflightSpec) []string { return []string{nonEmpty(s.AdminEndpoint, "flyteadmin")} },
+			Subjects: func(s *evidence.PreflightSpec) []string { return []string{cmp.Or(s.AdminEndpoint, "flyteadmin")} },
 			Run: func(ctx context.Context, env *Env, _ string, _ *View) evidence.ProbeRecord {
 				v, err := env.Admin.GetVersion(ctx, &admin.GetVersionRequest{})
 				if err != nil {
@@ -111,7 +112,7 @@ configured TLS and auth settings. It fails when Admin cannot be reached, when TL
 (a plaintext client against a TLS port, or the other way round), or when the credentials are
 refused; registration would fail the same way. On success it reports the server's version.`,
 			Verdict: func(v *View) []evidence.CheckResult {
-				subject := nonEmpty(v.Spec.AdminEndpoint, "flyteadmin")
+				subject := cmp.Or(v.Spec.AdminEndpoint, "flyteadmin")
 				r := evidence.CheckResult{Subject: subject}
 				rec := v.Probe(probeAdminVersion, subject)
 				if skip, ok := skipped(rec); ok {
@@ -137,7 +138,7 @@ refused; registration would fail the same way. On success it reports the server'
 					return []evidence.CheckResult{r}
 				}
 				r.Status = evidence.CheckPass
-				r.Summary = "answers, version " + nonEmpty(rec.Admin.Version, "unknown")
+				r.Summary = "answers, version " + cmp.Or(rec.Admin.Version, "unknown")
 				return []evidence.CheckResult{r}
 			},
 		},

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -441,12 +442,12 @@ func imageExists(r evidence.CheckResult, img *evidence.ImageProbe) evidence.Chec
 		r.Status, r.Summary = evidence.CheckPass, "exists, "+img.Digest+" (auth: "+via+")"
 	case evidence.ImageNotFound:
 		r.Status = evidence.CheckFail
-		r.Summary = "not found in " + img.Registry + ": " + nonEmpty(img.ErrorCode, "404") + " (auth: " + via + ")"
+		r.Summary = "not found in " + img.Registry + ": " + cmp.Or(img.ErrorCode, "404") + " (auth: " + via + ")"
 		r.Fix = "push the image, or fix the tag"
 		r.Commands = []string{"crane ls " + img.Registry + "/" + img.Repository}
 	case evidence.ImageUnauthorized:
 		r.Status = evidence.CheckFail
-		r.Summary = fmt.Sprintf("%s refused the pull (%d %s, auth: %s)", img.Registry, img.HTTPStatus, nonEmpty(img.ErrorCode, "no code"), via)
+		r.Summary = fmt.Sprintf("%s refused the pull (%d %s, auth: %s)", img.Registry, img.HTTPStatus, cmp.Or(img.ErrorCode, "no code"), via)
 		if img.Registry == name.DefaultRegistry {
 			r.Summary += "; Docker Hub also answers this for a repository that does not exist"
 		}
@@ -454,7 +455,7 @@ func imageExists(r evidence.CheckResult, img *evidence.ImageProbe) evidence.Chec
 		r.Commands = []string{"crane auth login " + img.Registry + " -u USER -p PASSWORD"}
 	case evidence.ImageUnreachable:
 		r.Status = evidence.CheckFail
-		r.Summary = img.Registry + " cannot be reached (" + nonEmpty(img.ErrorCode, "network") + "): " + img.Message
+		r.Summary = img.Registry + " cannot be reached (" + cmp.Or(img.ErrorCode, "network") + "): " + img.Message
 		r.Fix = "check the registry host name, the network path from here and from the cluster, and its TLS certificate"
 	case evidence.ImageRateLimited:
 		r.Status = evidence.CheckWarn
@@ -472,7 +473,7 @@ func imageExists(r evidence.CheckResult, img *evidence.ImageProbe) evidence.Chec
 func taskPlatforms(ts []evidence.TaskSpec) []string {
 	var p []string
 	for _, t := range ts {
-		p = append(p, nonEmpty(t.Platform, DefaultPlatform))
+		p = append(p, cmp.Or(t.Platform, DefaultPlatform))
 	}
 	return uniq(p)
 }
@@ -480,7 +481,7 @@ func taskPlatforms(ts []evidence.TaskSpec) []string {
 func tasksOn(ts []evidence.TaskSpec, plat string) []evidence.TaskSpec {
 	var out []evidence.TaskSpec
 	for _, t := range ts {
-		if nonEmpty(t.Platform, DefaultPlatform) == plat {
+		if cmp.Or(t.Platform, DefaultPlatform) == plat {
 			out = append(out, t)
 		}
 	}

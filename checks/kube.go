@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,7 +43,7 @@ func namespaceOf(s *evidence.PreflightSpec) []string { return []string{s.Namespa
 func serviceAccounts(s *evidence.PreflightSpec) []string {
 	var sa []string
 	for _, t := range s.Tasks {
-		sa = append(sa, nonEmpty(t.ServiceAccount, DefaultServiceAccount))
+		sa = append(sa, cmp.Or(t.ServiceAccount, DefaultServiceAccount))
 	}
 	return uniq(sa)
 }
@@ -434,7 +435,7 @@ warning. Pull secrets that do not exist are named, since the kubelet skips them 
 					bySA := map[string][]evidence.TaskSpec{}
 					var order []string
 					for _, t := range u.tasks {
-						sa := nonEmpty(t.ServiceAccount, DefaultServiceAccount)
+						sa := cmp.Or(t.ServiceAccount, DefaultServiceAccount)
 						if bySA[sa] == nil {
 							order = append(order, sa)
 						}
@@ -461,7 +462,7 @@ that role, since with IRSA the pod gets the service account's role whatever the 
 				groups := map[key][]evidence.TaskSpec{}
 				var order []key
 				for _, t := range v.Spec.Tasks {
-					k := key{nonEmpty(t.ServiceAccount, DefaultServiceAccount), t.IAMRole}
+					k := key{cmp.Or(t.ServiceAccount, DefaultServiceAccount), t.IAMRole}
 					if groups[k] == nil {
 						order = append(order, k)
 					}
@@ -529,7 +530,7 @@ CreateContainerConfigError ("secret ... not found"), at once and without retries
 					case !rec.Kube.Found:
 						r.Status, r.Summary = evidence.CheckFail, "no Secret "+u.ref.Group+" in "+v.Spec.Namespace+": the pod would fail with CreateContainerConfigError"
 						r.Fix = "create the Secret in the namespace the tasks run in"
-						r.Commands = []string{"kubectl create secret generic " + u.ref.Group + " -n " + v.Spec.Namespace + " --from-literal=" + nonEmpty(u.ref.Key, "KEY") + "=..."}
+						r.Commands = []string{"kubectl create secret generic " + u.ref.Group + " -n " + v.Spec.Namespace + " --from-literal=" + cmp.Or(u.ref.Key, "KEY") + "=..."}
 					default:
 						r.Status, r.Summary = evidence.CheckPass, "Secret "+u.ref.Group+" exists (only its metadata was read, so the key is not checked)"
 					}
@@ -570,7 +571,7 @@ func perServiceAccount(v *View, judge func(evidence.CheckResult, string, []evide
 	for _, sa := range serviceAccounts(v.Spec) {
 		var ts []evidence.TaskSpec
 		for _, t := range v.Spec.Tasks {
-			if nonEmpty(t.ServiceAccount, DefaultServiceAccount) == sa {
+			if cmp.Or(t.ServiceAccount, DefaultServiceAccount) == sa {
 				ts = append(ts, t)
 			}
 		}
@@ -617,7 +618,7 @@ func quotaAmount(key string, req, lim map[string]resource.Quantity) (resource.Qu
 // scheduler's "0/3 nodes are available" message does.
 func nodeFit(r evidence.CheckResult, t evidence.TaskSpec, nodes *evidence.NodeSummary) evidence.CheckResult {
 	req, _ := effective(t)
-	plat := strings.Split(nonEmpty(t.Platform, DefaultPlatform), "/")
+	plat := strings.Split(cmp.Or(t.Platform, DefaultPlatform), "/")
 	reasons := map[string]int{}
 	var fit []string
 	for _, n := range nodes.Nodes {
@@ -638,8 +639,8 @@ func nodeFit(r evidence.CheckResult, t evidence.TaskSpec, nodes *evidence.NodeSu
 			parts = append(parts, fmt.Sprintf("%d %s", reasons[k], k))
 		}
 		r.Status = evidence.CheckFail
-		r.Summary = fmt.Sprintf("0/%d nodes can take the pod (%s): %s", len(nodes.Nodes), nonEmpty(resourceText(req), "no requests"), strings.Join(parts, ", "))
-		r.Fix = "lower the task's requests, or add nodes that have them (and the platform " + nonEmpty(t.Platform, DefaultPlatform) + "); the pod would stay Pending (Unschedulable) unless an autoscaler adds one"
+		r.Summary = fmt.Sprintf("0/%d nodes can take the pod (%s): %s", len(nodes.Nodes), cmp.Or(resourceText(req), "no requests"), strings.Join(parts, ", "))
+		r.Fix = "lower the task's requests, or add nodes that have them (and the platform " + cmp.Or(t.Platform, DefaultPlatform) + "); the pod would stay Pending (Unschedulable) unless an autoscaler adds one"
 	default:
 		r.Status = evidence.CheckPass
 		r.Summary = fmt.Sprintf("%d/%d nodes can take the pod (e.g. %s; by allocatable, not counting running pods)", len(fit), len(nodes.Nodes), fit[0])
@@ -741,7 +742,7 @@ func pullable(v *View, r evidence.CheckResult, image, sa string) evidence.CheckR
 		case strings.HasPrefix(i.Auth, authPullSecret):
 			what = "it pulls with " + strings.TrimPrefix(i.Auth, authPullSecret) + ", a pull secret of another service account"
 		}
-		r.Summary = fmt.Sprintf("%s; service account %s has no pull secret for %s (pull secrets: %s)%s", what, sa, i.Registry, nonEmpty(strings.Join(secrets, ", "), "none"), note)
+		r.Summary = fmt.Sprintf("%s; service account %s has no pull secret for %s (pull secrets: %s)%s", what, sa, i.Registry, cmp.Or(strings.Join(secrets, ", "), "none"), note)
 		r.Fix = "add an image pull secret for " + i.Registry + " to service account " + sa
 		r.Commands = []string{
 			"kubectl create secret docker-registry regcred -n " + v.Spec.Namespace + " --docker-server=" + i.Registry + " --docker-username=USER --docker-password=PASSWORD",

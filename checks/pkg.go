@@ -2,6 +2,7 @@ package checks
 
 import (
 	"archive/tar"
+	"cmp"
 	"compress/gzip"
 	"encoding/json"
 	"errors"
@@ -172,7 +173,7 @@ func (p *Package) TaskSpecs(o Overrides) (tasks []evidence.TaskSpec, notes []str
 			if role == "" {
 				role = auth.GetAssumableIamRole()
 			}
-			spec.ServiceAccount, spec.IAMRole = nonEmpty(sa, spec.ServiceAccount), nonEmpty(role, spec.IAMRole)
+			spec.ServiceAccount, spec.IAMRole = cmp.Or(sa, spec.ServiceAccount), cmp.Or(role, spec.IAMRole)
 			spec.RawOutputPrefix = ls.GetRawOutputDataConfig().GetOutputLocationPrefix()
 		}
 		if o.ServiceAccount != "" {
@@ -184,8 +185,8 @@ func (p *Package) TaskSpecs(o Overrides) (tasks []evidence.TaskSpec, notes []str
 		if o.RawOutputPrefix != "" {
 			spec.RawOutputPrefix = o.RawOutputPrefix
 		}
-		spec.ServiceAccount = nonEmpty(spec.ServiceAccount, DefaultServiceAccount)
-		spec.Platform = nonEmpty(spec.Platform, nonEmpty(o.Platform, DefaultPlatform))
+		spec.ServiceAccount = cmp.Or(spec.ServiceAccount, DefaultServiceAccount)
+		spec.Platform = cmp.Or(spec.Platform, o.Platform, DefaultPlatform)
 		tasks = append(tasks, spec)
 	}
 	return tasks, notes

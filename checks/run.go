@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -73,27 +74,20 @@ func (e *Env) skip(l Layer) string {
 	switch l {
 	case Admin:
 		if e.Admin == nil {
-			return nonEmpty(e.AdminSkip, "no Flyte Admin to ask")
+			return cmp.Or(e.AdminSkip, "no Flyte Admin to ask")
 		}
 	case Kube:
 		if e.Kube == nil {
-			return nonEmpty(e.KubeSkip, "no Kubernetes access")
+			return cmp.Or(e.KubeSkip, "no Kubernetes access")
 		}
 	case Storage:
 		if e.Storage == nil {
-			return nonEmpty(e.StorageSkip, "no AWS credentials")
+			return cmp.Or(e.StorageSkip, "no AWS credentials")
 		}
 	case Registry:
 		return e.RegistrySkip
 	}
 	return ""
-}
-
-func nonEmpty(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Run probes what the checks of table need for spec, concurrently under env.MaxConcurrency, and

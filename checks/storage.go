@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -219,8 +220,8 @@ who the task will be. Without the flag, or without a role, the check is skipped.
 					case id.AssumeError != "" && strings.Contains(id.AssumeError, "no STS"):
 						r.Status, r.Summary = evidence.CheckSkip, "skipped: "+id.AssumeError
 					default:
-						r.Status, r.Summary = evidence.CheckFail, nonEmpty(id.AssumeError, "the role was not assumed")
-						r.Fix = fmt.Sprintf("let %s assume %s (the role's trust policy), or check the role's name", nonEmpty(id.ARN, "the caller"), role)
+						r.Status, r.Summary = evidence.CheckFail, cmp.Or(id.AssumeError, "the role was not assumed")
+						r.Fix = fmt.Sprintf("let %s assume %s (the role's trust policy), or check the role's name", cmp.Or(id.ARN, "the caller"), role)
 					}
 					return r
 				})

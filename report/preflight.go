@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -105,7 +106,7 @@ func tallyParts(results []evidence.CheckResult) []tallyPart {
 	}
 	parts := []tallyPart{{evidence.CheckPass, fmt.Sprintf("%d passed", n[evidence.CheckPass])}}
 	if k := n[evidence.CheckWarn]; k > 0 {
-		parts = append(parts, tallyPart{evidence.CheckWarn, fmt.Sprintf("%d %s", k, preflightPlural(k, "warning"))})
+		parts = append(parts, tallyPart{evidence.CheckWarn, fmt.Sprintf("%d %s", k, plural(k, "warning", "warnings"))})
 	}
 	if k := n[evidence.CheckFail]; k > 0 {
 		parts = append(parts, tallyPart{evidence.CheckFail, fmt.Sprintf("%d failed", k)})
@@ -127,7 +128,7 @@ func WritePreflightText(w io.Writer, snap *evidence.Snapshot, o TextOptions) err
 		return t.err
 	}
 	sp := c.Spec
-	head := t.s.Bold("Preflight "+sp.Project+"/"+sp.Domain) + "  " + t.s.Dim("namespace "+preflightOr(sp.Namespace, "?"))
+	head := t.s.Bold("Preflight "+sp.Project+"/"+sp.Domain) + "  " + t.s.Dim("namespace "+cmp.Or(sp.Namespace, "?"))
 	t.printf("%s\n", head)
 	if sp.Package != "" {
 		var names []string
@@ -149,13 +150,6 @@ func WritePreflightText(w io.Writer, snap *evidence.Snapshot, o TextOptions) err
 	}
 	t.printf("\n%s\n", t.tally(c.Results))
 	return t.err
-}
-
-func preflightOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // layerOf names a check's layer from its ID's digit (FDP1xx Admin, 2 images, 3 Kubernetes, 4 storage).
@@ -227,11 +221,4 @@ func (t *textWriter) tally(results []evidence.CheckResult) string {
 		parts = append(parts, p.text)
 	}
 	return "preflight: " + strings.Join(parts, ", ")
-}
-
-func preflightPlural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -38,7 +39,7 @@ func (m *mdWriter) checks(snap *evidence.Snapshot) {
 		tally = append(tally, verdictIcon(p.status)+" "+p.text)
 	}
 	m.linef("**Result:** %s  ", strings.Join(tally, ", "))
-	ctx := "**Namespace:** " + mdText(preflightOr(sp.Namespace, "?"))
+	ctx := "**Namespace:** " + mdText(cmp.Or(sp.Namespace, "?"))
 	if sp.AdminEndpoint != "" {
 		ctx += " · **Flyte Admin:** " + mdText(sp.AdminEndpoint)
 		if snap.Admin != nil && snap.Admin.Version != "" {
@@ -137,7 +138,7 @@ func (m *mdWriter) specDetails(sp *evidence.PreflightSpec) {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		name := preflightOr(t.Name, "the task")
+		name := cmp.Or(t.Name, "the task")
 		if t.From != "" {
 			name += " (" + t.From + ")"
 		}
