@@ -9,14 +9,7 @@ import (
 
 // writeFindings prints the root causes first, then what else was found, then suppressions.
 func (t *textWriter) writeFindings(r *Report) {
-	var roots, rest []rules.Finding
-	for _, f := range r.Findings {
-		if f.RootCause {
-			roots = append(roots, f)
-		} else {
-			rest = append(rest, f)
-		}
-	}
+	roots, rest := r.Split()
 	if len(roots) > 0 {
 		title := "Root cause"
 		if len(roots) > 1 {

@@ -60,14 +60,7 @@ func (m *mdWriter) report(r *Report, title string) {
 	}
 	m.line("")
 
-	var roots, rest []rules.Finding
-	for _, f := range r.Findings {
-		if f.RootCause {
-			roots = append(roots, f)
-		} else {
-			rest = append(rest, f)
-		}
-	}
+	roots, rest := r.Split()
 	m.summary(r, roots, phase)
 	if len(roots) > 0 {
 		m.line("")

@@ -78,6 +78,19 @@ func ruleInfo(table []*rules.Rule, res *rules.Result) []RuleInfo {
 	return out
 }
 
+// Split parts the findings into root causes and the rest, each in the engine's order: every
+// format leads with the root causes.
+func (r *Report) Split() (roots, rest []rules.Finding) {
+	for _, f := range r.Findings {
+		if f.RootCause {
+			roots = append(roots, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	return roots, rest
+}
+
 // Rule is the metadata of rule id, or nil when the report does not name it.
 func (r *Report) Rule(id string) *RuleInfo {
 	for i := range r.Rules {

@@ -200,12 +200,15 @@ func (t *textWriter) node(ex *evidence.Execution, n *evidence.Node, first, rest 
 		}
 		kids = append(kids, item{attempt: a})
 	}
-	children := filterNodes(n.Below(), show)
+	// The nodes shown below n, in n.Below's order; show runs once for each.
+	var children []*evidence.Node
 	for _, c := range filterNodes(n.Children, show) {
+		children = append(children, c)
 		kids = append(kids, item{node: c, ex: ex})
 	}
 	if ce := n.ChildExecution; ce != nil {
 		for _, c := range filterNodes(ce.Nodes, show) {
+			children = append(children, c)
 			kids = append(kids, item{node: c, ex: ce})
 		}
 	}

@@ -50,12 +50,6 @@ func NewIndex(snap *Snapshot) *Index {
 	return x
 }
 
-// Pod is the listed pod of that name, or nil.
-func (x *Index) Pod(name string) *Pod { return x.pods[name] }
-
-// Missing reports whether the pod was expected but no longer exists.
-func (x *Index) Missing(name string) bool { return x.missing[name] }
-
 // AttemptPod is a pod a task attempt ran in: listed (Pod set) or no longer existing (Pod nil).
 type AttemptPod struct {
 	Name string

@@ -170,14 +170,7 @@ func summaryLine(r *report.Report) string {
 	if snap.Execution != nil {
 		phase = snap.Execution.Phase
 	}
-	var roots, rest []rules.Finding
-	for _, fd := range r.Findings {
-		if fd.RootCause {
-			roots = append(roots, fd)
-		} else {
-			rest = append(rest, fd)
-		}
-	}
+	roots, rest := r.Split()
 	what := "no problem found"
 	switch {
 	case len(roots) > 0:
