@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/internal/oneline"
 	"github.com/flytedoctor/flytedoctor/report"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 )
@@ -226,7 +228,7 @@ func (c *Contents) place(name string, doc json.RawMessage, reportSnap **evidence
 			if err != nil {
 				return "", err
 			}
-			if c.Snapshot == nil || pathBase(name) == SnapshotFile {
+			if c.Snapshot == nil || path.Base(name) == SnapshotFile {
 				c.Snapshot, c.SnapshotFile = snap, name
 				c.Warnings = append(c.Warnings, warns...)
 			}
@@ -277,18 +279,11 @@ func (c *Contents) place(name string, doc json.RawMessage, reportSnap **evidence
 	return c.adminMessage(name, keys, doc), nil
 }
 
-func pathBase(name string) string {
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
-		return name[i+1:]
-	}
-	return name
-}
-
 // kube places Kubernetes objects: a List or typed list, or one object.
 func (c *Contents) kube(doc json.RawMessage) string {
 	obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(doc, nil, nil)
 	if err != nil {
-		return "a Kubernetes object this build does not read: " + oneLine(err.Error())
+		return "a Kubernetes object this build does not read: " + oneline.Clip(err.Error(), 200)
 	}
 	var items []runtime.Object
 	switch l := obj.(type) {
@@ -296,7 +291,7 @@ func (c *Contents) kube(doc json.RawMessage) string {
 		for _, it := range l.Items {
 			o, _, err := scheme.Codecs.UniversalDeserializer().Decode(it.Raw, nil, nil)
 			if err != nil {
-				return "a List item does not decode: " + oneLine(err.Error())
+				return "a List item does not decode: " + oneline.Clip(err.Error(), 200)
 			}
 			items = append(items, o)
 		}
@@ -353,14 +348,6 @@ func (c *Contents) kube(doc json.RawMessage) string {
 	return ""
 }
 
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
-}
-
 // adminMessage places an Admin message by its fields (protojson reads snake and camel case).
 func (c *Contents) adminMessage(name string, keys map[string]json.RawMessage, doc json.RawMessage) string {
 	sub := func(k string) map[string]json.RawMessage {
@@ -381,7 +368,7 @@ func (c *Contents) adminMessage(name string, keys map[string]json.RawMessage, do
 		return true
 	}
 	bad := func(what string, err error) string {
-		return "looks like " + what + " but does not decode: " + oneLine(err.Error())
+		return "looks like " + what + " but does not decode: " + oneline.Clip(err.Error(), 200)
 	}
 	switch {
 	case has(keys, "executions"):

@@ -49,10 +49,10 @@ type logTarget struct {
 	previous           bool
 }
 
-// LogTargets picks the containers whose logs a bundle keeps: every container, init
+// logTargets picks the containers whose logs a bundle keeps: every container, init
 // containers included, of the pods that did not succeed, and the previous log of each that
 // restarted; pods in the order given, at most maxPods of them (the rest are counted).
-func LogTargets(pods []corev1.Pod, maxPods int) (targets []logTarget, skipped int) {
+func logTargets(pods []corev1.Pod, maxPods int) (targets []logTarget, skipped int) {
 	n := 0
 	for i := range pods {
 		p := &pods[i]
@@ -90,7 +90,7 @@ func LogTargets(pods []corev1.Pod, maxPods int) (targets []logTarget, skipped in
 func FetchLogs(ctx context.Context, client kubernetes.Interface, pods []corev1.Pod, limits Limits, now func() time.Time) ([]Log, []LimitHit, CollectorRun) {
 	start := now()
 	run := CollectorRun{Name: "logs", Status: evidence.StatusOK}
-	targets, skipped := LogTargets(pods, limits.LogPods)
+	targets, skipped := logTargets(pods, limits.LogPods)
 	var hits []LimitHit
 	if skipped > 0 {
 		hits = append(hits, LimitHit{Limit: "log_pods", Detail: fmt.Sprintf("logs of %d more pods that did not succeed were not read (the first %d were)", skipped, limits.LogPods)})

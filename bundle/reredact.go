@@ -29,8 +29,7 @@ func Reredact(src *Source, red *redact.Redactor, lim ReadLimits, root string, no
 		m := *c.Manifest
 		m.Files, m.Redactions = nil, 0
 		m.Notes = append(m.Notes, note)
-		b.m = m
-		b.m.CreatedAt = c.Manifest.CreatedAt
+		b.m = m // its CreatedAt too: the bundle is the same one, redacted again
 	} else {
 		b.Note(note)
 	}

@@ -105,7 +105,7 @@ func runAnalyze(ctx context.Context, f *Factory, o *analyzeOptions, path string)
 			return &usageError{err}
 		}
 	}
-	snap, err := offlineSnapshot(ctx, f, path, target)
+	snap, _, err := offlineSnapshot(ctx, f, path, target)
 	if err != nil {
 		return err
 	}
@@ -120,16 +120,22 @@ func runAnalyze(ctx context.Context, f *Factory, o *analyzeOptions, path string)
 }
 
 // offlineSnapshot is the snapshot of a bundle, a directory or a file: the one it holds, or
-// one collected from its dumps. What it could not use is said on stderr.
-func offlineSnapshot(ctx context.Context, f *Factory, path string, target evidence.ExecutionID) (*evidence.Snapshot, error) {
+// one collected from its dumps; and the source as read, for callers that need more of it.
+// What it could not use is said on stderr.
+func offlineSnapshot(ctx context.Context, f *Factory, path string, target evidence.ExecutionID) (*evidence.Snapshot, *bundle.Source, error) {
 	src, err := bundle.Open(path, bundle.DefaultReadLimits())
 	if err != nil {
 		var re *bundle.ReadError
 		if errors.As(err, &re) {
-			return nil, &usageError{err}
+			return nil, nil, &usageError{err}
 		}
-		return nil, err
+		return nil, nil, err
 	}
+	snap, err := sourceSnapshot(ctx, f, path, src, target)
+	return snap, src, err
+}
+
+func sourceSnapshot(ctx context.Context, f *Factory, path string, src *bundle.Source, target evidence.ExecutionID) (*evidence.Snapshot, error) {
 	c, ok, err := bundle.DecodeSnapshot(src)
 	if err == nil && (!ok || target != (evidence.ExecutionID{}) && c.Snapshot.Target != target) {
 		c, err = bundle.Decode(src) // dumps, or another execution than the snapshot's

@@ -205,11 +205,8 @@ func knownSecrets(f *Factory, cfg *flyteconfig.Config) []redact.Known {
 		add(f.Getenv(name), "env "+name+" (admin.clientSecretEnvVar)")
 	}
 	if p := cfg.Admin.ClientSecretLocation; p != "" {
-		if fh, err := os.Open(p); err == nil {
-			b, _ := io.ReadAll(io.LimitReader(fh, maxSecretFile))
-			fh.Close()
-			add(string(b), "admin.clientSecretLocation")
-		}
+		b, _ := readBounded(p, maxSecretFile) // what was read, even of a read that failed
+		add(string(b), "admin.clientSecretLocation")
 	}
 	add(cfg.Storage.Connection.SecretKey, "storage.connection.secret-key")
 	add(cfg.Storage.Connection.AccessKey, "storage.connection.access-key")

@@ -121,15 +121,11 @@ func diffRun(ctx context.Context, f *Factory, o *diagnoseOptions, cfg *flyteconf
 }
 
 func offlineRun(ctx context.Context, f *Factory, path string) (compare.Run, error) {
-	snap, err := offlineSnapshot(ctx, f, path, evidence.ExecutionID{})
+	snap, src, err := offlineSnapshot(ctx, f, path, evidence.ExecutionID{})
 	if err != nil {
 		return compare.Run{}, err
 	}
-	src, err := bundle.Open(path, bundle.DefaultReadLimits())
-	if err != nil {
-		return compare.Run{}, &usageError{err}
-	}
-	c, err := bundle.Decode(src)
+	c, err := bundle.Decode(src) // afresh: the snapshot may have been made from a partial decode
 	if err != nil {
 		return compare.Run{}, usagef("cannot read %s: %v", userinput.ClipPath(path), err)
 	}
