@@ -3,7 +3,6 @@ package interruption
 import (
 	"fmt"
 
-	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
@@ -23,7 +22,7 @@ const causeInterrupted = "interrupted"
 
 // interruptible: the pod carries Flyte's interruptible=true label.
 func interruptible(s *rule.Site) bool {
-	for _, name := range read.PodNames(s) {
+	for _, name := range s.PodNames() {
 		if s.Pods[name].Labels["interruptible"] == "true" {
 			return true
 		}
