@@ -1,8 +1,6 @@
 package interruption
 
 import (
-	"fmt"
-
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
@@ -28,11 +26,6 @@ func interruptible(s *rule.Site) bool {
 		}
 	}
 	return false
-}
-
-func relaunch(s *rule.Site) string {
-	id := s.Execution.ID
-	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
 }
 
 // genericFailure is the error of a failed place whose code says nothing of the cause (Flyte's

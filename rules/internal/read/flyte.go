@@ -437,6 +437,11 @@ func Clip(s string, n int) string {
 	return s[:n] + "..."
 }
 
+// Relaunch is the flytectl command that relaunches execution id.
+func Relaunch(id evidence.ExecutionID) string {
+	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
+}
+
 func Namespace(s *rule.Site, p *evidence.Pod) string {
 	if p != nil && p.Namespace != "" {
 		return p.Namespace
