@@ -1,9 +1,6 @@
 package interruption
 
 import (
-	"fmt"
-
-	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
@@ -23,17 +20,12 @@ const causeInterrupted = "interrupted"
 
 // interruptible: the pod carries Flyte's interruptible=true label.
 func interruptible(s *rule.Site) bool {
-	for _, name := range read.PodNames(s) {
+	for _, name := range s.PodNames() {
 		if s.Pods[name].Labels["interruptible"] == "true" {
 			return true
 		}
 	}
 	return false
-}
-
-func relaunch(s *rule.Site) string {
-	id := s.Execution.ID
-	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
 }
 
 // genericFailure is the error of a failed place whose code says nothing of the cause (Flyte's

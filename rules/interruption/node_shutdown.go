@@ -64,7 +64,7 @@ every attempt is interrupted, run the task on on-demand nodes (interruptible=Fal
 				fixes = append(fixes, rule.Fix{Action: "the task runs interruptible (on spot/preemptible nodes); make it non-interruptible if it must not be interrupted",
 					Commands: []string{"@task(interruptible=False)"}})
 			} else {
-				fixes = append(fixes, rule.Fix{Action: "relaunch: interruptions are usually transient", Commands: []string{relaunch(s)}})
+				fixes = append(fixes, rule.Fix{Action: "relaunch: interruptions are usually transient", Commands: []string{read.Relaunch(s.Execution.ID)}})
 			}
 			fixes = append(fixes, rule.Fix{Action: "if every attempt is interrupted, raise the system retry budget (propeller node-config max-node-retries-system-failures, 3 by default) or checkpoint so that a retry resumes"})
 			h.Fixes = fixes

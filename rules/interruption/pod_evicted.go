@@ -33,7 +33,7 @@ container was SIGKILLed, Interrupted (SYSTEM). Memory-pressure evictions are FD5
 			text, m := s.Find(read.EvictRe)
 			code, _, _ := s.Error()
 			evictedPod := ""
-			for _, name := range read.PodNames(s) {
+			for _, name := range s.PodNames() {
 				if s.Pods[name].Reason == "Evicted" {
 					evictedPod = name
 				}

@@ -32,10 +32,10 @@ type Site struct {
 	// Now is when the snapshot was taken.
 	Now time.Time
 
-	memo map[string]any // see siteOnce
+	memo map[string]any // see SiteOnce
 }
 
-// siteOnce computes a per-site value the first time a rule asks for it. A rule family shares
+// SiteOnce computes a per-site value the first time a rule asks for it. A rule family shares
 // one reading of the site (its texts, the storage failure, the scheduling diagnosis, the image
 // pull messages), which should run once per site, not once per rule of the family. Callers
 // must not modify what it returns.
@@ -62,8 +62,15 @@ func (s *Site) Kube() *evidence.Kube {
 // Error is the site's own error: the node's, else its last failed attempt's, else the
 // execution's, unwrapped from retry and node wrappers. kind is the kind of what really
 // happened: the retry wrapper is always USER, but keeps the last attempt's kind in its message
-// ("Last Error: SYSTEM::").
+// ("Last Error: SYSTEM::"). It is read once per site: dozens of rules ask for it.
 func (s *Site) Error() (code, message, kind string) {
+	e := SiteOnce(s, "error", s.readError)
+	return e.code, e.message, e.kind
+}
+
+type siteError struct{ code, message, kind string }
+
+func (s *Site) readError() siteError {
 	var e *evidence.ExecutionError
 	if s.Node != nil && s.Node.Error != nil {
 		e = s.Node.Error
@@ -75,14 +82,14 @@ func (s *Site) Error() (code, message, kind string) {
 		e = s.Execution.Error
 	}
 	if e == nil {
-		return "", "", ""
+		return siteError{}
 	}
-	kind = e.Kind
+	kind := e.Kind
 	if m := retryWrapper.FindStringSubmatch(e.Message); m != nil && m[1] != "" {
 		kind = m[1]
 	}
-	code, message = Unwrap(e.Code, e.Message)
-	return code, message, kind
+	code, message := Unwrap(e.Code, e.Message)
+	return siteError{code, message, kind}
 }
 
 // Texts are every message the site has, for pattern matching: errors (unwrapped), reasons,

@@ -82,7 +82,9 @@ func reportBucketChecks(pass *rule.Pass) {
 			uses[p.Bucket] = append(uses[p.Bucket], p.Path.Purpose)
 		}
 	}
-	blamed := blamed(snap.Execution)
+	// Which buckets the nodes' errors blame takes a classification of every node's errors
+	// (1,000 children, 1,000 readings): read it only once a bucket check failed.
+	var blamedBy map[string]bool
 	probeWho, asTask := probeIdentity(snap)
 	exec := snap.Target.String()
 
@@ -100,7 +102,13 @@ func reportBucketChecks(pass *rule.Pass) {
 			rejected = append(rejected, p)
 			continue
 		}
-		if len(uses[p.Bucket]) == 0 || blamed[p.Bucket] {
+		if len(uses[p.Bucket]) == 0 {
+			continue
+		}
+		if blamedBy == nil {
+			blamedBy = blamed(snap.Execution)
+		}
+		if blamedBy[p.Bucket] {
 			continue
 		}
 		sort.Strings(uses[p.Bucket])

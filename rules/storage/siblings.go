@@ -206,9 +206,7 @@ func objectCommands(denied []string, cmd func(bucket, key string) string) []stri
 }
 
 func relaunchFix(s *rule.Site) rule.Fix {
-	id := s.Snapshot.Target
-	return rule.Fix{Action: "relaunch once they can be read",
-		Commands: []string{fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)}}
+	return rule.Fix{Action: "relaunch once they can be read", Commands: []string{read.Relaunch(s.Snapshot.Target)}}
 }
 
 func kmsFixes(s *rule.Site, d *read.Diff, denied []string, role string) []rule.Fix {

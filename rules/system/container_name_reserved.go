@@ -50,7 +50,7 @@ permanent USER error, so neither the task's retries= nor the system retry budget
 				Evidence: []string{read.Clip(read.FirstLine(text), 500)},
 			}
 			h.Fixes = []rule.Fix{{Action: "relaunch: a reserved container name is a transient state of the node's container runtime",
-				Commands: []string{relaunch(s)}}}
+				Commands: []string{read.Relaunch(s.Execution.ID)}}}
 			if p := read.LastPod(s); p != nil && p.NodeName != "" {
 				h.Detail += "; on node " + p.NodeName
 				h.Fixes = append(h.Fixes, rule.Fix{Action: fmt.Sprintf("if it recurs on node %s, check its container runtime (disk and CPU pressure slow CreateContainer down) and drain the node if it does not recover", p.NodeName),
@@ -60,9 +60,4 @@ permanent USER error, so neither the task's retries= nor the system retry budget
 			pass.Report(h)
 		},
 	}
-}
-
-func relaunch(s *rule.Site) string {
-	id := s.Execution.ID
-	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
 }

@@ -210,7 +210,7 @@ func ArrayHit(s *rule.Site, subs []flyteSub, category string, classes []string, 
 			failedIdx[uint32(i)] = true
 		}
 	}
-	for _, name := range PodNames(s) {
+	for _, name := range s.PodNames() {
 		p := s.Pods[name]
 		if p.Attempt != nil && p.Attempt.ExternalIndex != nil && failedIdx[*p.Attempt.ExternalIndex] {
 			h.Subject.Pod = p.Name

@@ -80,7 +80,7 @@ func KillTerm(s *rule.Site) *Term {
 // and kill events, its reason and disruption condition, and the container's memory limit (the
 // cgroup OOM killer would have said OOMKilled). Each clue is one evidence line.
 func KillClues(s *rule.Site, t *Term) (clues []string, memLimit string) {
-	for _, name := range PodNames(s) {
+	for _, name := range s.PodNames() {
 		p := s.Pods[name]
 		if p.Reason != "" {
 			clues = append(clues, fmt.Sprintf("pod %s: status reason %s: %s", p.Name, p.Reason, Clip(p.Message, 200)))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -238,7 +237,7 @@ func AppExit(s *rule.Site) *Term {
 	if t, _ := s.Find(ExecFormatRe); t != "" {
 		return nil // image-pull: platform-mismatch
 	}
-	for _, name := range PodNames(s) {
+	for _, name := range s.PodNames() {
 		if p := s.Pods[name]; p.Reason != "" || !p.DeletionTimestamp.IsZero() {
 			return nil
 		}
@@ -267,7 +266,7 @@ func AppExit(s *rule.Site) *Term {
 // flyteShutdownEvidence finds a node shutdown, preemption, node loss, drain or affinity
 // rejection, and returns its cause, the decisive evidence and the node's name.
 func ShutdownEvidence(s *rule.Site) (cause string, ev []string, node string) {
-	for _, name := range PodNames(s) {
+	for _, name := range s.PodNames() {
 		p := s.Pods[name]
 		for _, c := range p.Conditions {
 			if c.Type != "DisruptionTarget" || c.Status != "True" {
@@ -303,17 +302,9 @@ func ShutdownEvidence(s *rule.Site) (cause string, ev []string, node string) {
 	return "", nil, ""
 }
 
-func PodNames(s *rule.Site) []string {
-	names := make([]string, 0, len(s.Pods))
-	for n := range s.Pods {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
+// LastPod is the site's latest pod (its name sorts last), or nil.
 func LastPod(s *rule.Site) *evidence.Pod {
-	names := PodNames(s)
+	names := s.PodNames()
 	if len(names) == 0 {
 		return nil
 	}
@@ -444,6 +435,11 @@ func Clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "..."
+}
+
+// Relaunch is the flytectl command that relaunches execution id.
+func Relaunch(id evidence.ExecutionID) string {
+	return fmt.Sprintf("flytectl create execution -p %s -d %s --relaunch %s", id.Project, id.Domain, id.Name)
 }
 
 func Namespace(s *rule.Site, p *evidence.Pod) string {

@@ -305,10 +305,7 @@ func PullPod(s *rule.Site, texts ...PullText) *evidence.Pod {
 			return t.Pod
 		}
 	}
-	if names := s.PodNames(); len(names) > 0 {
-		return s.Pods[names[len(names)-1]]
-	}
-	return nil
+	return LastPod(s)
 }
 
 // pullNamespace is where the site's pods run.
