@@ -10,7 +10,6 @@ import (
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules"
 	"github.com/flytedoctor/flytedoctor/rules/internal/casetest"
-	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 )
 
 // fuzzBases are the golden snapshots the table target fills with fuzzed texts.
@@ -98,7 +97,7 @@ func FuzzRun(f *testing.F) {
 			if r == nil {
 				t.Fatalf("finding of unknown rule %s", fd.RuleID)
 			}
-			if fd.Category != r.Category || !read.Contains(r.Causes, fd.Cause) {
+			if fd.Category != r.Category || !slices.Contains(r.Causes, fd.Cause) {
 				t.Errorf("%s: category %s, cause %s", fd.RuleID, fd.Category, fd.Cause)
 			}
 			if strings.TrimSpace(fd.Summary) == "" {

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
@@ -37,7 +36,7 @@ func Validate(table []*rule.Rule) error {
 		if r.Title == "" || strings.HasSuffix(r.Title, ".") {
 			bad(r, "title must be set, without a trailing period")
 		}
-		if !read.Contains(rule.Categories, r.Category) {
+		if !slices.Contains(rule.Categories, r.Category) {
 			bad(r, "unknown category %q", r.Category)
 		}
 		if len(r.Causes) == 0 {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -117,13 +118,13 @@ func groups(snap *evidence.Snapshot, kind string) []group {
 func describe(g group) (calls, codes, loses string, evidenceLines []string) {
 	var c, k, l []string
 	for _, e := range g.errs {
-		if !read.Contains(c, e.Method) {
+		if !slices.Contains(c, e.Method) {
 			c = append(c, e.Method)
 		}
-		if !read.Contains(k, e.Code) {
+		if !slices.Contains(k, e.Code) {
 			k = append(k, e.Code)
 		}
-		if x := whatIsLost(g.rec.Collector, e.Method); x != "" && !read.Contains(l, x) {
+		if x := whatIsLost(g.rec.Collector, e.Method); x != "" && !slices.Contains(l, x) {
 			l = append(l, x)
 		}
 		msg := e.Message
@@ -174,7 +175,7 @@ func noAnswer(service string, g group, codes string) string {
 		if e.NotSent {
 			l = &unsent
 		}
-		if !read.Contains(*l, e.Method) {
+		if !slices.Contains(*l, e.Method) {
 			*l = append(*l, e.Method)
 		}
 	}
@@ -271,7 +272,7 @@ func rbacFixes(snap *evidence.Snapshot, g group) []rule.Fix {
 		if user != "" {
 			c += " --as " + user
 		}
-		if !read.Contains(checks, c) {
+		if !slices.Contains(checks, c) {
 			checks = append(checks, c)
 		}
 	}
@@ -462,7 +463,7 @@ func schemes(paths []evidence.StoragePath) string {
 	var out []string
 	for _, p := range paths {
 		s, _, ok := strings.Cut(p.URI, "://")
-		if ok && !read.Contains(out, s+"://") {
+		if ok && !slices.Contains(out, s+"://") {
 			out = append(out, s+"://")
 		}
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
@@ -48,7 +49,7 @@ fill in the statuses of a container that exists (flyteorg/flyte#4332).`,
 				}
 			}
 			switch {
-			case len(have) > 0 && !contains(have, want):
+			case len(have) > 0 && !slices.Contains(have, want):
 				h.Detail = fmt.Sprintf("The pod's containers are %s: the pod template's primary_container_name does not match any of them, so every attempt fails the same way", strings.Join(have, ", "))
 				h.Fixes = []rule.Fix{{Action: fmt.Sprintf("set primary_container_name to one of %s (or rename the container to %q) in the task's pod template, re-register and relaunch", strings.Join(have, ", "), want),
 					Commands: []string{fmt.Sprintf(`PodTemplate(primary_container_name="%s", pod_spec=V1PodSpec(containers=[V1Container(name="%s", ...)]))`, have[0], have[0])}}}
@@ -61,13 +62,4 @@ fill in the statuses of a container that exists (flyteorg/flyte#4332).`,
 			pass.Report(h)
 		},
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

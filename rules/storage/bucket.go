@@ -3,6 +3,7 @@ package storage
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -78,7 +79,7 @@ func reportBucketChecks(pass *rule.Pass) {
 	}
 	uses := map[string][]string{} // bucket → Flyte purposes of the paths in it
 	for _, p := range st.Probes {
-		if p.Path.Purpose != evidence.PurposeBucket && flytePurpose(p.Path.Purpose) && !read.Contains(uses[p.Bucket], p.Path.Purpose) {
+		if p.Path.Purpose != evidence.PurposeBucket && flytePurpose(p.Path.Purpose) && !slices.Contains(uses[p.Bucket], p.Path.Purpose) {
 			uses[p.Bucket] = append(uses[p.Bucket], p.Path.Purpose)
 		}
 	}

@@ -2,6 +2,7 @@ package read
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -148,7 +149,7 @@ func ArrayHit(s *rule.Site, subs []flyteSub, category string, classes []string, 
 	for _, sub := range subs {
 		counts[flyteClassCategory[sub.Class]] += len(sub.Indices)
 		failed += len(sub.Indices)
-		if Contains(classes, sub.Class) {
+		if slices.Contains(classes, sub.Class) {
 			mine = append(mine, sub)
 		}
 	}
@@ -195,7 +196,7 @@ func ArrayHit(s *rule.Site, subs []flyteSub, category string, classes []string, 
 	}
 	var others []string
 	for _, sub := range subs {
-		if !Contains(classes, sub.Class) {
+		if !slices.Contains(classes, sub.Class) {
 			others = append(others, fmt.Sprintf("%s %s", sub.Ranges, Clip(Decisive(sub.Code, sub.Text), 120)))
 		}
 	}
