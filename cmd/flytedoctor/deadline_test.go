@@ -20,6 +20,7 @@ import (
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/event"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
 )
@@ -272,12 +273,24 @@ func TestTimeoutWithHangingKubePlugin(t *testing.T) {
 func TestSignalWithHangingKubePlugin(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			addr := startAdmin(t, fakeadmin.Options{})
+			// The plugin starts with the first pod LIST, before Admin has answered; the signal
+			// comes once Admin served the walk's last call (ListTaskExecutions), with a margin
+			// for the run to take that answer in and ask for the failed pod's events.
+			walked := make(chan struct{})
+			var once sync.Once
+			addr := startAdmin(t, fakeadmin.Options{Fault: func(method string, _ proto.Message) error {
+				if method == "ListTaskExecutions" {
+					once.Do(func() { close(walked) })
+				}
+				return nil
+			}})
 			dir := t.TempDir()
 			pidFile := filepath.Join(dir, "pids")
 			kc := kubeconfig(t, dir, kubeServer(t).URL, hangingHelper(pidFile))
 			r := start(t, nil, "--admin-endpoint", addr, "--insecure", "--kubeconfig", kc, "--skip", "s3", execName)
 			pids := waitPids(t, pidFile, 2)
+			<-walked
+			time.Sleep(200 * time.Millisecond)
 			sent := time.Now()
 			if err := r.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)

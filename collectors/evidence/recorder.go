@@ -85,6 +85,23 @@ func (c *Call) End() {
 	r.counted = r.counted || n > 0
 }
 
+// AddCalls counts the calls (and attempts) of o, a run whose results were dropped, as this
+// record's: they were sent all the same. Call it once o's calls are over.
+func (r *Recorder) AddCalls(o *Recorder) {
+	o.mu.Lock()
+	calls, attempts, counted := maps.Clone(o.calls), maps.Clone(o.attempts), o.counted
+	o.mu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for m, n := range calls {
+		r.calls[m] += n
+	}
+	for m, n := range attempts {
+		r.attempts[m] += n
+	}
+	r.counted = r.counted || counted
+}
+
 // Fail records a call that failed while collection went on.
 func (r *Recorder) Fail(e CollectionError) {
 	r.mu.Lock()

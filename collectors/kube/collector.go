@@ -89,28 +89,21 @@ type Collector struct {
 	started *run // by Start
 }
 
-// Start begins, from the root execution alone (GetExecution's answer, before its nodes are
-// known), the reads that need nothing more: the pods labelled with its name, the service
-// account it runs as ("default" when it names none and did not succeed) and, as soon as those
-// pods are listed, the events of the ones that did not succeed, unless Collect has the whole
-// tree by then. Collect then reads only what the tree adds. Call it at most once, before
-// Collect, with the Collector's fields set; it does not block.
-func (c *Collector) Start(ctx context.Context, root *evidence.Execution) {
-	r := c.newRun()
-	c.started = r
-	if root == nil || c.Client == nil || c.Namespace == "" {
+// StartPods begins, from the execution's name alone (before Admin has answered anything),
+// the reads that need nothing more than it and the namespace: the pods labelled with the name
+// and, as soon as they are listed, the events of those that did not succeed, unless Collect
+// has the whole tree by then. Call it at most once, before Start and Collect, with the
+// Collector's fields set; it does not block.
+func (c *Collector) StartPods(ctx context.Context, execution string) {
+	r := c.run()
+	if r.early != nil || c.Client == nil || c.Namespace == "" {
 		return
 	}
-	e := &earlyReads{root: root.ID.Name, done: make(chan struct{})}
-	if sa := root.ServiceAccount; sa != "" {
-		e.accounts = []string{sa}
-	} else if !evidence.Succeeded(root.Phase) {
-		e.accounts = []string{"default"}
-	}
+	e := &earlyReads{root: execution, podsDone: make(chan struct{})}
 	r.early = e
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		e.pods = r.listPods(ctx, []string{e.root})
+	go func() {
+		defer close(e.podsDone)
+		e.pods = r.listPods(ctx, []string{execution})
 		var failing []string
 		for i := range e.pods.items {
 			if pod := &e.pods.items[i]; pod.Status.Phase != corev1.PodSucceeded {
@@ -118,20 +111,79 @@ func (c *Collector) Start(ctx context.Context, root *evidence.Execution) {
 			}
 		}
 		r.events.start(ctx, r, failing, e.pods.depth, true)
-	})
-	if len(e.accounts) > 0 {
-		wg.Go(func() { e.sas = r.serviceAccounts(ctx, e.accounts, 0) })
-	}
-	go func() { wg.Wait(); close(e.done) }()
+	}()
 }
 
-// earlyReads are the reads Start began.
+// Start begins, from the root execution alone (GetExecution's answer, before its nodes are
+// known), the reads that need nothing more: StartPods' (unless it ran) and the service account
+// the execution runs as ("default" when it names none and did not succeed). Collect then reads
+// only what the tree adds. Call it at most once, before Collect; it does not block.
+func (c *Collector) Start(ctx context.Context, root *evidence.Execution) {
+	if root == nil {
+		c.run()
+		return
+	}
+	c.StartPods(ctx, root.ID.Name)
+	r := c.started
+	e := r.early
+	if e == nil || e.sasDone != nil {
+		return
+	}
+	e.sasDone = make(chan struct{})
+	if sa := root.ServiceAccount; sa != "" {
+		e.accounts = []string{sa}
+	} else if !evidence.Succeeded(root.Phase) {
+		e.accounts = []string{"default"}
+	}
+	if len(e.accounts) == 0 {
+		close(e.sasDone)
+		return
+	}
+	go func() {
+		defer close(e.sasDone)
+		e.sas = r.serviceAccounts(ctx, e.accounts, 0)
+	}()
+}
+
+// Moved is the collector for the namespace Admin named after c was started (StartPods) in
+// another, guessed one: what the guess read is dropped and so are its failures (they say
+// nothing about the execution's namespace), but its requests still count in the record.
+func (c *Collector) Moved(namespace, source string) *Collector {
+	n := *c
+	n.Namespace, n.NamespaceSource, n.started = namespace, source, nil
+	if guess := c.started; guess != nil {
+		r := n.newRun()
+		r.start, r.rec = guess.start, evidence.NewRecorder(Name, guess.start)
+		r.guess = guess
+		n.started = r
+	}
+	return &n
+}
+
+// earlyReads are the reads StartPods and Start began.
 type earlyReads struct {
-	root     string   // the execution whose pods are listed
-	accounts []string // service accounts read
-	done     chan struct{}
+	root     string // the execution whose pods are listed
+	podsDone chan struct{}
 	pods     podList
+	accounts []string      // service accounts read, by Start
+	sasDone  chan struct{} // nil until Start
 	sas      []evidence.ServiceAccount
+}
+
+// wait waits for what was started.
+func (e *earlyReads) wait() {
+	<-e.podsDone
+	if e.sasDone != nil {
+		<-e.sasDone
+	}
+}
+
+// run is the collector's run, begun by the first of StartPods, Start and Collect.
+func (c *Collector) run() *run {
+	if c.started == nil {
+		c.started = c.newRun()
+	}
+	return c.started
 }
 
 func (c *Collector) newRun() *run {
@@ -146,10 +198,7 @@ func (c *Collector) newRun() *run {
 // the returned Kube holds whatever could be read (nil when skipped or without client/namespace).
 // After Start, what Start read is used and not read again.
 func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evidence.Kube, evidence.CollectorRecord) {
-	r := c.started
-	if r == nil {
-		r = c.newRun()
-	}
+	r := c.run()
 	start := r.start
 	if ex == nil {
 		return nil, evidence.CollectorRecord{Collector: Name, Status: evidence.StatusSkipped, SkipReason: "no execution was read", StartedAt: start}
@@ -192,7 +241,7 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 	}
 	first.Wait()
 	if e := r.early; e != nil {
-		<-e.done
+		e.wait()
 		pods = mergePods(e.pods, pods)
 		sas, read = append(e.sas, sas...), append(read, early...)
 	} else {
@@ -269,6 +318,13 @@ func (c *Collector) Collect(ctx context.Context, ex *evidence.Execution) (*evide
 	selectorLabels(k.Nodes, sched.nodeLabels, pods.items)
 	k.Logs, k.ServiceAccounts = logs, sas
 
+	if g := r.guess; g != nil {
+		if g.early != nil {
+			g.early.wait()
+		}
+		g.events.wait()
+		r.rec.AddCalls(g.rec)
+	}
 	status := evidence.StatusOK
 	switch {
 	case !pods.ok && !eventsOK:
@@ -350,13 +406,16 @@ func (ev *eventReads) wait() (*eventSet, bool) {
 	return ev.set, ev.ok
 }
 
-// run is the state of one Start and Collect.
+// run is the state of one StartPods, Start and Collect.
 type run struct {
 	c      *Collector
 	rec    *evidence.Recorder
 	start  time.Time
-	early  *earlyReads // nil without Start
+	early  *earlyReads // nil without StartPods
 	events *eventReads
+	// guess is the run Moved replaced, in a namespace that was not the execution's: its
+	// calls count in this run's record, nothing else of it is kept.
+	guess *run
 }
 
 func (r *run) now() time.Time {

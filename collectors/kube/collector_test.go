@@ -561,3 +561,36 @@ func TestCollectUnreachableServer(t *testing.T) {
 		t.Errorf("invented pods: %+v", k)
 	}
 }
+
+// A namespace guessed before Admin answered (a template's) that is not the execution's: the
+// guess's pod LIST counts as a call, its refusal is not the execution's, and the evidence is
+// the namespace Admin named.
+func TestMovedFromAGuessedNamespace(t *testing.T) {
+	cs := newFake(worldObjects(fakeNS, "abc")...)
+	cs.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == "flytesnacks" {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", &forbiddenReason{user: "u", verb: "list", resource: "pods"})
+		}
+		return false, nil, nil
+	})
+	ex := sampleExecution("abc")
+	guess := &Collector{Client: cs, Namespace: "flytesnacks", NamespaceSource: SourceTemplate}
+	guess.StartPods(context.Background(), ex.ID.Name)
+	c := guess.Moved(fakeNS, SourceAdmin)
+	c.Start(context.Background(), ex)
+	k, rec := c.Collect(context.Background(), ex)
+	<-guess.started.early.podsDone
+	direct := &Collector{Client: newFake(worldObjects(fakeNS, "abc")...), Namespace: fakeNS, NamespaceSource: SourceAdmin}
+	direct.Start(context.Background(), ex)
+	want, wantRec := direct.Collect(context.Background(), ex)
+	if rec.Status != evidence.StatusOK || len(rec.Errors) != 0 {
+		t.Fatalf("status %s errors %+v: the guess's refusal was kept", rec.Status, rec.Errors)
+	}
+	if rec.Calls[callListPods] != wantRec.Calls[callListPods]+1 || rec.TotalCalls() != wantRec.TotalCalls()+1 {
+		t.Errorf("calls %v, want %v and the guess's pod LIST", rec.Calls, wantRec.Calls)
+	}
+	if k.Namespace != fakeNS || k.NamespaceSource != SourceAdmin || !slices.Equal(podNames(k), podNames(want)) || len(k.Events) != len(want.Events) {
+		t.Errorf("namespace %s (%s), pods %v, %d events; want %s, pods %v, %d events",
+			k.Namespace, k.NamespaceSource, podNames(k), len(k.Events), fakeNS, podNames(want), len(want.Events))
+	}
+}

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/url"
@@ -503,16 +504,21 @@ func TestIntegrationReadsGrowWithTheFailure(t *testing.T) {
 		{maxPodEventReads, 2 + maxPodEventReads, maxPodEventReads, true},
 		{maxPodEventReads + 1, 3, 1, false},
 	} {
-		for _, started := range []bool{false, true} {
-			// Started: the pods and the service account are read from the root execution alone
-			// (as when GetExecution answered), the events of the failed pods once they are listed,
-			// and Collect reads none of them again.
-			t.Run(fmt.Sprintf("failed=%d/start=%t", tc.failed, started), func(t *testing.T) {
-				name := fmt.Sprintf("gr%d%s", tc.failed, map[bool]string{true: "s"}[started])
+		for _, started := range []string{"", "execution", "name"} {
+			// Started from the execution: the pods and the service account are read from the
+			// root execution alone (as when GetExecution answered), the events of the failed pods
+			// once they are listed, and Collect reads none of them again. From the name: the pods
+			// are listed before Admin answers anything (StartPods), the service account once the
+			// execution is known.
+			t.Run(fmt.Sprintf("failed=%d/start=%s", tc.failed, cmp.Or(started, "none")), func(t *testing.T) {
+				name := fmt.Sprintf("gr%d%.1s", tc.failed, started)
 				ex := execution(name, tc.failed)
 				client, rec := recordingClient(t)
 				c := &Collector{Client: client, Namespace: ns, NamespaceSource: SourceAdmin}
-				if started {
+				if started == "name" {
+					c.StartPods(context.Background(), name)
+				}
+				if started != "" {
 					root := *ex
 					root.Nodes = nil
 					c.Start(context.Background(), &root)

@@ -78,14 +78,22 @@ func Collect(ctx context.Context, in Inputs) (*evidence.Snapshot, error) {
 	runS3 := in.Storage != nil
 	var s3Ch <-chan outcome[*evidence.Storage]
 	final := make(chan *evidence.Execution, 1)
-	// Kubernetes lists the root's pods and reads its service account from GetExecution on;
-	// the rest waits for the whole tree.
+	// Kubernetes lists the root's pods before Admin answers anything when the namespace is
+	// known without Admin (--namespace) or can be guessed (the template's, moved when
+	// GetExecution names another), reads its service account from GetExecution on; the rest
+	// waits for the whole tree.
 	var kubeEarly *kube.Collector
+	if in.Kube != nil {
+		if kubeEarly, _ = in.kubeCollector(&evidence.Execution{ID: in.Target}); kubeEarly != nil {
+			kubeEarly.StartPods(ctx, in.Target.Name)
+		}
+	}
 	if runS3 || in.Kube != nil {
 		c.OnExecution = func(ex *evidence.Execution) {
 			// Both are read by this goroutine only after done, or not at all.
 			if in.Kube != nil {
-				if kubeEarly, _ = in.kubeCollector(ex); kubeEarly != nil {
+				kubeEarly = in.kubeFor(kubeEarly, ex)
+				if kubeEarly != nil {
 					kubeEarly.Start(ctx, ex)
 				}
 			}
@@ -191,6 +199,20 @@ func (in *Inputs) collectKube(ctx context.Context, ex *evidence.Execution) (*evi
 		return nil, rec
 	}
 	return c.Collect(ctx, ex)
+}
+
+// kubeFor is the Kubernetes collector of the execution GetExecution returned: guessed (started
+// before it answered) when it is in the namespace that names, else one for that namespace.
+func (in *Inputs) kubeFor(guessed *kube.Collector, ex *evidence.Execution) *kube.Collector {
+	c, _ := in.kubeCollector(ex)
+	switch {
+	case c == nil || guessed == nil:
+		return c
+	case guessed.Namespace == c.Namespace:
+		guessed.NamespaceSource = c.NamespaceSource
+		return guessed
+	}
+	return guessed.Moved(c.Namespace, c.NamespaceSource)
 }
 
 // kubeCollector is the Kubernetes collector of the execution (the root's fields are enough:

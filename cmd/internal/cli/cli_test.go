@@ -2,19 +2,26 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/admin"
 	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
@@ -68,10 +75,20 @@ func startAdmin(t *testing.T) string {
 
 func startAdminOpts(t *testing.T, opts fakeadmin.Options) string {
 	t.Helper()
+	return serveFixture(t, failedRunFixture(""), opts)
+}
+
+// failedRunFixture serves failedrun (an image pull failure of n0, in namespace when it is not
+// empty, as flyteadmin's system_metadata says) and okrun.
+func failedRunFixture(namespace string) *fakeadmin.Fixture {
 	f := &fakeadmin.Fixture{}
 	msg := `Grace period [3m0s] exceeded|containers with unready status: [failedrun-n0-0]|Back-off pulling image "ghcr.io/acme/trainer:v1.2.3"`
 	perr := &core.ExecutionError{Code: "ContainersNotReady|ImagePullBackOff", Message: msg, Kind: core.ExecutionError_USER}
-	e := f.AddExecution(exec("failedrun", core.WorkflowExecution_FAILED, perr))
+	failed := exec("failedrun", core.WorkflowExecution_FAILED, perr)
+	if namespace != "" {
+		failed.Spec = &admin.ExecutionSpec{Metadata: &admin.ExecutionMetadata{SystemMetadata: &admin.SystemMetadata{Namespace: namespace}}}
+	}
+	e := f.AddExecution(failed)
 	e.AddNode("", &admin.NodeExecution{Id: &core.NodeExecutionIdentifier{NodeId: "n0"},
 		Closure:  &admin.NodeExecutionClosure{Phase: core.NodeExecution_FAILED, OutputResult: &admin.NodeExecutionClosure_Error{Error: perr}},
 		Metadata: &admin.NodeExecutionMetaData{SpecNodeId: "n0"}},
@@ -79,6 +96,11 @@ func startAdminOpts(t *testing.T, opts fakeadmin.Options) string {
 			Closure: &admin.TaskExecutionClosure{Phase: core.TaskExecution_FAILED, OutputResult: &admin.TaskExecutionClosure_Error{Error: perr},
 				Metadata: &event.TaskExecutionMetadata{GeneratedName: "failedrun-n0-0"}}})
 	f.AddExecution(exec("okrun", core.WorkflowExecution_SUCCEEDED, nil))
+	return f
+}
+
+func serveFixture(t *testing.T, f *fakeadmin.Fixture, opts fakeadmin.Options) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr, stop, err := fakeadmin.New(f, opts).Start(ctx)
 	if err != nil {
@@ -303,6 +325,66 @@ func TestKubeEvidenceUnderTheFailingAttempt(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// The execution's pods are listed before Admin has answered anything, in the namespace the
+// template gives; when GetExecution names another, they are listed there and the guess's
+// request only counts (its refusal is not the execution's).
+func TestPodsListedBeforeAdminAnswers(t *testing.T) {
+	for _, tc := range []struct{ name, namespace string }{{"template-right", ""}, {"template-wrong", "team-a"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ns := cmp.Or(tc.namespace, "flytesnacks-development")
+			pod := &corev1.Pod{
+				ObjectMeta: metav1.ObjectMeta{Name: "failedrun-n0-0", Namespace: ns, Labels: map[string]string{"execution-id": "failedrun", "node-id": "n0"}},
+				Status:     corev1.PodStatus{Phase: corev1.PodPending},
+			}
+			cs := k8sfake.NewClientset(pod)
+			guessed := make(chan struct{})
+			var once sync.Once
+			cs.PrependReactor("list", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if a.GetNamespace() != "flytesnacks-development" {
+					return false, nil, nil
+				}
+				once.Do(func() { close(guessed) })
+				if tc.namespace != "" {
+					return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New(`User "u" cannot list resource "pods"`))
+				}
+				return false, nil, nil
+			})
+			// GetExecution answers only once the pods were asked for (or after 10 s, and then
+			// the test fails): the LIST did not wait for Admin.
+			var early atomic.Bool
+			addr := serveFixture(t, failedRunFixture(tc.namespace), fakeadmin.Options{LatencyFunc: func(method string) time.Duration {
+				if method == "GetExecution" {
+					select {
+					case <-guessed:
+						early.Store(true)
+					case <-time.After(10 * time.Second):
+					}
+				}
+				return 0
+			}})
+			f, out, errOut := testFactory(t, nil)
+			f.KubeClient = func(kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
+				return cs, kube.ClusterInfo{Context: "test"}, nil
+			}
+			if code := run(f, "--admin-endpoint", addr, "--insecure", "-o", "json", "flytesnacks/development/failedrun"); code != ExitErrors {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !early.Load() {
+				t.Error("the pods were not listed before GetExecution answered")
+			}
+			snap := readReport(t, out.Bytes()).Snapshot
+			rec := snap.Collection[1]
+			wantLists := map[bool]int{false: 1, true: 2}[tc.namespace != ""]
+			if rec.Status != evidence.StatusOK || len(rec.Errors) != 0 || rec.Calls["list pods"] != wantLists {
+				t.Errorf("kube record %+v, want ok with %d pod LISTs", rec, wantLists)
+			}
+			if k := snap.Kube; k == nil || k.Namespace != ns || len(k.Pods) != 1 || k.Pods[0].Name != "failedrun-n0-0" {
+				t.Errorf("kube evidence %+v, want the pod in %s", k, ns)
+			}
+		})
 	}
 }
 
