@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -87,6 +88,10 @@ func (c *Collector) Collect(ctx context.Context, paths []evidence.StoragePath) (
 	// Buckets probed early (Start) but named by none of paths are reported too.
 	buckets = r.bucketOrder
 	var wg sync.WaitGroup
+	pprobes := make([][]evidence.StorageProbe, len(targets))
+	for i, t := range targets {
+		wg.Go(func() { pprobes[i] = []evidence.StorageProbe{r.probePathOf(ctx, t, r.buckets[t.loc.bucket])} })
+	}
 	st.Identity = r.ident.wait()
 	bprobes := make([][]evidence.StorageProbe, len(buckets))
 	state := map[string]bucketState{}
@@ -94,11 +99,6 @@ func (c *Collector) Collect(ctx context.Context, paths []evidence.StoragePath) (
 		f := r.buckets[b]
 		<-f.done
 		bprobes[i], state[b] = f.probes, f.state
-	}
-
-	pprobes := make([][]evidence.StorageProbe, len(targets))
-	for i, t := range targets {
-		wg.Go(func() { pprobes[i] = []evidence.StorageProbe{r.probePath(ctx, t, state[t.loc.bucket])} })
 	}
 	var wprobes [][]evidence.StorageProbe
 	if c.WriteProbe {
@@ -155,6 +155,7 @@ type bucketProbe struct {
 	done   chan struct{}
 	probes []evidence.StorageProbe
 	state  bucketState
+	early  atomic.Int32 // paths probed before done
 }
 
 // identityProbe is GetCallerIdentity, running or done.
@@ -459,8 +460,33 @@ func locationRegion(lc string) string {
 	return lc
 }
 
-// probePath runs HeadObject on an object or ListObjectsV2 (one key) on a prefix.
-func (r *run) probePath(ctx context.Context, t target, b bucketState) evidence.StorageProbe {
+// probePathOf probes t beside its bucket's probes when those are still running: nearly always
+// the bucket exists in the region requests are signed for, and then the path's answer needs
+// nothing from them (a round trip saved). When they say otherwise (no such bucket, or it
+// lives elsewhere) the path's probe is what it would have been after waiting: skipped, or
+// sent again where the bucket lives. At most one window of requests (the concurrency) goes
+// to a bucket before it is known to exist; further paths wait.
+func (r *run) probePathOf(ctx context.Context, t target, f *bucketProbe) evidence.StorageProbe {
+	select {
+	case <-f.done:
+		return r.probePath(ctx, t, f.state, 2)
+	default:
+	}
+	if f.early.Add(1) > int32(r.c.concurrency()) {
+		<-f.done
+		return r.probePath(ctx, t, f.state, 2)
+	}
+	p := r.probePath(ctx, t, bucketState{}, 1)
+	<-f.done
+	if f.state != (bucketState{}) {
+		return r.probePath(ctx, t, f.state, 2)
+	}
+	return p
+}
+
+// probePath runs HeadObject on an object or ListObjectsV2 (one key) on a prefix; depth is that
+// of its first request.
+func (r *run) probePath(ctx context.Context, t target, b bucketState, depth int) evidence.StorageProbe {
 	p := evidence.StorageProbe{Bucket: t.loc.bucket, Key: t.loc.key, Path: t.path, Region: b.region}
 	if t.kind == evidence.PathPrefix {
 		p.Operation, p.Key = "ListObjectsV2", t.prefix
@@ -474,17 +500,17 @@ func (r *run) probePath(ctx context.Context, t target, b bucketState) evidence.S
 	}
 	opts := reqOpts(b.region)
 	if t.kind == evidence.PathPrefix {
-		r.list(ctx, &p, t.loc.bucket, t.prefix, 2, opts)
+		r.list(ctx, &p, t.loc.bucket, t.prefix, depth, opts)
 		return p
 	}
 	// The owner's listing does not wait for the HEAD: both take one round trip.
 	var owner ownerListing
 	var wg sync.WaitGroup
 	if t.path.Compare {
-		wg.Go(func() { owner = r.owner(ctx, t.loc.bucket, t.loc.key, opts) })
+		wg.Go(func() { owner = r.owner(ctx, t.loc.bucket, t.loc.key, depth, opts) })
 	}
 	var head *awss3.HeadObjectOutput
-	res := r.call(ctx, "HeadObject", 2, func(ctx context.Context) (middleware.Metadata, error) {
+	res := r.call(ctx, "HeadObject", depth, func(ctx context.Context) (middleware.Metadata, error) {
 		var err error
 		head, err = r.c.S3.HeadObject(ctx, &awss3.HeadObjectInput{Bucket: aws.String(t.loc.bucket), Key: aws.String(t.loc.key)}, opts...)
 		if err != nil {
@@ -497,7 +523,7 @@ func (r *run) probePath(ctx context.Context, t target, b bucketState) evidence.S
 		p.Object = headMeta(head)
 	}
 	if !res.ok && headNeedsBody(p.HTTPStatus) {
-		r.confirmGet(ctx, &p, t.loc.bucket, t.loc.key, opts)
+		r.confirmGet(ctx, &p, t.loc.bucket, t.loc.key, depth+1, opts)
 	}
 	wg.Wait()
 	if t.path.Compare {
@@ -525,9 +551,9 @@ type ownerListing struct {
 // owner lists the object's key alone with FetchOwner. A listing needs s3:ListBucket, not
 // s3:GetObject, so it also answers for an object the HEAD was refused: its size and owner then
 // still compare with the siblings'.
-func (r *run) owner(ctx context.Context, bucket, key string, opts []func(*awss3.Options)) ownerListing {
+func (r *run) owner(ctx context.Context, bucket, key string, depth int, opts []func(*awss3.Options)) ownerListing {
 	var out *awss3.ListObjectsV2Output
-	res := r.call(ctx, "ListObjectsV2", 2, func(ctx context.Context) (middleware.Metadata, error) {
+	res := r.call(ctx, "ListObjectsV2", depth, func(ctx context.Context) (middleware.Metadata, error) {
 		var err error
 		out, err = r.c.S3.ListObjectsV2(ctx, &awss3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(key),
 			MaxKeys: aws.Int32(1), FetchOwner: aws.Bool(true)}, opts...)
@@ -596,9 +622,9 @@ func (r *run) confirmList(ctx context.Context, p *evidence.StorageProbe, bucket,
 }
 
 // confirmGet learns the error code of a bodiless HEAD 403/404 on an object with a one-byte GET.
-func (r *run) confirmGet(ctx context.Context, p *evidence.StorageProbe, bucket, key string, opts []func(*awss3.Options)) {
+func (r *run) confirmGet(ctx context.Context, p *evidence.StorageProbe, bucket, key string, depth int, opts []func(*awss3.Options)) {
 	var c evidence.StorageProbe
-	res := r.call(ctx, "GetObject", 3, func(ctx context.Context) (middleware.Metadata, error) {
+	res := r.call(ctx, "GetObject", depth, func(ctx context.Context) (middleware.Metadata, error) {
 		out, err := r.c.S3.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Range: aws.String("bytes=0-0")}, opts...)
 		if err != nil {
 			return middleware.Metadata{}, err

@@ -2,6 +2,8 @@ package s3
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -36,6 +38,8 @@ func TestCollectReadOnlyRedirectAndMissing(t *testing.T) {
 	f.buckets["eu-bucket"] = "eu-west-1"
 	f.objects["flyte-data/metadata/propeller/p-d-e/n0/data/inputs.pb"] = true
 	f.objects["eu-bucket/data/k0/x"] = true
+	// The five path probes go out beside the bucket probes, before the buckets are known.
+	f.holdBuckets(5)
 	c := &Collector{S3: f.client("us-east-1"), Identity: evidence.StorageIdentity{Region: "us-east-1"}}
 	st, rec := c.Collect(context.Background(), []evidence.StoragePath{
 		objPath("s3://flyte-data/metadata/propeller/p-d-e/n0/data/inputs.pb", evidence.PurposeNodeInputs),
@@ -76,8 +80,34 @@ func TestCollectReadOnlyRedirectAndMissing(t *testing.T) {
 	if rec.Status != evidence.StatusOK || rec.Collector != Name || len(rec.Errors) != 0 {
 		t.Errorf("record = %+v", rec)
 	}
-	if rec.Calls["HeadBucket"] != 3 || rec.Calls["GetObject"] != 1 || rec.Calls["PutObject"] != 0 || rec.CriticalPath != 3 {
-		t.Errorf("calls = %v, critical path %d", rec.Calls, rec.CriticalPath)
+	// The same evidence as after waiting for the buckets, a round trip sooner; what the early
+	// probes could not know costs requests: the missing bucket's path was sent (HEAD, then the
+	// GET that confirms its 404) and eu-bucket's listing went out twice, the second time
+	// signed for eu-west-1.
+	want := map[string]int{"HeadBucket": 3, "GetBucketLocation": 3, "HeadObject": 3, "GetObject": 2, "ListObjectsV2": 4}
+	if !maps.Equal(rec.Calls, want) || rec.CriticalPath != 2 {
+		t.Errorf("calls = %v, critical path %d; want %v, 2", rec.Calls, rec.CriticalPath, want)
+	}
+}
+
+// A bucket that does not exist gets at most one window of path requests before its probes
+// answer; every path is then reported skipped, as if it had waited.
+func TestMissingBucketCostsOneWindow(t *testing.T) {
+	f := newFakeS3(t)
+	f.holdBuckets(DefaultConcurrency)
+	var paths []evidence.StoragePath
+	for i := range 3 * DefaultConcurrency {
+		paths = append(paths, objPath(fmt.Sprintf("s3://gone/metadata/n%d/inputs.pb", i), evidence.PurposeNodeInputs))
+	}
+	c := &Collector{S3: f.client("us-east-1"), Identity: evidence.StorageIdentity{Region: "us-east-1"}}
+	st, rec := c.Collect(context.Background(), paths)
+	for _, p := range st.Probes[2:] {
+		if p.Operation != "HeadObject" || p.Outcome != evidence.ProbeSkipped || p.ErrorCode != "NoSuchBucket" {
+			t.Fatalf("path probe %+v, want skipped NoSuchBucket", p)
+		}
+	}
+	if len(st.Probes) != 2+len(paths) || rec.Calls["HeadObject"] != DefaultConcurrency || rec.Calls["GetObject"] != DefaultConcurrency {
+		t.Errorf("%d probes, calls %v: want %d path requests and their confirmations", len(st.Probes), rec.Calls, DefaultConcurrency)
 	}
 }
 

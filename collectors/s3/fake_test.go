@@ -39,6 +39,28 @@ type fakeS3 struct {
 	fail func(r *http.Request, bucket, key string) (int, string)
 	// onPut runs before a PUT is answered.
 	onPut func()
+	// hold, when set, runs first for every request and may block it.
+	hold func(r *http.Request, bucket, key string)
+}
+
+// holdBuckets makes the bucket probes (HeadBucket, GetBucketLocation, the bucket's own listing)
+// wait until n requests about paths have come, so that the path probes go out before the
+// buckets are known.
+func (f *fakeS3) holdBuckets(n int) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	seen := 0
+	f.hold = func(r *http.Request, bucket, key string) {
+		if key == "" && r.URL.Query().Get("prefix") == "" {
+			<-release
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if seen++; seen == n {
+			close(release)
+		}
+	}
 }
 
 var (
@@ -90,6 +112,9 @@ func (staticCreds) Retrieve(context.Context) (aws.Credentials, error) {
 
 func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if f.hold != nil {
+		f.hold(r, bucket, key)
+	}
 	f.mu.Lock()
 	f.reqs = append(f.reqs, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
 	if m := credKey.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {

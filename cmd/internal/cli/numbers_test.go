@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -21,8 +22,9 @@ import (
 	"github.com/flytedoctor/flytedoctor/internal/faultsrv"
 )
 
-// gcsExecution is a failed execution whose data lives on gs:// and, if s3Too, partly on s3://.
-func gcsExecution(s3Too bool) *fakeadmin.Fixture {
+// gcsExecution is a failed execution whose data lives on gs:// but for the inputs of its first
+// s3Nodes failed nodes (at least one node), which are on s3://.
+func gcsExecution(s3Nodes int) *fakeadmin.Fixture {
 	f := &fakeadmin.Fixture{}
 	perr := &core.ExecutionError{Code: "USER:ValueError", Message: "ValueError: empty batch", Kind: core.ExecutionError_USER,
 		ErrorUri: "gs://acme-flyte-gcp/metadata/propeller/flytesnacks-development-gcsrun/n0/data/0/error.pb"}
@@ -30,13 +32,16 @@ func gcsExecution(s3Too bool) *fakeadmin.Fixture {
 	ex.Spec = &admin.ExecutionSpec{RawOutputDataConfig: &admin.RawOutputDataConfig{OutputLocationPrefix: "gs://acme-flyte-gcp/data"}}
 	e := f.AddExecution(ex)
 	e.Data = &admin.WorkflowExecutionGetDataResponse{Inputs: &admin.UrlBlob{Url: "gs://acme-flyte-gcp/metadata/flytesnacks/development/gcsrun/inputs"}}
-	input := "gs://acme-flyte-gcp/metadata/propeller/flytesnacks-development-gcsrun/n0/data/inputs.pb"
-	if s3Too {
-		input = "s3://acme-flyte-data/metadata/propeller/flytesnacks-development-gcsrun/n0/data/inputs.pb"
+	for i := range max(s3Nodes, 1) {
+		id := fmt.Sprintf("n%d", i)
+		input := "gs://acme-flyte-gcp/metadata/propeller/flytesnacks-development-gcsrun/" + id + "/data/inputs.pb"
+		if i < s3Nodes {
+			input = "s3://acme-flyte-data/metadata/propeller/flytesnacks-development-gcsrun/" + id + "/data/inputs.pb"
+		}
+		e.AddNode("", &admin.NodeExecution{Id: &core.NodeExecutionIdentifier{NodeId: id}, InputUri: input,
+			Closure:  &admin.NodeExecutionClosure{Phase: core.NodeExecution_FAILED, OutputResult: &admin.NodeExecutionClosure_Error{Error: perr}},
+			Metadata: &admin.NodeExecutionMetaData{SpecNodeId: id}})
 	}
-	e.AddNode("", &admin.NodeExecution{Id: &core.NodeExecutionIdentifier{NodeId: "n0"}, InputUri: input,
-		Closure:  &admin.NodeExecutionClosure{Phase: core.NodeExecution_FAILED, OutputResult: &admin.NodeExecutionClosure_Error{Error: perr}},
-		Metadata: &admin.NodeExecutionMetaData{SpecNodeId: "n0"}})
 	return f
 }
 
@@ -72,7 +77,7 @@ func (r jsonReport) finding(id string) string {
 // A live run records the paths it does not probe, as the storage evidence of a fixture does,
 // and the "not probed" finding fires; with nothing on s3:// no AWS credentials are looked for.
 func TestLiveRunRecordsUnprobedPaths(t *testing.T) {
-	addr, _ := startFixture(t, gcsExecution(false), fakeadmin.Options{})
+	addr, _ := startFixture(t, gcsExecution(0), fakeadmin.Options{})
 	f, out, errOut := testFactory(t, nil)
 	f.StorageClients = func(context.Context, s3.ClientOptions) (*s3.Clients, error) {
 		t.Error("AWS clients built for an execution with nothing on s3://")
@@ -102,7 +107,7 @@ func TestLiveRunRecordsUnprobedPaths(t *testing.T) {
 	}
 
 	// Some paths on s3:// but no AWS credentials: the gs:// ones are still recorded.
-	addr, _ = startFixture(t, gcsExecution(true), fakeadmin.Options{})
+	addr, _ = startFixture(t, gcsExecution(1), fakeadmin.Options{})
 	f, out, errOut = testFactory(t, nil)
 	if code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube", "-o", "json", "flytesnacks/development/gcsrun"); code != ExitErrors {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -119,7 +124,7 @@ func TestLiveRunRecordsUnprobedPaths(t *testing.T) {
 // FD9002, the collection line and the evidence count Admin's retried call the same way, and
 // the attempts are what the server saw.
 func TestAdminRetriesCountedOneWay(t *testing.T) {
-	addr, srv := startFixture(t, gcsExecution(false), fakeadmin.Options{Fault: func(method string, _ proto.Message) error {
+	addr, srv := startFixture(t, gcsExecution(0), fakeadmin.Options{Fault: func(method string, _ proto.Message) error {
 		if method == "ListNodeExecutions" {
 			return status.Error(codes.Unavailable, "upstream connect error")
 		}
@@ -164,7 +169,8 @@ func TestStorageTimeoutCountedOneWay(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	silent := faultsrv.Silent(t)
-	addr, _ := startFixture(t, gcsExecution(true), fakeadmin.Options{})
+	// More paths than one window of requests: those beyond it wait for the bucket checks.
+	addr, _ := startFixture(t, gcsExecution(s3.DefaultConcurrency+2), fakeadmin.Options{})
 	f, out, errOut := testFactory(t, nil)
 	f.StorageClients = s3.NewClients
 	code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube", "--timeout", "1s", "--s3-endpoint", "http://"+silent,
@@ -185,7 +191,7 @@ func TestStorageTimeoutCountedOneWay(t *testing.T) {
 			sent++
 		}
 	}
-	// Every call made timed out; the path probes waited for the bucket checks and were never sent.
+	// Every call made timed out; the path probes that waited for the bucket checks were never sent.
 	if rec.Status != evidence.StatusFailed || sent != rec.TotalCalls() || sent == 0 || notSent == 0 || rec.TotalAttempts() != sent {
 		t.Fatalf("s3 record = %+v", rec)
 	}
