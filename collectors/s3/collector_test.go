@@ -90,13 +90,13 @@ func TestCollectReadOnlyRedirectAndMissing(t *testing.T) {
 	}
 }
 
-// A bucket that does not exist gets at most one window of path requests before its probes
-// answer; every path is then reported skipped, as if it had waited.
+// A bucket that does not exist gets at most earlyPathsPerBucket path requests before its
+// probes answer; every path is then reported skipped, as if it had waited.
 func TestMissingBucketCostsOneWindow(t *testing.T) {
 	f := newFakeS3(t)
-	f.holdBuckets(DefaultConcurrency)
+	f.holdBuckets(earlyPathsPerBucket)
 	var paths []evidence.StoragePath
-	for i := range 3 * DefaultConcurrency {
+	for i := range 3 * earlyPathsPerBucket {
 		paths = append(paths, objPath(fmt.Sprintf("s3://gone/metadata/n%d/inputs.pb", i), evidence.PurposeNodeInputs))
 	}
 	c := &Collector{S3: f.client("us-east-1"), Identity: evidence.StorageIdentity{Region: "us-east-1"}}
@@ -106,8 +106,8 @@ func TestMissingBucketCostsOneWindow(t *testing.T) {
 			t.Fatalf("path probe %+v, want skipped NoSuchBucket", p)
 		}
 	}
-	if len(st.Probes) != 2+len(paths) || rec.Calls["HeadObject"] != DefaultConcurrency || rec.Calls["GetObject"] != DefaultConcurrency {
-		t.Errorf("%d probes, calls %v: want %d path requests and their confirmations", len(st.Probes), rec.Calls, DefaultConcurrency)
+	if len(st.Probes) != 2+len(paths) || rec.Calls["HeadObject"] != earlyPathsPerBucket || rec.Calls["GetObject"] != earlyPathsPerBucket {
+		t.Errorf("%d probes, calls %v: want %d path requests and their confirmations", len(st.Probes), rec.Calls, earlyPathsPerBucket)
 	}
 }
 

@@ -169,8 +169,9 @@ func TestStorageTimeoutCountedOneWay(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	silent := faultsrv.Silent(t)
-	// More paths than one window of requests: those beyond it wait for the bucket checks.
-	addr, _ := startFixture(t, gcsExecution(s3.DefaultConcurrency+2), fakeadmin.Options{})
+	// More paths than are probed before their bucket is known: the others wait for the
+	// bucket checks (the collector probes 8 early).
+	addr, _ := startFixture(t, gcsExecution(10), fakeadmin.Options{})
 	f, out, errOut := testFactory(t, nil)
 	f.StorageClients = s3.NewClients
 	code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "kube", "--timeout", "1s", "--s3-endpoint", "http://"+silent,
