@@ -62,6 +62,11 @@ type Collector struct {
 	// the collector does not touch again. Collectors that need only what it says (the
 	// namespace, the raw output prefix, the IAM role) can start then. It must not block.
 	OnExecution func(*evidence.Execution)
+	// OnNode, when set, is called for every node that did not succeed as soon as its page of
+	// the node list arrived, with a copy of the node as listed (no attempts or children yet)
+	// and the execution it belongs to; collectors can learn from it how big the failure is
+	// before the walk ends. It is called from several goroutines at once and must not block.
+	OnNode func(evidence.ExecutionID, evidence.Node)
 }
 
 // Result is what Collect read.
@@ -298,6 +303,9 @@ func (r *run) listNodes(ctx context.Context, exID evidence.ExecutionID, parentID
 			seen[nid] = true
 			n := convertNode(ne, parentID)
 			nodes = append(nodes, n)
+			if r.c.OnNode != nil && !evidence.Succeeded(n.Phase) {
+				r.c.OnNode(exID, *n) // before expand's goroutines write to n
+			}
 			r.expand(ctx, exID, n, depth, nesting)
 		}
 		next := resp.GetToken()

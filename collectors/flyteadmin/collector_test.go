@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
+
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin"
 	"github.com/flytedoctor/flytedoctor/collectors/flyteadmin/fakeadmin"
-	"github.com/flyteorg/flyte/flyteidl/gen/pb-go/flyteidl/core"
 )
 
 func nodeIDs(nodes []*evidence.Node) []string {
@@ -266,5 +270,36 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	}
 	if res.Record.PeakInFlight > 3 {
 		t.Fatalf("record says %d in flight", res.Record.PeakInFlight)
+	}
+}
+
+// OnNode hears of every node that did not succeed, children included, as its page arrives;
+// succeeded nodes and start-node are not reported.
+func TestOnNodeReportsTheUnsuccessfulNodes(t *testing.T) {
+	_, api := serve(t, fanout("heard", 4, 100, 33), fakeadmin.Options{})
+	var mu sync.Mutex
+	var heard []string
+	res := collect(t, api, "heard", func(c *flyteadmin.Collector) {
+		c.PageSize = 7
+		c.OnNode = func(ex evidence.ExecutionID, n evidence.Node) {
+			mu.Lock()
+			defer mu.Unlock()
+			if ex.Name != "heard" || len(n.Attempts) != 0 || len(n.Children) != 0 {
+				t.Errorf("OnNode(%s, %s) with %d attempts, %d children: want the node as listed", ex, n.ID, len(n.Attempts), len(n.Children))
+			}
+			heard = append(heard, n.ID+" "+n.Phase)
+		}
+	})
+	var want []string
+	res.Execution.Walk(func(path []evidence.Step) bool {
+		if n := path[len(path)-1].Node; !evidence.Succeeded(n.Phase) {
+			want = append(want, n.ID+" "+n.Phase)
+		}
+		return true
+	})
+	sort.Strings(heard)
+	sort.Strings(want)
+	if len(want) < 4 || !slices.Equal(heard, want) {
+		t.Errorf("heard %v, want %v", heard, want)
 	}
 }

@@ -160,6 +160,16 @@ func (c *Collector) Moved(namespace, source string) *Collector {
 	return &n
 }
 
+// AtLeast tells the collector, before Collect has the tree, that at least n pods matter (the
+// Admin walk counts the unsuccessful task nodes as it finds them): above maxPodEventReads the
+// namespace's pod events are read now, in one paged LIST, instead of once the walk is over.
+// Call it only after Start; it is safe for concurrent use and does not block.
+func (c *Collector) AtLeast(ctx context.Context, n int) {
+	if r := c.started; n > maxPodEventReads && r != nil && c.Client != nil && c.Namespace != "" {
+		r.events.readAll(ctx, r)
+	}
+}
+
 // earlyReads are the reads StartPods and Start began.
 type earlyReads struct {
 	root     string // the execution whose pods are listed
@@ -382,14 +392,28 @@ func (ev *eventReads) start(ctx context.Context, r *run, names []string, depth i
 		return
 	}
 	if len(unread) > maxPodEventReads {
-		ev.all = true
-		ev.wg.Go(func() { ev.done(r.listEventsInto(ctx, ev.set, "Pod", depth)) })
+		ev.listAll(ctx, r, depth)
 		return
 	}
 	for _, n := range unread {
 		ev.pods[n] = true
 	}
 	ev.wg.Go(func() { ev.done(r.podEventsInto(ctx, ev.set, unread, depth)) })
+}
+
+// readAll starts the paged LIST of the namespace's pod events, unless it runs already.
+func (ev *eventReads) readAll(ctx context.Context, r *run) {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	ev.listAll(ctx, r, 0)
+}
+
+// listAll is readAll with ev.mu held; depth is that of the reads it waited for.
+func (ev *eventReads) listAll(ctx context.Context, r *run, depth int) {
+	if !ev.all {
+		ev.all = true
+		ev.wg.Go(func() { ev.done(r.listEventsInto(ctx, ev.set, "Pod", depth)) })
+	}
 }
 
 func (ev *eventReads) done(ok bool) {

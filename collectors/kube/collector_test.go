@@ -594,3 +594,35 @@ func TestMovedFromAGuessedNamespace(t *testing.T) {
 			k.Namespace, k.NamespaceSource, podNames(k), len(k.Events), fakeNS, podNames(want), len(want.Events))
 	}
 }
+
+// Told by the Admin walk that more pods matter than are worth reading one by one, the
+// collector reads the namespace's pod events at once, before it has the tree, and once only.
+func TestAtLeastReadsTheNamespacesEventsBeforeTheTree(t *testing.T) {
+	cs := newFake()
+	listed := make(chan string, 10)
+	cs.PrependReactor("list", "events", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		listed <- a.(k8stesting.ListAction).GetListRestrictions().Fields.String()
+		return false, nil, nil
+	})
+	ex := &evidence.Execution{ID: execID("many"), Phase: "FAILED", Namespace: fakeNS}
+	for i := range maxPodEventReads + 2 {
+		ex.Nodes = append(ex.Nodes, &evidence.Node{ID: fmt.Sprintf("n%d", i), Phase: "FAILED", Kind: evidence.KindTask,
+			Attempts: []*evidence.TaskAttempt{{Phase: "FAILED", PluginID: "container", PodName: fmt.Sprintf("many-n%d-0", i)}}})
+	}
+	c := &Collector{Client: cs, Namespace: fakeNS, NamespaceSource: SourceAdmin}
+	c.Start(context.Background(), &evidence.Execution{ID: ex.ID, Phase: ex.Phase, Namespace: fakeNS})
+	c.AtLeast(context.Background(), maxPodEventReads)
+	c.AtLeast(context.Background(), maxPodEventReads+1)
+	select {
+	case sel := <-listed:
+		if sel != "involvedObject.kind=Pod" {
+			t.Errorf("events read with field selector %q, want the namespace's pod events", sel)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no events LIST before Collect")
+	}
+	_, rec := c.Collect(context.Background(), ex)
+	if rec.Calls[callListEvents] != 1 || len(listed) != 0 {
+		t.Errorf("calls %v, want one events LIST", rec.Calls)
+	}
+}

@@ -509,7 +509,7 @@ func TestIntegrationReadsGrowWithTheFailure(t *testing.T) {
 			// root execution alone (as when GetExecution answered), the events of the failed pods
 			// once they are listed, and Collect reads none of them again. From the name: the pods
 			// are listed before Admin answers anything (StartPods), the service account once the
-			// execution is known.
+			// execution is known, and the walk says how many nodes failed (AtLeast).
 			t.Run(fmt.Sprintf("failed=%d/start=%s", tc.failed, cmp.Or(started, "none")), func(t *testing.T) {
 				name := fmt.Sprintf("gr%d%.1s", tc.failed, started)
 				ex := execution(name, tc.failed)
@@ -522,6 +522,11 @@ func TestIntegrationReadsGrowWithTheFailure(t *testing.T) {
 					root := *ex
 					root.Nodes = nil
 					c.Start(context.Background(), &root)
+				}
+				if started == "name" {
+					// As the Admin walk finds the failed nodes: past maxPodEventReads the
+					// namespace's pod events are read at once, and no more than that.
+					c.AtLeast(context.Background(), tc.failed)
 				}
 				k, record := c.Collect(context.Background(), ex)
 				if record.Status != evidence.StatusOK {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc/status"
@@ -88,6 +89,10 @@ func Collect(ctx context.Context, in Inputs) (*evidence.Snapshot, error) {
 			kubeEarly.StartPods(ctx, in.Target.Name)
 		}
 	}
+	var open openNodes
+	if in.Kube != nil {
+		c.OnNode = func(_ evidence.ExecutionID, n evidence.Node) { open.add(ctx, n) }
+	}
 	if runS3 || in.Kube != nil {
 		c.OnExecution = func(ex *evidence.Execution) {
 			// Both are read by this goroutine only after done, or not at all.
@@ -95,6 +100,7 @@ func Collect(ctx context.Context, in Inputs) (*evidence.Snapshot, error) {
 				kubeEarly = in.kubeFor(kubeEarly, ex)
 				if kubeEarly != nil {
 					kubeEarly.Start(ctx, ex)
+					open.found(ctx, kubeEarly)
 				}
 			}
 			if runS3 {
@@ -172,6 +178,37 @@ func Collect(ctx context.Context, in Inputs) (*evidence.Snapshot, error) {
 	}
 	snap.Collection = []evidence.CollectorRecord{res.Record, kubeRec, s3Rec}
 	return snap, nil
+}
+
+// openNodes counts, as the Admin walk lists them, the unsuccessful nodes that run pods, each
+// a pod at least whose events matter, and tells the Kubernetes collector (once its namespace
+// is Admin's) so that it can read the namespace's pod events at once when they are many.
+type openNodes struct {
+	mu    sync.Mutex
+	count int
+	kube  *kube.Collector
+}
+
+func (o *openNodes) add(ctx context.Context, n evidence.Node) {
+	if n.Kind != evidence.KindTask && !n.IsDynamic && !n.IsArray { // the nodes whose attempts the walk lists
+		return
+	}
+	o.mu.Lock()
+	o.count++
+	k, count := o.kube, o.count
+	o.mu.Unlock()
+	if k != nil {
+		k.AtLeast(ctx, count)
+	}
+}
+
+// found is the collector of the execution's namespace, started.
+func (o *openNodes) found(ctx context.Context, k *kube.Collector) {
+	o.mu.Lock()
+	o.kube = k
+	count := o.count
+	o.mu.Unlock()
+	k.AtLeast(ctx, count)
 }
 
 // await is a collector's result, with what the run's stop cut short marked as such, or the
