@@ -1,0 +1,208 @@
+// Package pattern is regexp with a literal pre-check. Most of the rules' patterns are
+// alternations of phrases (`NoSuchBucket|The specified bucket does not exist`) run over texts
+// that hold none of them, and Go's regexp has no literal scan: every miss walks the whole text
+// through the matcher, tens of microseconds for a short error message. MustCompile reads, from
+// the pattern's syntax, strings one of which every match must contain; a text holding none of
+// them cannot match, and the matcher is not run.
+package pattern
+
+import (
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"unicode/utf8"
+)
+
+// Regexp is a *regexp.Regexp whose Match and Find methods first check that the text holds one
+// of the literals every match contains. The methods it does not override are regexp's own.
+type Regexp struct {
+	*regexp.Regexp
+	lits []literal // every match contains one of them; nil: no pre-check
+}
+
+// literal is a string a match must contain, byte for byte or, when fold is set, up to ASCII
+// case (s is then lower-case).
+type literal struct {
+	s    string
+	fold bool
+}
+
+// MustCompile is regexp.MustCompile with the pre-check.
+func MustCompile(expr string) *Regexp {
+	re := regexp.MustCompile(expr)
+	p := &Regexp{Regexp: re}
+	if tree, err := syntax.Parse(expr, syntax.Perl); err == nil && !anchored(tree) {
+		p.lits = required(tree.Simplify())
+	}
+	return p
+}
+
+// anchored reports whether re matches only at the start of the text: the matcher gives up
+// on a miss there at once, where a scan for literals would read the whole text.
+func anchored(re *syntax.Regexp) bool {
+	for re.Op == syntax.OpConcat && len(re.Sub) > 0 || re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	return re.Op == syntax.OpBeginText
+}
+
+// may reports whether s can match: false only when it holds none of the literals.
+func (re *Regexp) may(s string) bool {
+	if re.lits == nil {
+		return true
+	}
+	for _, l := range re.lits {
+		if l.fold && containsFold(s, l.s) || !l.fold && strings.Contains(s, l.s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (re *Regexp) MatchString(s string) bool { return re.may(s) && re.Regexp.MatchString(s) }
+
+func (re *Regexp) FindString(s string) string {
+	if !re.may(s) {
+		return ""
+	}
+	return re.Regexp.FindString(s)
+}
+
+func (re *Regexp) FindStringIndex(s string) []int {
+	if !re.may(s) {
+		return nil
+	}
+	return re.Regexp.FindStringIndex(s)
+}
+
+func (re *Regexp) FindStringSubmatch(s string) []string {
+	if !re.may(s) {
+		return nil
+	}
+	return re.Regexp.FindStringSubmatch(s)
+}
+
+func (re *Regexp) FindStringSubmatchIndex(s string) []int {
+	if !re.may(s) {
+		return nil
+	}
+	return re.Regexp.FindStringSubmatchIndex(s)
+}
+
+func (re *Regexp) FindAllString(s string, n int) []string {
+	if !re.may(s) {
+		return nil
+	}
+	return re.Regexp.FindAllString(s, n)
+}
+
+func (re *Regexp) FindAllStringSubmatch(s string, n int) [][]string {
+	if !re.may(s) {
+		return nil
+	}
+	return re.Regexp.FindAllStringSubmatch(s, n)
+}
+
+func (re *Regexp) FindAllStringSubmatchIndex(s string, n int) [][]int {
+	if !re.may(s) {
+		return nil
+	}
+	return re.Regexp.FindAllStringSubmatchIndex(s, n)
+}
+
+// required returns literals one of which every match of re contains, or nil when it cannot
+// tell (a part that may match the empty string, a character class, an anchor).
+func required(re *syntax.Regexp) []literal {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return literalOf(re)
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpConcat:
+		// Any part's literals will do: take the most selective, by their shortest.
+		var best []literal
+		for _, sub := range re.Sub {
+			if l := required(sub); l != nil && (best == nil || shortest(l) > shortest(best)) {
+				best = l
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		var all []literal
+		for _, sub := range re.Sub {
+			l := required(sub)
+			if l == nil {
+				return nil
+			}
+			all = append(all, l...)
+		}
+		return all
+	}
+	return nil
+}
+
+func shortest(ls []literal) int {
+	n := len(ls[0].s)
+	for _, l := range ls[1:] {
+		n = min(n, len(l.s))
+	}
+	return n
+}
+
+// literalOf is the literal of an OpLiteral node. A case-insensitive one is checked up to ASCII
+// case, so it keeps only its longest run of ASCII other than k and s, whose case-folds include
+// the Kelvin sign and the long s.
+func literalOf(re *syntax.Regexp) []literal {
+	s := string(re.Rune)
+	if strings.ContainsRune(s, utf8.RuneError) {
+		return nil // it also matches invalid UTF-8, which is not these bytes
+	}
+	if re.Flags&syntax.FoldCase == 0 {
+		return []literal{{s: s}}
+	}
+	best, start := "", 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] >= utf8.RuneSelf || lower(s[i]) == 'k' || lower(s[i]) == 's' {
+			if i-start > len(best) {
+				best = s[start:i]
+			}
+			start = i + 1
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return []literal{{s: strings.Map(func(r rune) rune { return rune(lower(byte(r))) }, best), fold: true}}
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// containsFold reports whether s contains sub (lower-case ASCII) up to ASCII case.
+func containsFold(s, sub string) bool {
+	first, upper := sub[0], sub[0]
+	if 'a' <= first && first <= 'z' {
+		upper = first - ('a' - 'A')
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if c := s[i]; c != first && c != upper {
+			continue
+		}
+		j := 1
+		for j < len(sub) && lower(s[i+j]) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
