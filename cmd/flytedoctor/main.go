@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	// First: its init sets the garbage collection for the inits that follow.
+	_ "github.com/flytedoctor/flytedoctor/cmd/flytedoctor/internal/gcpolicy"
 	"github.com/flytedoctor/flytedoctor/cmd/internal/cli"
 	"github.com/flytedoctor/flytedoctor/internal/subproc"
 )
