@@ -24,9 +24,12 @@ import (
 const memLimit = 40 << 20
 
 func init() {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		set()
 	}
+}
+
+func set() {
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(memLimit)
 	runtime.SetFinalizer(&sentinel{}, afterGC)
