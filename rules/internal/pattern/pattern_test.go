@@ -71,6 +71,9 @@ func check(t *testing.T, e, s string, re *regexp.Regexp, p *Regexp) {
 		{"FindAllString", p.FindAllString(s, -1), re.FindAllString(s, -1)},
 		{"FindAllStringSubmatch", p.FindAllStringSubmatch(s, -1), re.FindAllStringSubmatch(s, -1)},
 		{"FindAllStringSubmatchIndex", p.FindAllStringSubmatchIndex(s, -1), re.FindAllStringSubmatchIndex(s, -1)},
+		{"ReplaceAllString", p.ReplaceAllString(s, "<$1>"), re.ReplaceAllString(s, "<$1>")},
+		{"Split", p.Split(s, -1), re.Split(s, -1)},
+		{"String", p.String(), re.String()},
 	} {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("%s(%q) on %q = %v, regexp says %v", c.name, e, s, c.got, c.want)
@@ -109,6 +112,15 @@ func TestLiterals(t *testing.T) {
 			t.Errorf("%q: literals %q, folded %q; want %q, %q", c.expr, exact, folded, c.exact, c.folded)
 		}
 	}
+}
+
+func TestMustCompilePanicsOnABadPattern(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("MustCompile(`a(b`) did not panic")
+		}
+	}()
+	MustCompile(`a(b`)
 }
 
 func FuzzSameAsRegexp(f *testing.F) {
