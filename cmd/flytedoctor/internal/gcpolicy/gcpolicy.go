@@ -1,12 +1,12 @@
-// Package gcpolicy sets flytedoctor's garbage collection. main imports it first thing, so its
-// init runs before the heavy inits (client-go's schemes, the protobuf registries), three of
-// whose collections used to run before main.
+// Package gcpolicy sets flytedoctor's garbage collection. It imports only the runtime, so
+// its init runs early, before client-go's schemes and the protobuf registries, whose
+// allocations used to bring two collections before main.
 //
-// A run is short and its heap small: at 1,000 nodes the default GOGC=100 collected a dozen
-// times from 4 MB up, about a quarter of the run's CPU. So flytedoctor does not collect at all
-// until the runtime holds memLimit, and once a collection finds more than three quarters of
-// that live (tens of thousands of nodes) it goes back to the defaults, so a heap bigger than the limit
-// grows as it always did instead of being collected over and over. GOGC or GOMEMLIMIT in the
+// A run is short and its heap small: at 1,000 nodes the default GOGC=100 collected 8 times
+// from 4 MB up, about a fifth of the run's CPU. So flytedoctor does not collect until the
+// runtime holds memLimit, and once a collection finds more than switchLive live (tens of
+// thousands of nodes) it goes back to the defaults, so a heap too big for the limit grows as
+// it always did instead of being collected over and over. GOGC or GOMEMLIMIT in the
 // environment leave all of it to the runtime.
 package gcpolicy
 
