@@ -7,7 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	// First: its init sets the garbage collection for the inits that follow.
+	// Its init sets the garbage collection early, for most of the inits that follow.
 	_ "github.com/flytedoctor/flytedoctor/cmd/flytedoctor/internal/gcpolicy"
 	"github.com/flytedoctor/flytedoctor/cmd/internal/cli"
 	"github.com/flytedoctor/flytedoctor/internal/subproc"
