@@ -4,9 +4,10 @@
 //
 // A run is short and its heap small: at 1,000 nodes the default GOGC=100 collected 8 times
 // from 4 MB up, about a fifth of the run's CPU. So flytedoctor does not collect until the
-// runtime holds memLimit, and once a collection finds more than switchLive live (tens of
-// thousands of nodes) it goes back to the defaults, so a heap too big for the limit grows as
-// it always did instead of being collected over and over. GOGC or GOMEMLIMIT in the
+// runtime holds memLimit. After that, once a collection finds more than half of the next
+// goal live, it goes back to the defaults: from there GOGC=100 collects less often than the
+// limit would (its goal, twice the live heap, is above the limit's), so the collector never
+// runs more often than by default, however big the heap. GOGC or GOMEMLIMIT in the
 // environment leave all of it to the runtime.
 package gcpolicy
 
@@ -18,14 +19,8 @@ import (
 	"runtime/metrics"
 )
 
-// memLimit is what the runtime may hold before it collects. The 1,000-node run collects once
-// or twice; at 10,000 nodes (about 15 MiB live) the runtime's peak is 28 MiB where the default
-// collector's went from 28 to 40 MiB, at less CPU than the default's.
+// memLimit is what the runtime may hold before it collects: the 1,000-node run collects once.
 const memLimit = 32 << 20
-
-// switchLive is the live heap past which the defaults come back: with this much live, a
-// collection would find too little to free under the limit.
-const switchLive = memLimit * 3 / 4
 
 func init() {
 	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
@@ -46,12 +41,13 @@ type sentinel struct {
 	_ [2]uint64
 }
 
-// afterGC goes back to the defaults once more than switchLive is live, else waits for the
-// next collection.
+// afterGC goes back to the defaults once the live heap is more than half the next goal, else
+// waits for the next collection.
 func afterGC(s *sentinel) {
-	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(live)
-	if live[0].Value.Kind() == metrics.KindUint64 && live[0].Value.Uint64() > switchLive {
+	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(m)
+	if live, goal := m[0].Value, m[1].Value; live.Kind() == metrics.KindUint64 && goal.Kind() == metrics.KindUint64 &&
+		live.Uint64() > goal.Uint64()/2 {
 		debug.SetGCPercent(100)
 		debug.SetMemoryLimit(math.MaxInt64)
 		return

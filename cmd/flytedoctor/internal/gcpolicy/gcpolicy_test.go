@@ -25,14 +25,14 @@ func TestPolicy(t *testing.T) {
 		t.Fatalf("at start GC percent %d, memory limit %d; want off under %d", p, l, memLimit)
 	}
 	t.Cleanup(set) // as init left it, for -count
-	// A collection that finds less than switchLive live keeps the policy...
+	// A collection that finds little live keeps the policy...
 	runtime.GC()
 	runtime.GC() // the first one queued the finalizer; this one has seen it run or re-armed
 	if p := gcPercent(); p != -1 {
 		t.Fatalf("after a collection of a small heap GC percent %d, want -1", p)
 	}
 	// ...and one that finds more goes back to the defaults.
-	live := make([]byte, switchLive+1<<20)
+	live := make([]byte, memLimit/2)
 	deadline := time.Now().Add(10 * time.Second)
 	for gcPercent() != 100 {
 		if time.Now().After(deadline) {
