@@ -22,7 +22,10 @@ import (
 type Regexp struct {
 	expr string
 	lits []literal // every match contains one of them; nil: no pre-check
-	re   func() *regexp.Regexp
+	// exact: the pattern is nothing but lits, in the order it tries them (`NoSuchBucket|The
+	// specified bucket does not exist`): the leftmost-first match is found without the matcher.
+	exact bool
+	re    func() *regexp.Regexp
 }
 
 // literal is a string a match must contain, byte for byte or, when fold is set, up to ASCII
@@ -30,6 +33,9 @@ type Regexp struct {
 type literal struct {
 	s    string
 	fold bool
+	// enough: a text that holds it matches (it is a whole branch of the pattern, or one
+	// repeated with +); whole: and the branch is that string and nothing else.
+	enough, whole bool
 }
 
 // MustCompile is regexp.MustCompile with the pre-check: it parses expr now, and panics if
@@ -42,6 +48,10 @@ func MustCompile(expr string) *Regexp {
 	p := &Regexp{expr: expr, re: sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })}
 	if !anchored(tree) {
 		p.lits = required(tree.Simplify())
+		p.exact = p.lits != nil && tree.MaxCap() == 0
+		for _, l := range p.lits {
+			p.exact = p.exact && l.whole
+		}
 	}
 	return p
 }
@@ -71,20 +81,51 @@ func anchored(re *syntax.Regexp) bool {
 
 // may reports whether s can match: false only when it holds none of the literals.
 func (re *Regexp) may(s string) bool {
+	possible, _ := re.check(s)
+	return possible
+}
+
+// check reports whether s may match (it holds one of the literals, or there are none) and
+// whether it does for certain (it holds one that is enough).
+func (re *Regexp) check(s string) (possible, certain bool) {
 	if re.lits == nil {
-		return true
+		return true, false
 	}
 	for _, l := range re.lits {
 		if l.fold && containsFold(s, l.s) || !l.fold && strings.Contains(s, l.s) {
-			return true
+			possible = true
+			if l.enough {
+				return true, true
+			}
 		}
 	}
-	return false
+	return possible, false
 }
 
-func (re *Regexp) MatchString(s string) bool { return re.may(s) && re.re().MatchString(s) }
+func (re *Regexp) MatchString(s string) bool {
+	possible, certain := re.check(s)
+	return certain || possible && re.re().MatchString(s)
+}
+
+// leftmost is the match of an exact pattern: the earliest start, and there the first literal
+// in the pattern's order (Perl's leftmost-first, as regexp).
+func (re *Regexp) leftmost(s string) []int {
+	var at []int
+	for _, l := range re.lits {
+		if i := strings.Index(s, l.s); i >= 0 && (at == nil || i < at[0]) {
+			at = []int{i, i + len(l.s)}
+		}
+	}
+	return at
+}
 
 func (re *Regexp) FindString(s string) string {
+	if re.exact {
+		if at := re.leftmost(s); at != nil {
+			return s[at[0]:at[1]]
+		}
+		return ""
+	}
 	if !re.may(s) {
 		return ""
 	}
@@ -92,6 +133,9 @@ func (re *Regexp) FindString(s string) string {
 }
 
 func (re *Regexp) FindStringIndex(s string) []int {
+	if re.exact {
+		return re.leftmost(s)
+	}
 	if !re.may(s) {
 		return nil
 	}
@@ -99,6 +143,12 @@ func (re *Regexp) FindStringIndex(s string) []int {
 }
 
 func (re *Regexp) FindStringSubmatch(s string) []string {
+	if re.exact {
+		if at := re.leftmost(s); at != nil {
+			return []string{s[at[0]:at[1]]}
+		}
+		return nil
+	}
 	if !re.may(s) {
 		return nil
 	}
@@ -140,10 +190,10 @@ func required(re *syntax.Regexp) []literal {
 	case syntax.OpLiteral:
 		return literalOf(re)
 	case syntax.OpCapture, syntax.OpPlus:
-		return required(re.Sub[0])
+		return partOf(required(re.Sub[0]), true)
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return required(re.Sub[0])
+			return partOf(required(re.Sub[0]), re.Min == 1)
 		}
 	case syntax.OpConcat:
 		// Any part's literals will do: take the most selective, by their shortest.
@@ -153,7 +203,7 @@ func required(re *syntax.Regexp) []literal {
 				best = l
 			}
 		}
-		return best
+		return partOf(best, false)
 	case syntax.OpAlternate:
 		var all []literal
 		for _, sub := range re.Sub {
@@ -166,6 +216,20 @@ func required(re *syntax.Regexp) []literal {
 		return all
 	}
 	return nil
+}
+
+// partOf marks ls as literals of a part of a branch: no longer whole, and still enough only
+// if keepEnough.
+func partOf(ls []literal, keepEnough bool) []literal {
+	out := make([]literal, len(ls))
+	for i, l := range ls {
+		l.whole, l.enough = false, l.enough && keepEnough
+		out[i] = l
+	}
+	if ls == nil {
+		return nil
+	}
+	return out
 }
 
 func shortest(ls []literal) int {
@@ -185,7 +249,7 @@ func literalOf(re *syntax.Regexp) []literal {
 		return nil // it also matches invalid UTF-8, which is not these bytes
 	}
 	if re.Flags&syntax.FoldCase == 0 {
-		return []literal{{s: s}}
+		return []literal{{s: s, enough: true, whole: true}}
 	}
 	best, start := "", 0
 	for i := 0; i <= len(s); i++ {
@@ -199,7 +263,8 @@ func literalOf(re *syntax.Regexp) []literal {
 	if best == "" {
 		return nil
 	}
-	return []literal{{s: strings.Map(func(r rune) rune { return rune(lower(byte(r))) }, best), fold: true}}
+	// The whole literal, checked up to ASCII case, is enough: (?i) matches those cases too.
+	return []literal{{s: strings.Map(func(r rune) rune { return rune(lower(byte(r))) }, best), fold: true, enough: len(best) == len(s)}}
 }
 
 func lower(c byte) byte {

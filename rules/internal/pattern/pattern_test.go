@@ -22,6 +22,12 @@ var exprs = []string{
 	`(?i)é|Straße`,
 	`x\x{FFFD}y`,
 	`^failed at Node\[[^\]]*\]\. [A-Za-z]+: `,
+	`abc|ab|bcd`,
+	`ab|abc|b`,
+	`xy|yz|z`,
+	`(?:xy)+|yx|(xyz)`,
+	`(?i)errimagepull|pull`,
+	`NoSuchBucket|The specified bucket does not exist`,
 }
 
 var texts = []string{
@@ -44,6 +50,10 @@ var texts = []string{
 	"STRASSE straße É",
 	"x\xffy x\uFFFDy",
 	"failed at Node[n1]. RuntimeExecutionError: x",
+	"abcd xabc bcd",
+	"zyzxyz",
+	"xyxyz yx",
+	"PULL ErrImagePull",
 	"Pod failed. No message received from kubernetes.\r\n[p-0] terminated with exit code (137). Reason [OOMKilled].",
 }
 
@@ -81,6 +91,23 @@ func check(t *testing.T, e, s string, re *regexp.Regexp, p *Regexp) {
 	}
 }
 
+// Which patterns are found without the matcher at all: alternations of plain strings.
+func TestExact(t *testing.T) {
+	for expr, want := range map[string]bool{
+		`NoSuchBucket|The specified bucket does not exist`: true,
+		`xy|yz|z`:              true,
+		`ab|abc|b`:             false, // parsed as ab(?:|c)|b
+		`(ab)|cd`:              false, // a capture: FindStringSubmatch has groups
+		`(?:ab)+|cd`:           false,
+		`(?i)ab|cd`:            false,
+		`when calling the \w+`: false,
+	} {
+		if got := MustCompile(expr).exact; got != want {
+			t.Errorf("%q: exact %v, want %v", expr, got, want)
+		}
+	}
+}
+
 // The pre-check is there for the patterns it is for, and keeps out of the way elsewhere.
 func TestLiterals(t *testing.T) {
 	for _, c := range []struct {
@@ -98,6 +125,7 @@ func TestLiterals(t *testing.T) {
 		{`(?i)sks|x`, nil, nil}, // nothing but k and s to look for in one branch
 		{"x\uFFFDy", nil, nil},  // U+FFFD also matches invalid UTF-8
 		{`(?i)Straße`, nil, []string{"tra"}},
+		{`AB|ABC|(?:B)+`, []string{"AB", "B"}, nil},    // AB(?:|C)|B+
 		{`^\[\d+/\d+\] currentAttempt done`, nil, nil}, // anchored: the matcher fails fast
 	} {
 		var exact, folded []string
