@@ -10,7 +10,7 @@ LDFLAGS      := -X github.com/flytedoctor/flytedoctor/cmd/internal/cli.version=$
 
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test unit bench profile fuzz lint demo clean stack-up stack-down
+.PHONY: all build test unit bench profile profile-binary fuzz lint demo clean stack-up stack-down
 
 all: build
 
@@ -59,6 +59,12 @@ bench:
 profile:
 	@mkdir -p bin
 	$(call with_stack,FLYTEDOCTOR_BENCH_RTT=0 $(GO) test -p 1 -run '^$$' -bench 'BenchmarkRunLatency/1000-children' -benchtime 20x -cpuprofile bin/cpu.pprof -o bin/cli.test ./cmd/internal/cli/ && $(GO) tool pprof -top -nodecount 25 bin/cli.test bin/cpu.pprof)
+
+## profile-binary: CPU profile of the binary's own zero-latency 1,000-node run, every collector on
+## (BenchmarkProfileRun: main() in the test binary, the fake Admin outside it), 100 runs.
+profile-binary:
+	@rm -rf bin/profile-binary && mkdir -p bin/profile-binary
+	$(call with_stack,FLYTEDOCTOR_PROFILE_DIR=$(CURDIR)/bin/profile-binary $(GO) test -p 1 -run '^$$' -bench BenchmarkProfileRun -benchtime 100x ./cmd/flytedoctor/ && $(GO) tool pprof -top -nodecount 25 bin/profile-binary/*.pprof)
 
 ## fuzz: every native fuzz target (func FuzzXxx, found with go test -list) for FUZZTIME each,
 ## one go test -fuzz per target; a crasher lands in the package's testdata/fuzz. The seed corpora

@@ -3,10 +3,11 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -109,7 +110,7 @@ func placeKey(r rooted, mask *strings.Replacer) string {
 	return strings.Join([]string{f.RuleID, f.Category, f.Cause, f.Severity.String(), mask.Replace(string(fixes)), summary}, "\x01")
 }
 
-var digits = regexp.MustCompile(`[0-9]+`)
+var digits = pattern.MustCompile(`[0-9]+`)
 
 func label(n *evidence.Node) string {
 	if n == nil {

@@ -2,16 +2,17 @@ package rules
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
-var idPattern = regexp.MustCompile(`^FD\d{4}$`)
+var idPattern = pattern.MustCompile(`^FD\d{4}$`)
 
-var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+var namePattern = pattern.MustCompile(`^[a-z][a-z0-9-]*$`)
 
 // Validate checks a rule table: unique, well-formed IDs and names, known categories, docs,
 // fixes, a Run and a known Scope per rule.

@@ -7,11 +7,16 @@ import (
 	"os/signal"
 	"syscall"
 
+	// Its init sets the garbage collection early, for most of the inits that follow.
+	_ "github.com/flytedoctor/flytedoctor/cmd/flytedoctor/internal/gcpolicy"
 	"github.com/flytedoctor/flytedoctor/cmd/internal/cli"
 	"github.com/flytedoctor/flytedoctor/internal/subproc"
 )
 
-func main() {
+func main() { os.Exit(runMain()) }
+
+// runMain is main up to its exit code: the test binary runs it under a CPU profile.
+func runMain() int {
 	_ = subproc.Adopt() // best effort: without it, process groups still end the helpers
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
@@ -27,7 +32,7 @@ func main() {
 	code := cli.Main(ctx, cli.NewFactory(), os.Args[1:])
 	signal.Stop(sigs)
 	subproc.EndAll()
-	os.Exit(code)
+	return code
 }
 
 // signalNumber is the number a shell adds to 128 for a process killed by sig.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -19,19 +21,7 @@ import (
 // servers; without it they are skipped and the name says so.
 func BenchmarkBeyondVersion(b *testing.B) {
 	bin := flytedoctor(b)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	what, extra, env := "kube,s3 skipped", []string{"--skip", "kube,s3"}, []string(nil)
-	if stackExtra, stackEnv, ok := stackCollectors(); ok {
-		what, extra, env = "all collectors", stackExtra, stackEnv
-	}
-	const name = "start1000"
-	srv := fakeadmin.New(fakeadmin.Synthetic(name, 1000), fakeadmin.Options{})
-	addr, stop, err := srv.Start(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer stop()
+	what, env, diagnose := beyondVersionRun(b)
 	home := b.TempDir()
 	run := func(args ...string) (wall, cpu time.Duration) {
 		cmd := exec.Command(bin, args...)
@@ -42,8 +32,6 @@ func BenchmarkBeyondVersion(b *testing.B) {
 		}
 		return time.Since(start), cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	diagnose := append([]string{"--admin-endpoint", addr, "--insecure", "--fail-on", "never", "-o", "json"}, extra...)
-	diagnose = append(diagnose, "flytesnacks/development/"+name)
 	median := func(d []time.Duration) time.Duration {
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		return d[len(d)/2]
@@ -65,6 +53,50 @@ func BenchmarkBeyondVersion(b *testing.B) {
 	b.ReportMetric(float64((md-mv).Microseconds())/1000, "beyond-version-ms")
 	b.Logf("1,000 nodes, zero latency, %s: version %s (cpu %s), run %s (cpu %s), beyond version %s (medians of %d)",
 		what, mv.Round(100*time.Microsecond), median(vCPU), md.Round(100*time.Microsecond), median(dCPU), (md - mv).Round(100*time.Microsecond), b.N)
+}
+
+// beyondVersionRun serves the synthetic 1,000-node execution from a fake Admin with no added
+// latency for the rest of b, and returns what runs, the environment and the arguments of its
+// diagnosis.
+func beyondVersionRun(b *testing.B) (what string, env, diagnose []string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	what, extra := "kube,s3 skipped", []string{"--skip", "kube,s3"}
+	if stackExtra, stackEnv, ok := stackCollectors(); ok {
+		what, extra, env = "all collectors", stackExtra, stackEnv
+	}
+	const name = "start1000"
+	srv := fakeadmin.New(fakeadmin.Synthetic(name, 1000), fakeadmin.Options{})
+	addr, stop, err := srv.Start(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(stop)
+	diagnose = append([]string{"--admin-endpoint", addr, "--insecure", "--fail-on", "never", "-o", "json"}, extra...)
+	return what, env, append(diagnose, "flytesnacks/development/"+name)
+}
+
+// BenchmarkProfileRun is BenchmarkBeyondVersion's diagnosis under a CPU profile: main() in the
+// test binary, the fake servers in this process, one profile per run written to
+// $FLYTEDOCTOR_PROFILE_DIR (skipped without it), to read together:
+// go tool pprof -top DIR/*.pprof (make profile-binary).
+func BenchmarkProfileRun(b *testing.B) {
+	dir := os.Getenv("FLYTEDOCTOR_PROFILE_DIR")
+	if dir == "" {
+		b.Skip("set FLYTEDOCTOR_PROFILE_DIR to the directory the profiles go to")
+	}
+	what, env, diagnose := beyondVersionRun(b)
+	home := b.TempDir()
+	b.Logf("1,000 nodes, zero latency, %s", what)
+	b.ResetTimer()
+	for i := range b.N {
+		cmd := exec.Command(os.Args[0], diagnose...)
+		cmd.Env = append(append(testnet.Env(), "HOME="+home, runMainEnv+"=1",
+			cpuProfileEnv+"="+filepath.Join(dir, fmt.Sprintf("run-%03d.pprof", i))), env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("flytedoctor %v: %v\n%s", diagnose, err, out)
+		}
+	}
 }
 
 // stackCollectors are the flags and environment that point the Kubernetes collector at the dev

@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -130,5 +131,24 @@ func TestRecorder(t *testing.T) {
 	}
 	if len(rec.Errors) != 2 || rec.Errors[0].Target != "a" || r.Failures() != 2 {
 		t.Fatalf("errors not sorted by target: %+v", rec.Errors)
+	}
+}
+
+// Duration's MarshalJSON quotes the string without encoding/json: the bytes are the same.
+func TestDurationMarshalJSONIsEncodingJSONs(t *testing.T) {
+	for _, d := range []time.Duration{0, 1, 999, 1500 * time.Nanosecond, -1500 * time.Microsecond, 3 * time.Minute,
+		time.Hour + 2*time.Minute + 3500*time.Millisecond, math.MaxInt64, math.MinInt64} {
+		got, err := Duration(d).MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(d.String())
+		if string(got) != string(want) {
+			t.Errorf("%d: %s, want %s", d, got, want)
+		}
+		var back Duration
+		if err := back.UnmarshalJSON(got); err != nil || time.Duration(back) != d {
+			t.Errorf("%s reads back as %v, %v", got, time.Duration(back), err)
+		}
 	}
 }

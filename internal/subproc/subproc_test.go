@@ -128,3 +128,24 @@ func TestEndAllKillsAdoptedOrphans(t *testing.T) {
 	EndAll()
 	waitGone(t, orphan)
 }
+
+func TestHasChildren(t *testing.T) {
+	if hasChildren() {
+		t.Skip("the test process already has a child")
+	}
+	cmd := exec.Command("sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !hasChildren() {
+		t.Error("hasChildren is false with a sleep running")
+	}
+	_ = cmd.Process.Kill()
+	if !hasChildren() { // running still or a zombie: not reaped, and hasChildren must not reap it
+		t.Error("hasChildren is false with a child not reaped yet")
+	}
+	_ = cmd.Wait()
+	if hasChildren() {
+		t.Error("hasChildren is true once the child is reaped")
+	}
+}

@@ -3,10 +3,11 @@ package collection
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
@@ -30,7 +31,7 @@ const (
 	storageCollector = evidence.CollectorStorage
 )
 
-var rbacRefusal = regexp.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
+var rbacRefusal = pattern.MustCompile(`User "([^"]+)" cannot (\w+) resource "([^"]+)" in API group "[^"]*" (?:in the namespace "([^"]+)"|at the cluster scope)`)
 
 // causeOf sorts a collection error code into a cause.
 func causeOf(code string) string {

@@ -3,8 +3,9 @@ package config
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
@@ -19,18 +20,18 @@ import (
 // A secret or config map volume whose items name a key the object lacks: "MountVolume.SetUp
 // failed for volume "x" : references non-existent secret key: username" (the object is named by
 // the pod's volume, not the message).
-var secretRe = regexp.MustCompile(`(?:^|[^A-Za-z])secret "([^"]+)" not found|couldn't find key (\S+) in Secret ([^/\s]+)/(\S+)|references non-existent secret key: (\S+)`)
+var secretRe = pattern.MustCompile(`(?:^|[^A-Za-z])secret "([^"]+)" not found|couldn't find key (\S+) in Secret ([^/\s]+)/(\S+)|references non-existent secret key: (\S+)`)
 
-var configMapRe = regexp.MustCompile(`(?i)(?:^|[^A-Za-z])configmap "([^"]+)" not found|couldn't find key (\S+) in ConfigMap ([^/\s]+)/(\S+)|references non-existent config key: (\S+)`)
+var configMapRe = pattern.MustCompile(`(?i)(?:^|[^A-Za-z])configmap "([^"]+)" not found|couldn't find key (\S+) in ConfigMap ([^/\s]+)/(\S+)|references non-existent config key: (\S+)`)
 
-var mountRe = regexp.MustCompile(`MountVolume\.SetUp failed for volume "([^"]+)"`)
+var mountRe = pattern.MustCompile(`MountVolume\.SetUp failed for volume "([^"]+)"`)
 
 // The ServiceAccount admission plugin refusing the pod:
 // pods "x" is forbidden: error looking up service account ns/sa: serviceaccount "sa" not found
-var sARe = regexp.MustCompile(`error looking up service account ([^/\s]+)/([^:\s]+): serviceaccount "([^"]+)" not found`)
+var sARe = pattern.MustCompile(`error looking up service account ([^/\s]+)/([^:\s]+): serviceaccount "([^"]+)" not found`)
 
 // flytekit's SecretsManager.get when neither the env var nor the file exists.
-var flyteSecretRe = regexp.MustCompile(`Unable to find secret for key (\S+) in group (\S+) in Env Var:\s*(\S+) and FilePath: (\S+)`)
+var flyteSecretRe = pattern.MustCompile(`Unable to find secret for key (\S+) in group (\S+) in Env Var:\s*(\S+) and FilePath: (\S+)`)
 
 // missing is a missing secret or config map the kubelet reported.
 type missing struct {
@@ -42,7 +43,7 @@ type missing struct {
 // findMissing looks for the kubelet's account of a missing object of one kind, in the
 // texts that come from the kubelet: container states, events, and Flyte's
 // CreateContainerConfigError errors and reasons.
-func findMissing(s *rule.Site, re *regexp.Regexp) *missing {
+func findMissing(s *rule.Site, re *pattern.Regexp) *missing {
 	var found *missing
 	for _, t := range read.PullTexts(s) {
 		kubelet := t.Ctr != nil || t.Event != nil || strings.Contains(t.Source, "CreateContainerConfigError") ||

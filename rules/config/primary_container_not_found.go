@@ -2,9 +2,10 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -15,7 +16,7 @@ import (
 // DeterminePrimaryContainerPhase, rather than quoting its message).
 //
 // The pod plugin's "Primary container [x] not found in pod's container statuses".
-var primaryRe = regexp.MustCompile(`Primary container \[([^\]]+)\] not found in pod's container statuses`)
+var primaryRe = pattern.MustCompile(`Primary container \[([^\]]+)\] not found in pod's container statuses`)
 
 // PrimaryContainerNotFound is FD4006: the task's primary container is not among the pod's containers.
 func PrimaryContainerNotFound() *rule.Rule {

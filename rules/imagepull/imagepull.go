@@ -2,8 +2,9 @@ package imagepull
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
@@ -12,10 +13,10 @@ import (
 
 const invalidName = "invalid-image-name"
 
-var registryHost = regexp.MustCompile(`(?i)https?://([^/"\s]+)/v2/|dial tcp: lookup ([^\s:]+)|pulling from host ([^\s]+) `)
+var registryHost = pattern.MustCompile(`(?i)https?://([^/"\s]+)/v2/|dial tcp: lookup ([^\s:]+)|pulling from host ([^\s]+) `)
 
 // reasonRe finds the reason in a kubelet pull failure: `Failed to pull image "x": <reason>`.
-var reasonRe = regexp.MustCompile(`Failed to pull image "[^"]+": (.+)`)
+var reasonRe = pattern.MustCompile(`Failed to pull image "[^"]+": (.+)`)
 
 // lastClause is the innermost error of a wrapped message ("a: b: no space left on device" →
 // "no space left on device").

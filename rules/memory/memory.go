@@ -4,9 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -135,9 +136,9 @@ func oomKilled(pass *rule.Pass) {
 	pass.Report(h)
 }
 
-var evictUsageRe = regexp.MustCompile(`Container (\S+) was using (\d+\w*), (?:request is|which exceeds its request of) (\w+)`)
+var evictUsageRe = pattern.MustCompile(`Container (\S+) was using (\d+\w*), (?:request is|which exceeds its request of) (\w+)`)
 
-var allocRe = regexp.MustCompile(`Unable to allocate ([\d.]+) ([KMGT]i?B)`)
+var allocRe = pattern.MustCompile(`Unable to allocate ([\d.]+) ([KMGT]i?B)`)
 
 // primaryContainer is the primary container of the site's latest pod.
 func primaryContainer(s *rule.Site) *rule.PodContainer {
@@ -199,7 +200,7 @@ func humanMem(q string) string {
 	return strconv.FormatFloat(math.Round(b/(1<<20)), 'f', -1, 64) + "Mi"
 }
 
-func lineMatching(msg string, re *regexp.Regexp) string {
+func lineMatching(msg string, re *pattern.Regexp) string {
 	for _, l := range strings.Split(msg, "\n") {
 		if re.MatchString(l) {
 			return strings.TrimSpace(l)

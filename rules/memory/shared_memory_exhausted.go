@@ -2,7 +2,8 @@ package memory
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -15,7 +16,7 @@ import (
 // shmRe: PyTorch's and NCCL's words for a full /dev/shm. "exited unexpectedly" is PyTorch's
 // message when a worker dies without a Python error, which in a pod is mostly the 64Mi /dev/shm
 // (flyteorg/flyte#4423); a worker the OOM killer took says "killed by signal: Killed" instead.
-var shmRe = regexp.MustCompile(`DataLoader worker \(pid\(s\) [\d, ]+\) exited unexpectedly|is killed by signal: Bus error|insufficient shared memory \(shm\)|out of shared memory|No space left on device: '/dev/shm|Error while creating shared memory segment /dev/shm`)
+var shmRe = pattern.MustCompile(`DataLoader worker \(pid\(s\) [\d, ]+\) exited unexpectedly|is killed by signal: Bus error|insufficient shared memory \(shm\)|out of shared memory|No space left on device: '/dev/shm|Error while creating shared memory segment /dev/shm`)
 
 const causeShm = "shared-memory-exhausted"
 

@@ -3,9 +3,10 @@ package pending
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
@@ -20,35 +21,35 @@ const quietFor = 5 * time.Minute
 // is on its way".
 const scaleUpWindow = 10 * time.Minute
 
-var schedRe = regexp.MustCompile(`\d+/\d+ nodes are available|no nodes available to schedule pods|unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" (?:not found|is being deleted)`)
+var schedRe = pattern.MustCompile(`\d+/\d+ nodes are available|no nodes available to schedule pods|unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" (?:not found|is being deleted)`)
 
-var nodesRe = regexp.MustCompile(`(\d+)/(\d+) nodes are available:\s*(.*)`)
+var nodesRe = pattern.MustCompile(`(\d+)/(\d+) nodes are available:\s*(.*)`)
 
-var countRe = regexp.MustCompile(`^(\d+) (.+)$`)
+var countRe = pattern.MustCompile(`^(\d+) (.+)$`)
 
-var insuffRe = regexp.MustCompile(`^Insufficient (\S+)$`)
+var insuffRe = pattern.MustCompile(`^Insufficient (\S+)$`)
 
-var taintRe = regexp.MustCompile(`had (?:untolerated )?taint \{([^:}]*):\s*([^}]*)\}`)
+var taintRe = pattern.MustCompile(`had (?:untolerated )?taint \{([^:}]*):\s*([^}]*)\}`)
 
-var claimRe = regexp.MustCompile(`persistentvolumeclaim "([^"]+)" (not found|is being deleted)`)
+var claimRe = pattern.MustCompile(`persistentvolumeclaim "([^"]+)" (not found|is being deleted)`)
 
-var quotaRe = regexp.MustCompile(`exceeded quota: ([^,]+), requested: (\S+), used: (\S+), limited: ([^\s"\]]+)`)
+var quotaRe = pattern.MustCompile(`exceeded quota: ([^,]+), requested: (\S+), used: (\S+), limited: ([^\s"\]]+)`)
 
-var quotaSpecRe = regexp.MustCompile(`failed quota: ([^:]+): must specify ([^"\]\n]+)`)
+var quotaSpecRe = pattern.MustCompile(`failed quota: ([^:]+): must specify ([^"\]\n]+)`)
 
-var limitRe = regexp.MustCompile(`(maximum|minimum) (\S+) usage per (Container|Pod) is (\S+), but (limit|request) is ([^,\]\s]+)`)
+var limitRe = pattern.MustCompile(`(maximum|minimum) (\S+) usage per (Container|Pod) is (\S+), but (limit|request) is ([^,\]\s]+)`)
 
-var ratioRe = regexp.MustCompile(`(\S+) max limit to request ratio per (Container|Pod) is (\S+), but provided ratio is ([0-9.]+)`)
+var ratioRe = pattern.MustCompile(`(\S+) max limit to request ratio per (Container|Pod) is (\S+), but provided ratio is ([0-9.]+)`)
 
-var nodeReqRe = regexp.MustCompile(`node requires (\S+) In \[([^\]]*)\]`)
+var nodeReqRe = pattern.MustCompile(`node requires (\S+) In \[([^\]]*)\]`)
 
-var imagePullRe = regexp.MustCompile(`ErrImagePull|ImagePullBackOff|InvalidImageName`)
+var imagePullRe = pattern.MustCompile(`ErrImagePull|ImagePullBackOff|InvalidImageName`)
 
-var podAffRe = regexp.MustCompile(`(pod (?:anti-)?affinity) requires (\S+) per (\S+)`)
+var podAffRe = pattern.MustCompile(`(pod (?:anti-)?affinity) requires (\S+) per (\S+)`)
 
-var forRe = regexp.MustCompile(`([A-Za-z0-9./_-]+) for: `)
+var forRe = pattern.MustCompile(`([A-Za-z0-9./_-]+) for: `)
 
-var waitingRe = regexp.MustCompile(`^\[[^|\]]*\|([^\]]+)\]`)
+var waitingRe = pattern.MustCompile(`^\[[^|\]]*\|([^\]]+)\]`)
 
 const timeoutDoc = `
 Flyte reports an unschedulable pod as task phase QUEUED with reason

@@ -2,10 +2,11 @@ package pending
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
@@ -103,7 +104,7 @@ type expr struct {
 	Values  []string
 }
 
-var exprRe = regexp.MustCompile(`^(\S+) (In|NotIn|Gt|Lt) \[([^\]]*)\]$|^(\S+) (Exists|DoesNotExist)$`)
+var exprRe = pattern.MustCompile(`^(\S+) (In|NotIn|Gt|Lt) \[([^\]]*)\]$|^(\S+) (Exists|DoesNotExist)$`)
 
 // nodeTerms parses the required node affinity of the collector's affinity summary ("node
 // requires a In [x] && b Exists || c In [y]; pod anti-affinity ..."): the terms are ORed, the

@@ -1,10 +1,11 @@
 package rule
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 )
@@ -134,7 +135,7 @@ func (s *Site) texts() []string {
 }
 
 // Find returns the first text matching re, and its submatches.
-func (s *Site) Find(re *regexp.Regexp) (text string, sub []string) {
+func (s *Site) Find(re *pattern.Regexp) (text string, sub []string) {
 	for _, t := range s.Texts() {
 		if m := re.FindStringSubmatch(t); m != nil {
 			return t, m
@@ -192,11 +193,11 @@ func (s *Site) Subject() Subject {
 	return sub
 }
 
-var retryWrapper = regexp.MustCompile(`^\[\d+/\d+\] currentAttempt done\. Last Error: ([A-Z]*)::`)
+var retryWrapper = pattern.MustCompile(`^\[\d+/\d+\] currentAttempt done\. Last Error: ([A-Z]*)::`)
 
-var nodeWrapper = regexp.MustCompile(`^failed at Node\[[^\]]*\]\. [A-Za-z]+: `)
+var nodeWrapper = pattern.MustCompile(`^failed at Node\[[^\]]*\]\. [A-Za-z]+: `)
 
-var wfWrapper = regexp.MustCompile(`^Workflow\[[^\]]*\] failed\. [A-Za-z]+: `)
+var wfWrapper = pattern.MustCompile(`^Workflow\[[^\]]*\] failed\. [A-Za-z]+: `)
 
 // Unwrap removes Flyte's wrappers: "RetriesExhausted|X" codes (nested ones too), the retry
 // message prefix "[n/m] currentAttempt done. Last Error: KIND::", "failed at Node[..]. Code: "
@@ -207,7 +208,7 @@ func Unwrap(code, message string) (string, string) {
 	}
 	for changed := true; changed; {
 		changed = false
-		for _, re := range []*regexp.Regexp{retryWrapper, nodeWrapper, wfWrapper} {
+		for _, re := range []*pattern.Regexp{retryWrapper, nodeWrapper, wfWrapper} {
 			if loc := re.FindStringIndex(message); loc != nil {
 				message, changed = message[loc[1]:], true
 			}

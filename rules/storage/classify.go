@@ -3,9 +3,10 @@ package storage
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -38,49 +39,49 @@ const rolePlacehold = "<task-role-arn>"
 // context: the text is about Flyte data movement: flytekit's data persistence
 // (FK/flytekit/core/data_persistence.py), flytestdlib / propeller / admin storage wrappers and
 // flytecopilot.
-var context = regexp.MustCompile(`DownloadDataError|UploadDataError|FlyteDownloadDataException|FlyteUploadDataException|Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|failed to open file at path|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|Received: (?:s3|gs|abfss?)://\S+\. File not found`)
+var context = pattern.MustCompile(`DownloadDataError|UploadDataError|FlyteDownloadDataException|FlyteUploadDataException|Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|failed to open file at path|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|Received: (?:s3|gs|abfss?)://\S+\. File not found`)
 
 // sDK: an object-store client error outside Flyte's wrappers: botocore on an S3
 // operation, aws-sdk-go v1/v2, s3fs/gcsfs/adlfs tracebacks, GCS and Azure permission texts,
 // and credential-chain failures.
-var sDK = regexp.MustCompile(`when calling the (?:HeadObject|GetObject|PutObject|ListObjects|ListObjectsV2|HeadBucket|CopyObject|DeleteObject|DeleteObjects|CreateMultipartUpload|UploadPart|UploadPartCopy|CompleteMultipartUpload|AbortMultipartUpload|GetBucketLocation|ListBuckets|GetObjectAttributes|AssumeRoleWithWebIdentity) operation|operation error S3: |status code: \d{3}, request id: |site-packages/(?:s3fs|gcsfs|adlfs)/|storage\.(?:objects|buckets)\.[a-zA-Z]+ access|storage\.googleapis\.com|blob\.core\.windows\.net|AuthorizationPermissionMismatch|NoCredentialsError|Unable to locate credentials|NoCredentialProviders|AssumeRoleWithWebIdentity`)
+var sDK = pattern.MustCompile(`when calling the (?:HeadObject|GetObject|PutObject|ListObjects|ListObjectsV2|HeadBucket|CopyObject|DeleteObject|DeleteObjects|CreateMultipartUpload|UploadPart|UploadPartCopy|CompleteMultipartUpload|AbortMultipartUpload|GetBucketLocation|ListBuckets|GetObjectAttributes|AssumeRoleWithWebIdentity) operation|operation error S3: |status code: \d{3}, request id: |site-packages/(?:s3fs|gcsfs|adlfs)/|storage\.(?:objects|buckets)\.[a-zA-Z]+ access|storage\.googleapis\.com|blob\.core\.windows\.net|AuthorizationPermissionMismatch|NoCredentialsError|Unable to locate credentials|NoCredentialProviders|AssumeRoleWithWebIdentity`)
 
 var causeOrder = []struct {
 	cause string
-	re    *regexp.Regexp
+	re    *pattern.Regexp
 }{
-	{noCreds, regexp.MustCompile(`NoCredentialsError|Unable to locate credentials|NoCredentialProviders: no valid providers in chain|no EC2 IMDS role found|Not authorized to perform sts:AssumeRoleWithWebIdentity|InvalidIdentityToken|WebIdentityErr`)},
-	{clockSkew, regexp.MustCompile(`RequestTimeTooSkewed|The difference between the request time and the current time is too large`)},
-	{expiredCreds, regexp.MustCompile(`ExpiredToken|The provided token has expired|security token included in the request is expired|TokenRefreshRequired`)},
-	{invalidCreds, regexp.MustCompile(`InvalidAccessKeyId|SignatureDoesNotMatch|The AWS Access Key Id you provided does not exist in our records|The request signature we calculated does not match the signature you provided|\(InvalidToken\)|The provided token is malformed`)},
-	{wrongRegion, regexp.MustCompile(`PermanentRedirect|must be addressed using the specified endpoint|AuthorizationHeaderMalformed|the region '[\w-]+' is wrong|\(301\) when calling the \w+ operation|IllegalLocationConstraintException`)},
-	{noSuchBucket, regexp.MustCompile(`NoSuchBucket|The specified bucket does not exist`)},
-	{noSuchKey, regexp.MustCompile(`NoSuchKey|The specified key does not exist|\(404\) when calling the \w+ operation|Received: \S+\. File not found`)},
-	{accessDenied, regexp.MustCompile(`AccessDenied|Access Denied|\(403\) when calling the \w+ operation|AllAccessDisabled|does not have storage\.[a-z]+\.[a-zA-Z]+ access|AuthorizationPermissionMismatch|AuthorizationFailure|not authorized to perform this operation using this permission|PermissionError: Forbidden|status code: 403|StatusCode: 403`)},
+	{noCreds, pattern.MustCompile(`NoCredentialsError|Unable to locate credentials|NoCredentialProviders: no valid providers in chain|no EC2 IMDS role found|Not authorized to perform sts:AssumeRoleWithWebIdentity|InvalidIdentityToken|WebIdentityErr`)},
+	{clockSkew, pattern.MustCompile(`RequestTimeTooSkewed|The difference between the request time and the current time is too large`)},
+	{expiredCreds, pattern.MustCompile(`ExpiredToken|The provided token has expired|security token included in the request is expired|TokenRefreshRequired`)},
+	{invalidCreds, pattern.MustCompile(`InvalidAccessKeyId|SignatureDoesNotMatch|The AWS Access Key Id you provided does not exist in our records|The request signature we calculated does not match the signature you provided|\(InvalidToken\)|The provided token is malformed`)},
+	{wrongRegion, pattern.MustCompile(`PermanentRedirect|must be addressed using the specified endpoint|AuthorizationHeaderMalformed|the region '[\w-]+' is wrong|\(301\) when calling the \w+ operation|IllegalLocationConstraintException`)},
+	{noSuchBucket, pattern.MustCompile(`NoSuchBucket|The specified bucket does not exist`)},
+	{noSuchKey, pattern.MustCompile(`NoSuchKey|The specified key does not exist|\(404\) when calling the \w+ operation|Received: \S+\. File not found`)},
+	{accessDenied, pattern.MustCompile(`AccessDenied|Access Denied|\(403\) when calling the \w+ operation|AllAccessDisabled|does not have storage\.[a-z]+\.[a-zA-Z]+ access|AuthorizationPermissionMismatch|AuthorizationFailure|not authorized to perform this operation using this permission|PermissionError: Forbidden|status code: 403|StatusCode: 403`)},
 }
 
-var uRI = regexp.MustCompile(`\b(s3|gs|abfss?|oss)://([A-Za-z0-9][A-Za-z0-9._@-]*)/?([^\s'"\[\]()<>,]*)`)
+var uRI = pattern.MustCompile(`\b(s3|gs|abfss?|oss)://([A-Za-z0-9][A-Za-z0-9._@-]*)/?([^\s'"\[\]()<>,]*)`)
 
-var op = regexp.MustCompile(`when calling the (\w+) operation|operation error S3: (\w+)`)
+var op = pattern.MustCompile(`when calling the (\w+) operation|operation error S3: (\w+)`)
 
 // The explicit-deny form S3 and KMS return since 2023: who was denied, which action, on what.
-var notAuthorized = regexp.MustCompile(`User: (arn:aws:\S+) is not authorized to perform: ([a-z0-9-]+:\w+) on resource: "?(arn:aws:[^\s"]+)"?(?: because ([^\n]+))?`)
+var notAuthorized = pattern.MustCompile(`User: (arn:aws:\S+) is not authorized to perform: ([a-z0-9-]+:\w+) on resource: "?(arn:aws:[^\s"]+)"?(?: because ([^\n]+))?`)
 
-var while = regexp.MustCompile(`Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|Received: \S+\. File not found`)
+var while = pattern.MustCompile(`Failed to (?:get|put) data from|failed to read data from dataDir|Failed to write data \[|failed to read error file|Failed to write protobuf|failed to create output sandbox|Failed to download from ref|Received: \S+\. File not found`)
 
-var regionHint = regexp.MustCompile(`the region '([\w-]+)' is wrong; expecting '([\w-]+)'`)
+var regionHint = pattern.MustCompile(`the region '([\w-]+)' is wrong; expecting '([\w-]+)'`)
 
-var gCPPrincipal = regexp.MustCompile(`(\S+@\S+\.iam\.gserviceaccount\.com) does not have (storage\.[a-z]+\.[a-zA-Z]+) access`)
+var gCPPrincipal = pattern.MustCompile(`(\S+@\S+\.iam\.gserviceaccount\.com) does not have (storage\.[a-z]+\.[a-zA-Z]+) access`)
 
 // Image pulls reach blob stores too (GCR layers on storage.googleapis.com): not task data.
-var imagePull = regexp.MustCompile(`(?i)pulling image|pull image|ErrImagePull|ImagePullBackOff|failed to resolve reference`)
+var imagePull = pattern.MustCompile(`(?i)pulling image|pull image|ErrImagePull|ImagePullBackOff|failed to resolve reference`)
 
-var podKilled = regexp.MustCompile(`terminated with exit code \((?:137|247)\)|OOMKilled`)
+var podKilled = pattern.MustCompile(`terminated with exit code \((?:137|247)\)|OOMKilled`)
 
 // Errors raised by Flyte's own services rather than by the task's process.
-var propellerSide = regexp.MustCompile(`failed to read data from dataDir|Failed to write data \[|failed to read error file|failed to create output sandbox|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|MetadataPrefixCreationFailure|OffloadedInputsReadFailure`)
+var propellerSide = pattern.MustCompile(`failed to read data from dataDir|Failed to write data \[|failed to read error file|failed to create output sandbox|Failed to read from the raw store|path:(?:s3|gs|abfss?|oss)://|MetadataPrefixCreationFailure|OffloadedInputsReadFailure`)
 
-var taskSide = regexp.MustCompile(`DownloadDataError|UploadDataError|Traceback|flytekit|botocore|s3fs|gcsfs|Failed to download from ref`)
+var taskSide = pattern.MustCompile(`DownloadDataError|UploadDataError|Traceback|flytekit|botocore|s3fs|gcsfs|Failed to download from ref`)
 
 // failure is what a storage error text says.
 type failure struct {

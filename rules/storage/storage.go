@@ -3,8 +3,9 @@ package storage
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
@@ -356,7 +357,7 @@ func sameKeyOKLine(cause, probeWho string) string {
 
 // contextLine is the flytekit / Flyte line saying what was being moved, if any.
 func contextLine(f *failure) string {
-	for _, re := range []*regexp.Regexp{while, context} {
+	for _, re := range []*pattern.Regexp{while, context} {
 		loc := re.FindStringIndex(f.text)
 		if loc == nil {
 			continue

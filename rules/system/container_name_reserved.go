@@ -2,7 +2,8 @@ package system
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -13,7 +14,7 @@ import (
 // https://github.com/flyteorg/flyte/issues/1234, fires-name-reserved-after-grace-period (Flyte
 // 1.15.3) https://github.com/flyteorg/flyte/issues/6786; quiet-containerd-mount-input-output-error
 // is another CreateContainerError, https://github.com/dragonflyoss/helm-charts/issues/316.
-var nameReservedRe = regexp.MustCompile(`failed to reserve container name "([^"]+)": name "[^"]+" is reserved for "([^"]+)"`)
+var nameReservedRe = pattern.MustCompile(`failed to reserve container name "([^"]+)": name "[^"]+" is reserved for "([^"]+)"`)
 
 // ContainerNameReserved is FD8004: the container runtime could not create the task's container
 // because its name was still reserved.

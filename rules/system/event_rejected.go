@@ -2,7 +2,8 @@ package system
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -13,7 +14,7 @@ import (
 // fires-dynamic-closure-too-large-377 quotes https://github.com/flyteorg/flytepropeller/pull/377
 // (flyteorg/flyte#1613) verbatim; the scenario event-too-large, the same refusal that used up
 // the system retries, is FD8003's.
-var eventRejectedRe = regexp.MustCompile(`(TooLarge|InvalidArgument): (Event message exceeds maximum gRPC size limit|Invalid fields for event message), caused by \[(.*)\]`)
+var eventRejectedRe = pattern.MustCompile(`(TooLarge|InvalidArgument): (Event message exceeds maximum gRPC size limit|Invalid fields for event message), caused by \[(.*)\]`)
 
 const causeEventTooLarge = "event-too-large"
 

@@ -2,8 +2,9 @@ package system
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -13,7 +14,7 @@ import (
 // quiet-output-conversion is the same failure on the task's outputs.
 //
 // flytekit's dispatch_execute: "Failed to convert inputs of task 'name':\n  <exception>".
-var inputsRe = regexp.MustCompile(`(?s)(\w+(?:Error|Exception)): Failed to convert inputs of task '([^']+)':\s*(.*?)(?:\n\s*\n|$)`)
+var inputsRe = pattern.MustCompile(`(?s)(\w+(?:Error|Exception)): Failed to convert inputs of task '([^']+)':\s*(.*?)(?:\n\s*\n|$)`)
 
 const causeInputConversion = "input-conversion-failed"
 

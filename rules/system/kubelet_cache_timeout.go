@@ -2,7 +2,8 @@ package system
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -13,7 +14,7 @@ import (
 //
 // The kubelet's "failed to sync secret cache: timed out waiting for the condition" (or
 // configmap cache): it could not fetch an object the container's env or volumes reference.
-var cacheSyncRe = regexp.MustCompile(`failed to sync (secret|configmap) cache: timed out waiting for the condition`)
+var cacheSyncRe = pattern.MustCompile(`failed to sync (secret|configmap) cache: timed out waiting for the condition`)
 
 const causeCacheTimeout = "kubelet-cache-timeout"
 

@@ -2,7 +2,8 @@ package system
 
 import (
 	"fmt"
-	"regexp"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -12,7 +13,7 @@ import (
 // quiet-child-failed is a child execution that started and failed.
 //
 // Propeller's launch-plan node: "[UserError] failed to launch workflow, caused by: rpc error: ...".
-var launchRe = regexp.MustCompile(`failed to launch workflow(?:, caused by: (.+))?`)
+var launchRe = pattern.MustCompile(`failed to launch workflow(?:, caused by: (.+))?`)
 
 const causeLaunchTooLarge = "launch-inputs-too-large"
 

@@ -2,8 +2,9 @@ package system
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -14,15 +15,15 @@ import (
 // https://github.com/flyteorg/flyte/issues/2739; quiet-event-recording-failed is FD8003's.
 //
 // Propeller's wrap of a plugin's error: "failed to execute handle for plugin [tensorflow]: <why>".
-var pluginRe = regexp.MustCompile(`failed to execute handle for plugin \[([^\]]+)\]: (.+)`)
+var pluginRe = pattern.MustCompile(`failed to execute handle for plugin \[([^\]]+)\]: (.+)`)
 
-var panicRe = regexp.MustCompile(`panic when executing a plugin \[([^\]]+)\]`)
+var panicRe = pattern.MustCompile(`panic when executing a plugin \[([^\]]+)\]`)
 
 // storageWhyRe: a plugin's error that is propeller reading or writing the task's data, which
 // the storage rules (or FD8001) explain.
-var storageWhyRe = regexp.MustCompile(`failed to read data from dataDir|Failed to write data|failed to read error file|path:(?:s3|gs|abfs)://|outputs not found at`)
+var storageWhyRe = pattern.MustCompile(`failed to read data from dataDir|Failed to write data|failed to read error file|path:(?:s3|gs|abfs)://|outputs not found at`)
 
-var failedAtRe = regexp.MustCompile(`failed at Node\[([^\]]+)\]`)
+var failedAtRe = pattern.MustCompile(`failed at Node\[([^\]]+)\]`)
 
 // where names the place, and for a workflow propeller failed as a whole, the node the last
 // status message names.

@@ -3,8 +3,9 @@ package usercode
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -47,7 +48,7 @@ func nativeFixes(code int) []rule.Fix {
 	return append(fixes, rule.Fix{Action: "check that the native packages in the image match each other and the node (torch and CUDA builds, numpy ABI, CPU architecture); pin them and rebuild"})
 }
 
-var moduleRe = regexp.MustCompile(`(?:ModuleNotFoundError|ImportError): No module named '([^']+)'`)
+var moduleRe = pattern.MustCompile(`(?:ModuleNotFoundError|ImportError): No module named '([^']+)'`)
 
 // userCodeExcluded: USER:* codes other rules own (GPU OOM, MemoryError, flytekit timeouts).
 func userCodeExcluded(code, msg string) bool {

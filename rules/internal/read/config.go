@@ -1,8 +1,8 @@
 package read
 
 import (
-	"regexp"
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 )
 
 // kubelet event FailedToRetrieveImagePullSecret.
-var missingPullSecretRe = regexp.MustCompile(`Unable to retrieve some image pull secrets \(([^)]*)\); attempting to pull the image may not succeed`)
+var missingPullSecretRe = pattern.MustCompile(`Unable to retrieve some image pull secrets \(([^)]*)\); attempting to pull the image may not succeed`)

@@ -4,53 +4,54 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 
 // DemystifyFailure: "\r\n[<ctr>] terminated with exit code (137). Reason [OOMKilled]. Message: \n<tail>."
-var flyteTermRe = regexp.MustCompile(`\[([^\[\]\r\n]+)\] terminated with exit code \((-?\d+)\)\. Reason \[([^\]\r\n]*)\]\. Message: ?\n?`)
+var flyteTermRe = pattern.MustCompile(`\[([^\[\]\r\n]+)\] terminated with exit code \((-?\d+)\)\. Reason \[([^\]\r\n]*)\]\. Message: ?\n?`)
 
-var UserCodeRe = regexp.MustCompile(`^USER:([A-Za-z_][\w.]*)$`)
+var UserCodeRe = pattern.MustCompile(`^USER:([A-Za-z_][\w.]*)$`)
 
-var flyteExcLineRe = regexp.MustCompile(`(?m)^[ \t]*((?:[A-Za-z_]\w*\.)*_?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Warning))(?:: (.*?))?[ \t]*$`)
+var flyteExcLineRe = pattern.MustCompile(`(?m)^[ \t]*((?:[A-Za-z_]\w*\.)*_?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Timeout|Failure|Warning))(?:: (.*?))?[ \t]*$`)
 
-var GPUOOMRe = regexp.MustCompile(`CUDA out of memory|CUDA error: out of memory|OutOfMemoryError: CUDA|RESOURCE_EXHAUSTED: Out of memory while trying to allocate`)
+var GPUOOMRe = pattern.MustCompile(`CUDA out of memory|CUDA error: out of memory|OutOfMemoryError: CUDA|RESOURCE_EXHAUSTED: Out of memory while trying to allocate`)
 
-var MemEvictRe = regexp.MustCompile(`The node was low on resource: memory\.`)
+var MemEvictRe = pattern.MustCompile(`The node was low on resource: memory\.`)
 
-var EvictRe = regexp.MustCompile(`The node was low on resource: ([\w-]+)\.|Pod ephemeral local storage usage exceeds the total limit of containers (\d+\w*)|Container (\S+) exceeded its local ephemeral storage limit "([^"]+)"|The node had condition: \[\w+\]`)
+var EvictRe = pattern.MustCompile(`The node was low on resource: ([\w-]+)\.|Pod ephemeral local storage usage exceeds the total limit of containers (\d+\w*)|Container (\S+) exceeded its local ephemeral storage limit "([^"]+)"|The node had condition: \[\w+\]`)
 
-var ExecTimeoutRe = regexp.MustCompile(`task execution timeout \[([^\]]+)\] expired`)
+var ExecTimeoutRe = pattern.MustCompile(`task execution timeout \[([^\]]+)\] expired`)
 
-var ActiveTimeoutRe = regexp.MustCompile(`task active timeout \[([^\]]+)\] expired`)
+var ActiveTimeoutRe = pattern.MustCompile(`task active timeout \[([^\]]+)\] expired`)
 
-var NotFoundRe = regexp.MustCompile(`resource not found, name \[([^\]]+)\]`)
+var NotFoundRe = pattern.MustCompile(`resource not found, name \[([^\]]+)\]`)
 
-var BackgroundRe = regexp.MustCompile(`object \[([^\]]+)\] terminated in the background, manually`)
+var BackgroundRe = pattern.MustCompile(`object \[([^\]]+)\] terminated in the background, manually`)
 
-var LPAbortedRe = regexp.MustCompile(`launchplan \[([^\]]+)\] aborted`)
+var LPAbortedRe = pattern.MustCompile(`launchplan \[([^\]]+)\] aborted`)
 
-var flyteShutdownTextRe = regexp.MustCompile(`imminent node shutdown|Node is in progress of shutting down|node is shutting down`)
+var flyteShutdownTextRe = pattern.MustCompile(`imminent node shutdown|Node is in progress of shutting down|node is shutting down`)
 
-var flytePreemptTextRe = regexp.MustCompile(`preempting to accommodate a higher priority|Preempted in order to admit critical pod`)
+var flytePreemptTextRe = pattern.MustCompile(`preempting to accommodate a higher priority|Preempted in order to admit critical pod`)
 
-var flyteArrayStartRe = regexp.MustCompile(`(?m)^((?:\[\d+(?:-\d+)?\])+): `)
+var flyteArrayStartRe = pattern.MustCompile(`(?m)^((?:\[\d+(?:-\d+)?\])+): `)
 
-var flyteArrayRangeRe = regexp.MustCompile(`\[(\d+)(?:-(\d+))?\]`)
+var flyteArrayRangeRe = pattern.MustCompile(`\[(\d+)(?:-(\d+))?\]`)
 
-var flyteLegacySubRe = regexp.MustCompile(`(?s)^code:"([^"]*)" message:"(.*)"$`)
+var flyteLegacySubRe = pattern.MustCompile(`(?s)^code:"([^"]*)" message:"(.*)"$`)
 
-var flyteVersionRe = regexp.MustCompile(`v?(\d+)\.(\d+)\.(\d+)`)
+var flyteVersionRe = pattern.MustCompile(`v?(\d+)\.(\d+)\.(\d+)`)
 
-var flyteSysCodeRe = regexp.MustCompile(`\bSYSTEM:\w+`)
+var flyteSysCodeRe = pattern.MustCompile(`\bSYSTEM:\w+`)
 
-var flyteErrorLineRe = regexp.MustCompile(`(?i)^(?:fatal\b|error\b|.*\berror:|.*\bfailed\b|.*\bnot found\b|.*\bno such file\b|.*\bpermission denied\b)`)
+var flyteErrorLineRe = pattern.MustCompile(`(?i)^(?:fatal\b|error\b|.*\berror:|.*\bfailed\b|.*\bnot found\b|.*\bno such file\b|.*\bpermission denied\b)`)
 
 // flyteChildAborted: the site is a launch-plan node whose child execution was aborted.
 func ChildAborted(s *rule.Site) bool {

@@ -3,8 +3,9 @@ package read
 import (
 	"cmp"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
@@ -22,36 +23,36 @@ const PullPlatform = "platform-mismatch"
 
 // pullContext marks a message as the kubelet's or the runtime's account of an image pull, so
 // that "401", "i/o timeout" or "not found" in a user's traceback are not read as pull errors.
-var PullContext = regexp.MustCompile(`(?i)(failed to pull|pulling image|pull image|ErrImagePull|ImagePullBackOff|pull access denied|failed to resolve reference|pull and unpack|PullImage)`)
+var PullContext = pattern.MustCompile(`(?i)(failed to pull|pulling image|pull image|ErrImagePull|ImagePullBackOff|pull access denied|failed to resolve reference|pull and unpack|PullImage)`)
 
 // The runtime's reasons, in the order pullCause tries them: a message that names a platform,
 // a rate limit or a denial is about that even when it also says "not found".
-var pullPlatformRe = regexp.MustCompile(`(?i)(no match for platform in manifest|no matching manifest for \S+ in the manifest list entries|does not match the specified platform)`)
+var pullPlatformRe = pattern.MustCompile(`(?i)(no match for platform in manifest|no matching manifest for \S+ in the manifest list entries|does not match the specified platform)`)
 
-var pullRateRe = regexp.MustCompile(`(?i)(429 Too Many Requests|toomanyrequests|pull rate limit|Rate exceeded)`)
+var pullRateRe = pattern.MustCompile(`(?i)(429 Too Many Requests|toomanyrequests|pull rate limit|Rate exceeded)`)
 
 // Docker Hub, GHCR and Harbor answer "pull access denied, repository does not exist or may
 // require authorization" for a private repository and a missing one alike; it is read as auth.
-var pullAuthRe = regexp.MustCompile(`(?i)(pull access denied|unauthorized: authentication required|no basic auth credentials|\b401 Unauthorized|\b403 Forbidden|authorization failed|failed to authorize|requested access to the resource is denied|insufficient_scope|unauthorized: |: denied: |\bdenied: Permission)`)
+var pullAuthRe = pattern.MustCompile(`(?i)(pull access denied|unauthorized: authentication required|no basic auth credentials|\b401 Unauthorized|\b403 Forbidden|authorization failed|failed to authorize|requested access to the resource is denied|insufficient_scope|unauthorized: |: denied: |\bdenied: Permission)`)
 
 // containerd: `failed to resolve reference "x": x: not found`; Docker and CRI-O: "manifest
 // unknown", "manifest for x not found", "name unknown"; ECR: "Requested image not found".
-var imageNotFound = regexp.MustCompile(`(?i)(failed to resolve reference "[^"]+"[^\n]*: not found|manifest unknown|manifest for \S+ not found|name unknown|Requested image not found|repository \S+ not found)`)
+var imageNotFound = pattern.MustCompile(`(?i)(failed to resolve reference "[^"]+"[^\n]*: not found|manifest unknown|manifest for \S+ not found|name unknown|Requested image not found|repository \S+ not found)`)
 
 // Network, DNS and TLS failures between the node and the registry.
-var pullUnreachableRe = regexp.MustCompile(`(?i)(i/o timeout|connect: connection timed out|connection refused|no such host|network is unreachable|no route to host|TLS handshake timeout|x509: |tls: failed to verify|server misbehaving|connection reset by peer|Client\.Timeout exceeded)`)
+var pullUnreachableRe = pattern.MustCompile(`(?i)(i/o timeout|connect: connection timed out|connection refused|no such host|network is unreachable|no route to host|TLS handshake timeout|x509: |tls: failed to verify|server misbehaving|connection reset by peer|Client\.Timeout exceeded)`)
 
 // InvalidImageName: the kubelet could not parse the reference at all.
-var PullInvalidRe = regexp.MustCompile(`(?i)(Failed to apply default image tag "([^"]*)"|couldn't parse image (?:name|reference) "([^"]*)")`)
+var PullInvalidRe = pattern.MustCompile(`(?i)(Failed to apply default image tag "([^"]*)"|couldn't parse image (?:name|reference) "([^"]*)")`)
 
 // A binary built for another CPU: runc's message in the log tail of the crashed container.
-var ExecFormatRe = regexp.MustCompile(`(exec (\S+): exec format error|exec user process caused:? "?exec format error)`)
+var ExecFormatRe = pattern.MustCompile(`(exec (\S+): exec format error|exec user process caused:? "?exec format error)`)
 
-var imageRef = regexp.MustCompile(`(?i)(?:pulling|pull|unpack) image "([^"]+)"`)
+var imageRef = pattern.MustCompile(`(?i)(?:pulling|pull|unpack) image "([^"]+)"`)
 
-var imageRefOther = regexp.MustCompile(`(?:resolve reference|default image tag) "([^"]+)"`)
+var imageRefOther = pattern.MustCompile(`(?:resolve reference|default image tag) "([^"]+)"`)
 
-var pullBackoffRe = regexp.MustCompile(`(ImagePullBackOff|ErrImagePull)`)
+var pullBackoffRe = pattern.MustCompile(`(ImagePullBackOff|ErrImagePull)`)
 
 // pullCause classifies one pull message; "" means it names no reason flytedoctor knows.
 func PullCause(text string) string {
@@ -249,7 +250,7 @@ func PullImageIn(text string) string {
 
 // deniedRe finds the repository a registry refused: Docker's "pull access denied for
 // <repo>," and containerd's reference.
-var deniedRe = regexp.MustCompile(`pull access denied for ([^\s,]+),|failed to resolve reference "([^"]+)": pull access denied`)
+var deniedRe = pattern.MustCompile(`pull access denied for ([^\s,]+),|failed to resolve reference "([^"]+)": pull access denied`)
 
 // deniedImage is the repository a pull denial names, else the image the message pulls.
 func deniedImage(text string) string {

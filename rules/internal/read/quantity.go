@@ -2,8 +2,9 @@ package read
 
 import (
 	"math"
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -26,7 +27,7 @@ func FirstLine(s string) string {
 
 // hugeExponent is an exponent of 1000 or more: apimachinery takes minutes over one such as
 // 1E400000000000000, and no Kubernetes message writes one.
-var hugeExponent = regexp.MustCompile(`[eE][+-]?0*[0-9]{4}`)
+var hugeExponent = pattern.MustCompile(`[eE][+-]?0*[0-9]{4}`)
 
 // ParseQuantity reads a Kubernetes quantity ("500m", "24Gi", "95551679124", "1e3") with
 // apimachinery, as the API server does; "K" is accepted too, as messages write it. Inputs longer

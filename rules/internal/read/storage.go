@@ -1,11 +1,12 @@
 package read
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 )
 
-var storageAssumedRole = regexp.MustCompile(`^arn:(aws[\w-]*):sts::(\d+):assumed-role/([^/]+)/`)
+var storageAssumedRole = pattern.MustCompile(`^arn:(aws[\w-]*):sts::(\d+):assumed-role/([^/]+)/`)
 
 // storageRoleFromPrincipal turns an assumed-role session ARN into its role ARN.
 func RoleFromPrincipal(p string) string {

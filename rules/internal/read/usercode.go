@@ -1,7 +1,7 @@
 package read
 
 import (
-	"regexp"
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 )
 
-var flyteFrameRe = regexp.MustCompile(`(?m)^[ \t]*File "([^"]+)", line (\d+), in (\S+)`)
+var flyteFrameRe = pattern.MustCompile(`(?m)^[ \t]*File "([^"]+)", line (\d+), in (\S+)`)
