@@ -58,9 +58,9 @@ type Storage struct {
 }
 
 // Collect runs the collectors and assembles the snapshot: Admin first, since the pods and
-// paths to look at come from it, then Kubernetes and storage side by side; both start what
-// the root execution alone names as soon as GetExecution answered (the root's pods, its
-// service account; storage's identity and bucket probes). When the run stops (its context
+// paths to look at come from it, then Kubernetes and storage side by side; both start early
+// what needs less than the tree (the root's pods from t = 0, its service account and storage's
+// identity and bucket probes once GetExecution answered). When the run stops (its context
 // ends with TimedOut or Interrupted) collectors get StopGrace to return what they have; the
 // snapshot then holds what was read and says what the stop cut short. The error is Admin's
 // when the execution itself could not be read: there is no snapshot then.

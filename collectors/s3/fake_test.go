@@ -44,21 +44,25 @@ type fakeS3 struct {
 }
 
 // holdBuckets makes the bucket probes (HeadBucket, GetBucketLocation, the bucket's own listing)
-// wait until n requests about paths have come, so that the path probes go out before the
-// buckets are known.
+// wait until requests about n distinct paths have come, so that n path probes go out before
+// the buckets are known. Paths, not requests: a path's HEAD and its confirming GET are one,
+// else n requests could come from fewer probes, as the goroutines happen to be scheduled.
 func (f *fakeS3) holdBuckets(n int) {
 	release := make(chan struct{})
 	var mu sync.Mutex
-	seen := 0
+	seen := map[string]bool{}
 	f.hold = func(r *http.Request, bucket, key string) {
-		if key == "" && r.URL.Query().Get("prefix") == "" {
+		prefix := r.URL.Query().Get("prefix")
+		if key == "" && prefix == "" {
 			<-release
 			return
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if seen++; seen == n {
-			close(release)
+		if path := bucket + "/" + key + prefix; !seen[path] {
+			if seen[path] = true; len(seen) == n {
+				close(release)
+			}
 		}
 	}
 }

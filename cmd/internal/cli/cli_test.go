@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -352,19 +353,9 @@ func TestPodsListedBeforeAdminAnswers(t *testing.T) {
 				}
 				return false, nil, nil
 			})
-			// GetExecution answers only once the pods were asked for (or after 10 s, and then
-			// the test fails): the LIST did not wait for Admin.
-			var early atomic.Bool
-			addr := serveFixture(t, failedRunFixture(tc.namespace), fakeadmin.Options{LatencyFunc: func(method string) time.Duration {
-				if method == "GetExecution" {
-					select {
-					case <-guessed:
-						early.Store(true)
-					case <-time.After(10 * time.Second):
-					}
-				}
-				return 0
-			}})
+			// GetExecution answers only once the pods were asked for: the LIST did not wait
+			// for Admin.
+			addr, early := serveAnsweringAfter(t, failedRunFixture(tc.namespace), "GetExecution", guessed)
 			f, out, errOut := testFactory(t, nil)
 			f.KubeClient = func(kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
 				return cs, kube.ClusterInfo{Context: "test"}, nil
@@ -385,6 +376,67 @@ func TestPodsListedBeforeAdminAnswers(t *testing.T) {
 				t.Errorf("kube evidence %+v, want the pod in %s", k, ns)
 			}
 		})
+	}
+}
+
+// serveAnsweringAfter serves f, its calls to method answered only once happened is closed, or
+// after 10 s (and then the test fails); early says whether one was answered after happened.
+func serveAnsweringAfter(t *testing.T, f *fakeadmin.Fixture, method string, happened <-chan struct{}) (string, *atomic.Bool) {
+	var early atomic.Bool
+	addr := serveFixture(t, f, fakeadmin.Options{LatencyFunc: func(m string) time.Duration {
+		if m == method {
+			select {
+			case <-happened:
+				early.Store(true)
+			case <-time.After(10 * time.Second):
+			}
+		}
+		return 0
+	}})
+	return addr, &early
+}
+
+// When the Admin walk finds more failed task nodes than per-pod event reads pay for, the
+// namespace's pod events are listed while the walk goes on (OnNode, AtLeast), not after it.
+func TestEventsListedWhileAdminWalks(t *testing.T) {
+	const name, failed = "manyfailed", 4 // more than kube's maxPodEventReads (3)
+	perr := &core.ExecutionError{Code: "USER:ValueError", Message: "ValueError: empty batch", Kind: core.ExecutionError_USER}
+	fx := &fakeadmin.Fixture{}
+	e := fx.AddExecution(exec(name, core.WorkflowExecution_FAILED, perr))
+	for i := range failed {
+		id := fmt.Sprintf("n%d", i)
+		e.AddNode("", &admin.NodeExecution{Id: &core.NodeExecutionIdentifier{NodeId: id},
+			Closure:  &admin.NodeExecutionClosure{Phase: core.NodeExecution_FAILED, OutputResult: &admin.NodeExecutionClosure_Error{Error: perr}},
+			Metadata: &admin.NodeExecutionMetaData{SpecNodeId: id}},
+			&admin.TaskExecution{Id: &core.TaskExecutionIdentifier{TaskId: &core.Identifier{ResourceType: core.ResourceType_TASK, Name: "wf.t"}},
+				Closure: &admin.TaskExecutionClosure{Phase: core.TaskExecution_FAILED, OutputResult: &admin.TaskExecutionClosure_Error{Error: perr},
+					Metadata: &event.TaskExecutionMetadata{GeneratedName: name + "-" + id + "-0"}}})
+	}
+	// No pods: the pod LIST at t = 0 finds none whose events it could read, so only the
+	// walk's count can start the events LIST before the walk ends.
+	cs := k8sfake.NewClientset()
+	listed := make(chan struct{})
+	var once sync.Once
+	cs.PrependReactor("list", "events", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.(k8stesting.ListAction).GetListRestrictions().Fields.String() == "involvedObject.kind=Pod" {
+			once.Do(func() { close(listed) })
+		}
+		return false, nil, nil
+	})
+	// The task lists answer only once the events were asked for: the walk cannot end before.
+	addr, early := serveAnsweringAfter(t, fx, "ListTaskExecutions", listed)
+	f, out, errOut := testFactory(t, nil)
+	f.KubeClient = func(kube.ClientOptions) (kubernetes.Interface, kube.ClusterInfo, error) {
+		return cs, kube.ClusterInfo{Context: "test"}, nil
+	}
+	if code := run(f, "--admin-endpoint", addr, "--insecure", "--skip", "s3", "-o", "json", "flytesnacks/development/"+name); code != ExitErrors {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !early.Load() {
+		t.Error("the namespace's pod events were not listed while the walk went on")
+	}
+	if rec := readReport(t, out.Bytes()).Snapshot.Collection[1]; rec.Calls["list events"] != 1 {
+		t.Errorf("kube calls %v, want one events LIST", rec.Calls)
 	}
 }
 
