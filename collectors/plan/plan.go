@@ -91,7 +91,12 @@ func Collect(ctx context.Context, in Inputs) (*evidence.Snapshot, error) {
 	}
 	var open openNodes
 	if in.Kube != nil {
-		c.OnNode = func(_ evidence.ExecutionID, n evidence.Node) { open.add(ctx, n) }
+		c.OnNode = func(ex evidence.ExecutionID, n evidence.Node) {
+			// A child execution of another project or domain runs its pods elsewhere.
+			if ex.Project == in.Target.Project && ex.Domain == in.Target.Domain {
+				open.add(ctx, n)
+			}
+		}
 	}
 	if runS3 || in.Kube != nil {
 		c.OnExecution = func(ex *evidence.Execution) {
