@@ -59,9 +59,6 @@ func MustCompile(expr string) *Regexp {
 // String is the source text.
 func (re *Regexp) String() string { return re.expr }
 
-// Split is regexp's Split.
-func (re *Regexp) Split(s string, n int) []string { return re.re().Split(s, n) }
-
 // ReplaceAllString is regexp's ReplaceAllString.
 func (re *Regexp) ReplaceAllString(src, repl string) string {
 	if !re.may(src) {
@@ -120,16 +117,10 @@ func (re *Regexp) leftmost(s string) []int {
 }
 
 func (re *Regexp) FindString(s string) string {
-	if re.exact {
-		if at := re.leftmost(s); at != nil {
-			return s[at[0]:at[1]]
-		}
-		return ""
+	if at := re.FindStringIndex(s); at != nil {
+		return s[at[0]:at[1]]
 	}
-	if !re.may(s) {
-		return ""
-	}
-	return re.re().FindString(s)
+	return ""
 }
 
 func (re *Regexp) FindStringIndex(s string) []int {
@@ -153,20 +144,6 @@ func (re *Regexp) FindStringSubmatch(s string) []string {
 		return nil
 	}
 	return re.re().FindStringSubmatch(s)
-}
-
-func (re *Regexp) FindStringSubmatchIndex(s string) []int {
-	if !re.may(s) {
-		return nil
-	}
-	return re.re().FindStringSubmatchIndex(s)
-}
-
-func (re *Regexp) FindAllString(s string, n int) []string {
-	if !re.may(s) {
-		return nil
-	}
-	return re.re().FindAllString(s, n)
 }
 
 func (re *Regexp) FindAllStringSubmatch(s string, n int) [][]string {
@@ -221,13 +198,13 @@ func required(re *syntax.Regexp) []literal {
 // partOf marks ls as literals of a part of a branch: no longer whole, and still enough only
 // if keepEnough.
 func partOf(ls []literal, keepEnough bool) []literal {
+	if ls == nil {
+		return nil
+	}
 	out := make([]literal, len(ls))
 	for i, l := range ls {
 		l.whole, l.enough = false, l.enough && keepEnough
 		out[i] = l
-	}
-	if ls == nil {
-		return nil
 	}
 	return out
 }
