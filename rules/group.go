@@ -7,9 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
-
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 

@@ -6,9 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
-
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 )
 
 // fit is how one node stands against the pod, by the filters kube-scheduler runs before it

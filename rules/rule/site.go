@@ -5,9 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
-
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 )
 
 // Site is one place where something went wrong, with every layer's evidence about it.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
-
 	"github.com/flytedoctor/flytedoctor/rules/internal/read"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
-
 	"github.com/flytedoctor/flytedoctor/collectors/evidence"
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 	"github.com/flytedoctor/flytedoctor/rules/rule"
 )
 

@@ -4,9 +4,9 @@ import (
 	"math"
 	"strings"
 
-	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
-
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/flytedoctor/flytedoctor/rules/internal/pattern"
 )
 
 func OrUnknown(s string) string {
