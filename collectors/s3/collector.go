@@ -476,19 +476,16 @@ func locationRegion(lc string) string {
 func (r *run) probePathOf(ctx context.Context, t target, f *bucketProbe) evidence.StorageProbe {
 	select {
 	case <-f.done:
-		return r.probePath(ctx, t, f.state, 2)
 	default:
-	}
-	if f.early.Add(1) > earlyPathsPerBucket {
+		if f.early.Add(1) <= earlyPathsPerBucket {
+			p := r.probePath(ctx, t, bucketState{}, 1)
+			if <-f.done; f.state == (bucketState{}) {
+				return p
+			}
+		}
 		<-f.done
-		return r.probePath(ctx, t, f.state, 2)
 	}
-	p := r.probePath(ctx, t, bucketState{}, 1)
-	<-f.done
-	if f.state != (bucketState{}) {
-		return r.probePath(ctx, t, f.state, 2)
-	}
-	return p
+	return r.probePath(ctx, t, f.state, 2)
 }
 
 // probePath runs HeadObject on an object or ListObjectsV2 (one key) on a prefix; depth is that
