@@ -84,13 +84,11 @@ func Collect(ctx context.Context, in Inputs) (*evidence.Snapshot, error) {
 	// GetExecution names another), reads its service account from GetExecution on; the rest
 	// waits for the whole tree.
 	var kubeEarly *kube.Collector
+	var open openNodes
 	if in.Kube != nil {
 		if kubeEarly, _ = in.kubeCollector(&evidence.Execution{ID: in.Target}); kubeEarly != nil {
 			kubeEarly.StartPods(ctx, in.Target.Name)
 		}
-	}
-	var open openNodes
-	if in.Kube != nil {
 		c.OnNode = func(ex evidence.ExecutionID, n evidence.Node) {
 			// A child execution of another project or domain runs its pods elsewhere.
 			if ex.Project == in.Target.Project && ex.Domain == in.Target.Domain {
