@@ -152,10 +152,8 @@ func (c *Collector) Moved(namespace, source string) *Collector {
 	n := *c
 	n.Namespace, n.NamespaceSource, n.started = namespace, source, nil
 	if guess := c.started; guess != nil {
-		r := n.newRun()
-		r.start, r.rec = guess.start, evidence.NewRecorder(Name, guess.start)
-		r.guess = guess
-		n.started = r
+		n.started = n.newRun(guess.start)
+		n.started.guess = guess
 	}
 	return &n
 }
@@ -191,15 +189,18 @@ func (e *earlyReads) wait() {
 // run is the collector's run, begun by the first of StartPods, Start and Collect.
 func (c *Collector) run() *run {
 	if c.started == nil {
-		c.started = c.newRun()
+		c.started = c.newRun(time.Time{})
 	}
 	return c.started
 }
 
-func (c *Collector) newRun() *run {
+// newRun is a run begun at start, or now when start is zero.
+func (c *Collector) newRun(start time.Time) *run {
 	r := &run{c: c, events: &eventReads{set: newEventSet(), pods: map[string]bool{}, ok: true}}
-	r.start = r.now()
-	r.rec = evidence.NewRecorder(Name, r.start)
+	if start.IsZero() {
+		start = r.now()
+	}
+	r.start, r.rec = start, evidence.NewRecorder(Name, start)
 	return r
 }
 
