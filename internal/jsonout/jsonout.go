@@ -32,6 +32,9 @@ func (in indenter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// writeIndented writes src, compact JSON as encoding/json writes it (no space outside
+// strings), indented as json.Indent would with no prefix and two spaces. Errors stay in w
+// (bufio keeps the first).
 func writeIndented(w *bufio.Writer, src []byte) {
 	const spaces = 64
 	nl := []byte("\n" + string(bytes.Repeat([]byte(" "), spaces)))

@@ -176,11 +176,12 @@ func BenchmarkRunLatency(b *testing.B) {
 				row += fmt.Sprintf(" %d calls, %s, peak %d |", r.TotalCalls(), r.Duration.Std().Round(time.Millisecond), r.PeakInFlight)
 			}
 			rows[c.name] = row
+			found := len(med.r.Snapshot.Execution.FailurePaths())
 			if c.name == "1000-children-3-failed" {
-				fanoutWall, fanoutFound = med.wall, len(med.r.Snapshot.Execution.FailurePaths())
+				fanoutWall, fanoutFound = med.wall, found
 			}
 			b.Logf("%s at %s per call: wall %s (median of %d), ideal %d round trips, wall/ideal %.2f, %d failure paths\n  %s",
-				c.name, benchRTT, med.wall.Round(time.Millisecond), len(runs), ideal, ratio, len(med.r.Snapshot.Execution.FailurePaths()), strings.Join(lines, "\n  "))
+				c.name, benchRTT, med.wall.Round(time.Millisecond), len(runs), ideal, ratio, found, strings.Join(lines, "\n  "))
 		})
 	}
 	table := []string{fmt.Sprintf("the whole run at %s a call on every layer (medians; a layer's time is from the run's start to its end):", benchRTT),
