@@ -76,7 +76,8 @@ func startAdmin(t *testing.T) string {
 
 func startAdminOpts(t *testing.T, opts fakeadmin.Options) string {
 	t.Helper()
-	return serveFixture(t, failedRunFixture(""), opts)
+	addr, _ := startFixture(t, failedRunFixture(""), opts)
+	return addr
 }
 
 // failedRunFixture serves failedrun (an image pull failure of n0, in namespace when it is not
@@ -98,17 +99,6 @@ func failedRunFixture(namespace string) *fakeadmin.Fixture {
 				Metadata: &event.TaskExecutionMetadata{GeneratedName: "failedrun-n0-0"}}})
 	f.AddExecution(exec("okrun", core.WorkflowExecution_SUCCEEDED, nil))
 	return f
-}
-
-func serveFixture(t *testing.T, f *fakeadmin.Fixture, opts fakeadmin.Options) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr, stop, err := fakeadmin.New(f, opts).Start(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stop(); cancel() })
-	return addr
 }
 
 func writeConfig(t *testing.T, body string) string {
@@ -383,7 +373,7 @@ func TestPodsListedBeforeAdminAnswers(t *testing.T) {
 // after 10 s (and then the test fails); early says whether one was answered after happened.
 func serveAnsweringAfter(t *testing.T, f *fakeadmin.Fixture, method string, happened <-chan struct{}) (string, *atomic.Bool) {
 	var early atomic.Bool
-	addr := serveFixture(t, f, fakeadmin.Options{LatencyFunc: func(m string) time.Duration {
+	addr, _ := startFixture(t, f, fakeadmin.Options{LatencyFunc: func(m string) time.Duration {
 		if m == method {
 			select {
 			case <-happened:
